@@ -1,0 +1,1 @@
+"""marshmallow schemas: webhook payloads, API bodies and query arguments, responses."""

@@ -1,0 +1,55 @@
+"""The change feed and the stats a dashboard widget shows."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class ChangesArgsSchema(Schema):
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "The `next_cursor` of the previous page; 0 from the start."},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    site = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class ChangeSchema(Schema):
+    cursor = fields.Integer(attribute="seq")
+    site_id = fields.String()
+    record_id = fields.String()
+    change = fields.String(metadata={"description": "`version` or `event`."})
+    version = fields.Integer()
+    event_id = fields.String(allow_none=True)
+    event_type = fields.String()
+    captured_at = fields.AwareDateTime()
+
+
+class ChangePageSchema(Schema):
+    items = fields.List(fields.Nested(ChangeSchema))
+    next_cursor = fields.Integer(
+        metadata={"description": "Pass as `after` next time; equals `after` when nothing is new."}
+    )
+
+
+class StatsArgsSchema(Schema):
+    site = fields.String(load_default=None, validate=validate.Length(max=40))
+    days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
+
+
+class DayCountSchema(Schema):
+    date = fields.String()
+    post = fields.Integer()
+    page = fields.Integer()
+    comment = fields.Integer()
+    total = fields.Integer()
+
+
+class StatsSchema(Schema):
+    site_id = fields.String(allow_none=True)
+    timezone = fields.String()
+    today = fields.Integer()
+    this_month = fields.Integer()
+    total = fields.Integer()
+    days = fields.List(fields.Nested(DayCountSchema))

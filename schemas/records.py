@@ -1,0 +1,104 @@
+"""Records, versions and events as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import PageArgsSchema
+
+KINDS = ["post", "page", "comment"]
+ORIGINS = ["drawn_up", "received"]
+
+
+class RecordSearchArgsSchema(PageArgsSchema):
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=500),
+        metadata={"description": "Free text (every word must occur: title, text or author)."},
+    )
+    site = fields.String(load_default=None, validate=validate.Length(max=40))
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    origin = fields.String(load_default=None, validate=validate.OneOf(ORIGINS))
+    status = fields.String(load_default=None, validate=validate.Length(max=20))
+    author = fields.String(load_default=None, validate=validate.Length(max=1000))
+    parent = fields.String(load_default=None, validate=validate.Length(max=200))
+    published_after = fields.AwareDateTime(load_default=None)
+    published_before = fields.AwareDateTime(load_default=None)
+    captured_after = fields.AwareDateTime(load_default=None)
+    captured_before = fields.AwareDateTime(load_default=None)
+    sort = fields.String(
+        load_default="-published_at",
+        validate=validate.OneOf(["published_at", "-published_at", "captured_at", "-captured_at"]),
+    )
+
+    @validates_schema
+    def _ranges(self, args: dict[str, Any], **kwargs: Any) -> None:
+        for name in ("published", "captured"):
+            after, before = args.get(f"{name}_after"), args.get(f"{name}_before")
+            if after and before and after >= before:
+                raise ValidationError("Must be later than the _after bound.", f"{name}_before")
+
+
+class RecordEventSchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    status = fields.String()
+    previous_status = fields.String(allow_none=True)
+    version = fields.Integer()
+    occurred_at = fields.AwareDateTime()
+    captured_at = fields.AwareDateTime()
+    sha256 = fields.String()
+
+
+class RecordSchema(Schema):
+    """A register entry: date, identifier, sender and what it concerns (OSL 5:2)."""
+
+    id = fields.String()
+    site_id = fields.String()
+    kind = fields.String()
+    source_id = fields.Integer()
+    origin = fields.String(
+        metadata={"description": "`drawn_up` (upprättad) or `received` (inkommen)."}
+    )
+    status = fields.String()
+    deleted = fields.Boolean(metadata={"description": "Deleted on the site; the record is kept."})
+    title = fields.String()
+    summary = fields.String()
+    author = fields.String()
+    parent = fields.String(attribute="parent_id", allow_none=True)
+    permalink = fields.String(allow_none=True)
+    published_at = fields.AwareDateTime()
+    occurred_at = fields.AwareDateTime()
+    first_captured_at = fields.AwareDateTime()
+    last_captured_at = fields.AwareDateTime()
+    latest_version = fields.Integer()
+    latest_sha256 = fields.String()
+
+
+class RecordDetailSchema(RecordSchema):
+    events = fields.List(fields.Nested(RecordEventSchema))
+    personal_data = fields.Dict(
+        metadata={
+            "description": "Commenter's e-mail, IP, user agent: `records:read-personal` only."
+        }
+    )
+
+
+class RecordPageSchema(Schema):
+    items = fields.List(fields.Nested(RecordSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class VersionSchema(Schema):
+    version = fields.Integer()
+    sha256 = fields.String()
+    content_sha256 = fields.String()
+    event_type = fields.String()
+    occurred_at = fields.AwareDateTime()
+    captured_at = fields.AwareDateTime()
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema))

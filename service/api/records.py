@@ -1,0 +1,133 @@
+"""`/v1/records`: search, one record, its versions, and the exact stored version JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import Row
+
+from schemas.records import (
+    RecordDetailSchema,
+    RecordPageSchema,
+    RecordSearchArgsSchema,
+    VersionListSchema,
+)
+from service.api.auth import check_site, principal, require, site_filter
+from service.api.context import services
+from service.auth.tokens import READ, READ_PERSONAL
+from service.errors import IntegrityError, NotFound
+from service.index.queries import RecordQuery
+from service.index.text import summary
+from service.records import keys
+from service.records.canonical import sha256_hex, verify
+
+blp = Blueprint(
+    "records", __name__, url_prefix="/v1/records", description="Captured public records."
+)
+
+SHA256_HEADER = "X-Offentlig-SHA256"
+
+
+def as_record(row: Row[Any]) -> dict[str, Any]:
+    record = dict(row._mapping)
+    record["summary"] = summary(record.pop("body"))
+    return record
+
+
+def _visible_record(record_id: str) -> Row[Any]:
+    row = services().queries.record(record_id)
+    if row is None:
+        raise NotFound(f"No record {record_id!r}.")
+    check_site(row.site_id)
+    return row
+
+
+@blp.route("")
+class Records(MethodView):
+    @blp.arguments(RecordSearchArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, RecordPageSchema)
+    @require(READ)
+    def get(self, site: str | None = None, **args: Any) -> dict[str, Any]:
+        """Search and filter records, newest first by default; follow `next_cursor`"""
+        page = services().queries.search(RecordQuery(site_ids=site_filter(site), **args))
+        return {"items": [as_record(row) for row in page.items], "next_cursor": page.next_cursor}
+
+
+@blp.route("/<record_id>")
+class RecordDetail(MethodView):
+    @blp.response(200, RecordDetailSchema)
+    @require(READ)
+    def get(self, record_id: str) -> dict[str, Any]:
+        """One record with its status events; personal data only with `records:read-personal`"""
+        row = _visible_record(record_id)
+        record = as_record(row)
+        record["events"] = [dict(e._mapping) for e in services().queries.events(record_id)]
+        if READ_PERSONAL in principal().scopes and row.personal_sha256:
+            record["personal_data"] = _personal_data(row.site_id, record_id, row.personal_sha256)
+        return record
+
+
+@blp.route("/<record_id>/versions")
+class Versions(MethodView):
+    @blp.response(200, VersionListSchema)
+    @require(READ)
+    def get(self, record_id: str) -> dict[str, Any]:
+        """Every version of a record, oldest first"""
+        _visible_record(record_id)
+        return {"items": [dict(v._mapping) for v in services().queries.versions(record_id)]}
+
+
+@blp.route("/<record_id>/versions/<int:number>")
+class VersionDocument(MethodView):
+    @blp.response(
+        200,
+        description="The version exactly as stored (canonical JSON); its SHA-256 in "
+        f"`{SHA256_HEADER}`.",
+        content_type="application/json",
+    )
+    @require(READ)
+    def get(self, record_id: str, number: int) -> Response:
+        """One version, byte for byte as it is kept in storage"""
+        _visible_record(record_id)
+        row = services().queries.version(record_id, number)
+        if row is None:
+            raise NotFound(f"No version {number} of {record_id!r}.")
+        data = services().storage.get(row.storage_key)
+        document = verify(data)
+        response = Response(data, mimetype="application/json")
+        response.headers[SHA256_HEADER] = document["sha256"]
+        return response
+
+
+@blp.route("/<record_id>/versions/<int:number>/personal-data")
+class VersionPersonalData(MethodView):
+    @blp.response(200, description="The commenter's e-mail, IP and user agent of this version.")
+    @require(READ_PERSONAL)
+    def get(self, record_id: str, number: int) -> dict[str, Any]:
+        """Personal data referenced by one version (every read is audited)"""
+        row = _visible_record(record_id)
+        version = services().queries.version(record_id, number)
+        if version is None:
+            raise NotFound(f"No version {number} of {record_id!r}.")
+        document = verify(services().storage.get(version.storage_key))
+        reference = (document.get("personal_data") or {}).get("sha256")
+        if not reference:
+            raise NotFound("This version has no personal data.")
+        return _personal_data(row.site_id, record_id, reference)
+
+
+def _personal_data(site_id: str, record_id: str, reference: str) -> dict[str, Any]:
+    svc = services()
+    svc.audit.record(principal().token_id, "read-personal-data", record_id, g.get("request_id"))
+    try:
+        data = svc.storage.get(keys.personal_key(site_id, reference))
+    except FileNotFoundError:
+        raise NotFound("The personal data has been erased.") from None
+    if sha256_hex(data) != reference:
+        raise IntegrityError(f"personal data of {record_id} does not match its sha256")
+    stored = json.loads(data)
+    return {name: stored.get(name) for name in ("email", "ip", "user_agent")}

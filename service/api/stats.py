@@ -1,0 +1,27 @@
+"""`/v1/stats`: captured versions per day and kind, for the dashboard widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.feeds import StatsArgsSchema, StatsSchema
+from service.api.auth import require, site_filter
+from service.api.context import services
+from service.auth.tokens import READ
+
+blp = Blueprint("stats", __name__, url_prefix="/v1/stats", description="Capture counts.")
+
+
+@blp.route("")
+class Stats(MethodView):
+    @blp.arguments(StatsArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, StatsSchema)
+    @require(READ)
+    def get(self, site: str | None, days: int) -> dict[str, Any]:
+        """Versions captured per local day (Europe/Stockholm) and kind"""
+        svc = services()
+        counts = svc.queries.stats(site_filter(site), days, svc.zone, svc.clock())
+        return {"site_id": site, "timezone": svc.zone.key, **counts}

@@ -1,0 +1,1 @@
+"""From a verified webhook to record versions and events (no HTTP here)."""

@@ -1,0 +1,45 @@
+"""What capture needs from the index and from the site registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """The latest version of a record, as far as capture needs it."""
+
+    version: int
+    sha256: str
+    content_sha256: str
+    personal_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a delivery came to; `created` decides 201 or 200."""
+
+    record_id: str
+    version: int
+    event_id: str | None
+    created: bool
+
+
+class CaptureIndex(Protocol):
+    def delivery(self, site_id: str, webhook_id: str) -> Outcome | None: ...
+
+    def head(self, record_id: str) -> Head | None: ...
+
+    def add_version(self, document: dict[str, Any], key: str) -> None: ...
+
+    def add_event(self, document: dict[str, Any], key: str) -> None: ...
+
+    def add_delivery(self, site_id: str, webhook_id: str, outcome: Outcome) -> None: ...

@@ -1,0 +1,300 @@
+"""`offentlig`: serve, manage sites and tokens, migrate, reindex. Every command takes --json.
+
+Imports of the service happen inside the commands: `serve` must set up Prometheus'
+multi-process directory before any metric exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from service.services import Services
+
+console = Console(stderr=False)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    raise TypeError(f"cannot print {type(value).__name__}")
+
+
+def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+    else:
+        render(data)
+
+
+def _config(**overrides: Any) -> dict[str, Any]:
+    from service import config as settings
+
+    return settings.load(overrides)
+
+
+def _services(**overrides: Any) -> Services:
+    from service import services
+
+    try:
+        return services.build(_config(**overrides))
+    except Exception as exc:  # noqa: BLE001 - a clear line for the operator, not a traceback
+        raise click.ClickException(f"cannot open storage or database: {exc}") from exc
+
+
+def _fail_on_service_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from service.errors import OffentligError
+
+        try:
+            return func(*args, **kwargs)
+        except OffentligError as exc:
+            details = f" {json.dumps(exc.errors, ensure_ascii=False)}" if exc.errors else ""
+            raise click.ClickException(exc.message + details) from exc
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="offentlig")
+def main() -> None:
+    """Offentlig keeps what a public authority publishes on WordPress as public records."""
+
+
+# --- serve -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the service with gunicorn (migrates the database first)."""
+    config = _config()
+    metrics_dir = Path(config["DATA_DIR"]) / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+
+    from service.gunicorn_app import run
+
+    _services().close()  # migrate once, before any worker starts
+    run(host=host, port=port, workers=workers, threads=threads)
+
+
+# --- migrate and reindex ---------------------------------------------------------------
+
+
+@main.command()
+@json_option
+def migrate(as_json: bool) -> None:
+    """Bring the database schema up to date."""
+    svc = _services()
+    svc.close()
+    emit({"migrated": True}, as_json, lambda _: console.print("Database schema is up to date."))
+
+
+@main.command()
+@json_option
+@_fail_on_service_errors
+def reindex(as_json: bool) -> None:
+    """Rebuild the whole index from object storage alone."""
+    from service.index.rebuild import rebuild, record_keys
+
+    svc = _services()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=as_json or not sys.stderr.isatty(),
+    ) as progress:
+        listing = progress.add_task("Listing storage", total=None)
+        keys = record_keys(svc.storage)
+        progress.update(listing, total=len(keys), completed=len(keys))
+        task = progress.add_task("Indexing", total=len(keys))
+        report = rebuild(svc.engine, svc.storage, keys, lambda n: progress.advance(task, n))
+    svc.close()
+    result = {
+        "records": report.records,
+        "versions": report.versions,
+        "events": report.events,
+        "corrupt": report.corrupt,
+    }
+    emit(
+        result,
+        as_json,
+        lambda r: console.print(
+            f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events."
+            + (
+                f" [red]{len(r['corrupt'])} objects failed their hash check.[/]"
+                if r["corrupt"]
+                else ""
+            )
+        ),
+    )
+    if report.corrupt:
+        for key in report.corrupt:
+            click.echo(f"corrupt: {key}", err=True)
+        sys.exit(1)
+
+
+# --- sites -----------------------------------------------------------------------------
+
+
+@main.group()
+def sites() -> None:
+    """Sites whose WordPress sends webhooks here."""
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return _default(value)
+    if isinstance(value, list):
+        return " ".join(value)
+    return "" if value is None else str(value)
+
+
+@sites.command("add")
+@click.option("--name", required=True, help='e.g. "Staffanstorps kommun"')
+@click.option("--url", required=True, help="The site's public URL.")
+@json_option
+@_fail_on_service_errors
+def sites_add(name: str, url: str, as_json: bool) -> None:
+    """Add a site and print its id and webhook secret (shown once)."""
+    from schemas.admin import SiteCreateSchema
+
+    errors = SiteCreateSchema().validate({"name": name, "url": url})
+    if errors:
+        raise click.BadParameter(json.dumps(errors), param_hint="--name/--url")
+    svc = _services()
+    site, secret = svc.sites.add(name, url)
+    svc.close()
+
+    def render(data: dict[str, Any]) -> None:
+        console.print(f"Site id:        [bold]{data['id']}[/]")
+        console.print(f"Webhook secret: [bold]{data['secret']}[/]")
+        console.print("The secret is shown only now: put it in the plugin's settings.")
+
+    emit({**site, "secret": secret}, as_json, render)
+
+
+@sites.command("list")
+@json_option
+@_fail_on_service_errors
+def sites_list(as_json: bool) -> None:
+    """List every site."""
+    svc = _services()
+    rows = svc.sites.all()
+    svc.close()
+    emit(rows, as_json, lambda r: _table(r, ["id", "name", "url", "created_at"]))
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for the plugin, the registry system and admins."""
+
+
+@tokens.command("create")
+@click.option("--name", required=True, help="Who uses it, e.g. diarium.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(["records:read", "records:read-personal", "admin"]),
+    help="Repeat for several scopes.",
+)
+@click.option("--site", "site_id", default=None, help="Limit the token to one site id.")
+@json_option
+@_fail_on_service_errors
+def tokens_create(name: str, scopes: tuple[str, ...], site_id: str | None, as_json: bool) -> None:
+    """Create a token and print it (shown once; stored only as a hash)."""
+    svc = _services()
+    row, token = svc.tokens.create(name, list(scopes), site_id)
+    svc.close()
+
+    def render(data: dict[str, Any]) -> None:
+        console.print(f"Token id: {data['id']}  scopes: {' '.join(data['scopes'])}")
+        console.print(f"Token:    [bold]{data['token']}[/]")
+        console.print("The token is shown only now.")
+
+    emit({**row, "token": token}, as_json, render)
+
+
+@tokens.command("list")
+@json_option
+@_fail_on_service_errors
+def tokens_list(as_json: bool) -> None:
+    """List tokens (never their values)."""
+    svc = _services()
+    rows = svc.tokens.all()
+    svc.close()
+    emit(rows, as_json, lambda r: _table(r, ["id", "name", "scopes", "site_id", "revoked_at"]))
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@json_option
+@_fail_on_service_errors
+def tokens_revoke(token_id: str, as_json: bool) -> None:
+    """Revoke a token at once."""
+    svc = _services()
+    svc.tokens.revoke(token_id)
+    svc.close()
+    emit({"revoked": token_id}, as_json, lambda _: console.print(f"Revoked {token_id}."))
+
+
+# --- storage ---------------------------------------------------------------------------
+
+
+@main.group()
+def storage() -> None:
+    """Object storage housekeeping."""
+
+
+@storage.command("create-bucket")
+@click.option("--no-object-lock", is_flag=True, help="Versioning only, without Object Lock.")
+@json_option
+def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
+    """Create the S3 bucket named by OFFENTLIG_STORAGE_URL, with versioning and Object Lock."""
+    from service.storage import open_store
+    from service.storage.s3 import S3Store
+
+    store = open_store(_config())
+    if not isinstance(store, S3Store):
+        raise click.ClickException("OFFENTLIG_STORAGE_URL is not an s3:// URL")
+    store.create_bucket(object_lock=not no_object_lock)
+    emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,81 @@
+"""Settings: defaults here, then `OFFENTLIG_*` environment variables, then test overrides.
+
+Every setting is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Config
+
+DEFAULTS: dict[str, Any] = {
+    # Where the embedded default keeps everything: file object store, SQLite index, secret key.
+    "DATA_DIR": "./offentlig-data",
+    # file:///absolute/path or s3://bucket[/prefix]; default: file://<DATA_DIR>/objects
+    "STORAGE_URL": None,
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
+    # SQLAlchemy URL; default: sqlite:///<DATA_DIR>/index.sqlite3
+    "DATABASE_URL": None,
+    # Key that encrypts webhook secrets at rest (Fernet, urlsafe base64 of 32 bytes);
+    # default: generated once into <DATA_DIR>/secret.key
+    "SECRET_KEY": None,
+    "MAX_EVENT_BYTES": 10 * 1024 * 1024,
+    "WEBHOOK_TOLERANCE_SECONDS": 300,
+    "RETRY_AFTER_SECONDS": 30,
+    "TIMEZONE": "Europe/Stockholm",
+    "LOG_LEVEL": "INFO",
+    # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
+    "AUTO_MIGRATE": True,
+}
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then `OFFENTLIG_*` from the environment (JSON-decoded where it parses),
+    then `overrides`; the same for the app and the CLI."""
+    config = Config(os.getcwd())
+    config.from_mapping(DEFAULTS)
+    config.from_prefixed_env("OFFENTLIG")
+    if overrides:
+        config.from_mapping(overrides)
+    resolve(config)
+    return dict(config)
+
+
+def resolve(config: dict[str, Any]) -> None:
+    """Fill the settings that default to places under DATA_DIR."""
+    data_dir = Path(config["DATA_DIR"]).expanduser().resolve()
+    config["DATA_DIR"] = str(data_dir)
+    if not config.get("STORAGE_URL"):
+        config["STORAGE_URL"] = (data_dir / "objects").as_uri()
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{data_dir / 'index.sqlite3'}"
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_EVENT_BYTES"])
+
+
+def secret_key(config: dict[str, Any]) -> bytes:
+    """The at-rest encryption key: configured, or created once in the data directory."""
+    configured = config.get("SECRET_KEY")
+    if configured:
+        return str(configured).encode()
+    from cryptography.fernet import Fernet
+
+    path = Path(config["DATA_DIR"]) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole to a private temp file, then linked: a concurrent starter either
+        # wins the link or reads the winner's complete key.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+        try:
+            os.write(fd, Fernet.generate_key())
+            os.close(fd)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_bytes().strip()

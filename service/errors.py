@@ -1,0 +1,69 @@
+"""The service's own exceptions. The API turns each into one HTTP status in `api/errors.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OffentligError(Exception):
+    """Base class; `status` is the HTTP status the API answers with."""
+
+    status = 500
+    message = "Internal error."
+
+    def __init__(self, message: str | None = None, errors: dict[str, Any] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors
+
+
+class InvalidSignature(OffentligError):
+    status = 401
+    message = "Missing, malformed, expired or wrong webhook signature."
+
+
+class Unauthorized(OffentligError):
+    status = 401
+    message = "A valid bearer token is required."
+
+
+class Forbidden(OffentligError):
+    status = 403
+    message = "The token lacks the scope this needs."
+
+
+class NotFound(OffentligError):
+    status = 404
+    message = "Not found."
+
+
+class Conflict(OffentligError):
+    status = 409
+    message = "Conflict."
+
+
+class InvalidInput(OffentligError):
+    status = 422
+    message = "Invalid input."
+
+
+class Unavailable(OffentligError):
+    """Storage or database cannot be reached; the client should retry later."""
+
+    status = 503
+    message = "A backend (object storage or database) is unreachable; retry later."
+
+
+class StorageUnavailable(Unavailable):
+    message = "Object storage is unreachable; retry later."
+
+
+class IndexUnavailable(Unavailable):
+    message = "The database is unreachable; retry later."
+
+
+class IntegrityError(OffentligError):
+    """A stored object does not match its recorded hash."""
+
+    status = 500
+    message = "A stored object failed its integrity check."

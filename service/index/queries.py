@@ -1,0 +1,205 @@
+"""Reading the index: search with filters and keyset pages, versions, events, feed, stats."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Engine, Row, and_, func, or_, select
+
+from service.errors import InvalidInput
+from service.index import fulltext
+from service.index import tables as t
+from service.index.db import unavailable_on_db_error
+
+SORTS = {
+    "published_at": t.records.c.published_at,
+    "captured_at": t.records.c.first_captured_at,
+}
+
+
+@dataclass
+class RecordQuery:
+    q: str | None = None
+    site_ids: list[str] | None = None  # None: every site; the token's limit narrows it
+    kind: str | None = None
+    origin: str | None = None
+    status: str | None = None
+    author: str | None = None
+    parent: str | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    captured_after: datetime | None = None
+    captured_before: datetime | None = None
+    sort: str = "-published_at"
+    limit: int = 50
+    cursor: str | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    items: list[Row[Any]]
+    next_cursor: str | None
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(values, list) and len(values) == 2 and isinstance(values[1], int)):
+            raise ValueError("bad cursor")
+        datetime.fromisoformat(values[0])
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidInput(
+            "Invalid cursor.", errors={"query": {"cursor": ["Not a cursor from this API."]}}
+        ) from None
+    return values
+
+
+class RecordQueries:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.fulltext = fulltext.for_dialect(engine.dialect.name)
+
+    def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
+        r = t.records.c
+        conditions: list[ColumnElement[bool]] = []
+        if query.site_ids is not None:
+            conditions.append(r.site_id.in_(query.site_ids))
+        for column, value in (
+            (r.kind, query.kind),
+            (r.origin, query.origin),
+            (r.status, query.status),
+            (r.author, query.author),
+            (r.parent_id, query.parent),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        for column, after, before in (
+            (r.published_at, query.published_after, query.published_before),
+            (r.first_captured_at, query.captured_after, query.captured_before),
+        ):
+            if after is not None:
+                conditions.append(column >= after)
+            if before is not None:
+                conditions.append(column < before)
+        if query.q:
+            match = self.fulltext.condition(query.q)
+            if match is not None:
+                conditions.append(match)
+        return conditions
+
+    @unavailable_on_db_error
+    def search(self, query: RecordQuery) -> Page:
+        descending = query.sort.startswith("-")
+        sort_column = SORTS[query.sort.lstrip("-")]
+        conditions = self._conditions(query)
+        if query.cursor:
+            value, pk = _decode_cursor(query.cursor)
+            boundary = datetime.fromisoformat(value)
+            if descending:
+                conditions.append(
+                    or_(sort_column < boundary, and_(sort_column == boundary, t.records.c.pk < pk))
+                )
+            else:
+                conditions.append(
+                    or_(sort_column > boundary, and_(sort_column == boundary, t.records.c.pk > pk))
+                )
+        order = (
+            [sort_column.desc(), t.records.c.pk.desc()]
+            if descending
+            else [sort_column.asc(), t.records.c.pk.asc()]
+        )
+        statement = select(t.records).where(*conditions).order_by(*order).limit(query.limit + 1)
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(statement))
+        next_cursor = None
+        if len(rows) > query.limit:
+            rows = rows[: query.limit]
+            last = rows[-1]
+            sort_value = last._mapping[sort_column.name]
+            next_cursor = _encode_cursor([sort_value.isoformat(), last.pk])
+        return Page(rows, next_cursor)
+
+    @unavailable_on_db_error
+    def record(self, record_id: str) -> Row[Any] | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.records).where(t.records.c.id == record_id)).first()
+
+    @unavailable_on_db_error
+    def versions(self, record_id: str) -> list[Row[Any]]:
+        v = t.record_versions
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(select(v).where(v.c.record_id == record_id).order_by(v.c.version))
+            )
+
+    @unavailable_on_db_error
+    def version(self, record_id: str, number: int) -> Row[Any] | None:
+        v = t.record_versions
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(v).where(v.c.record_id == record_id, v.c.version == number)
+            ).first()
+
+    @unavailable_on_db_error
+    def events(self, record_id: str) -> list[Row[Any]]:
+        e = t.record_events
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(e).where(e.c.record_id == record_id).order_by(e.c.captured_at, e.c.id)
+                )
+            )
+
+    @unavailable_on_db_error
+    def changes(self, after: int, limit: int, site_ids: list[str] | None) -> list[Row[Any]]:
+        c = t.changes
+        statement = select(c).where(c.c.seq > after).order_by(c.c.seq).limit(limit)
+        if site_ids is not None:
+            statement = statement.where(c.c.site_id.in_(site_ids))
+        with self.engine.connect() as conn:
+            return list(conn.execute(statement))
+
+    @unavailable_on_db_error
+    def stats(
+        self, site_ids: list[str] | None, days: int, zone: ZoneInfo, now: datetime
+    ) -> dict[str, Any]:
+        """Captured versions per local day and kind, for the last `days` days."""
+        today = now.astimezone(zone).date()
+        first_day = today - timedelta(days=days - 1)
+        month_start = today.replace(day=1)
+        since = datetime.combine(min(first_day, month_start), time(), zone)
+        v = t.record_versions
+        recent = select(v.c.captured_at, v.c.kind).where(v.c.captured_at >= since)
+        total = select(func.count()).select_from(v)
+        if site_ids is not None:
+            recent = recent.where(v.c.site_id.in_(site_ids))
+            total = total.where(v.c.site_id.in_(site_ids))
+        per_day: Counter[tuple[date, str]] = Counter()
+        with self.engine.connect() as conn:
+            for captured_at, kind in conn.execute(recent):
+                per_day[(captured_at.astimezone(zone).date(), kind)] += 1
+            count = conn.execute(total).scalar_one()
+        kinds = ("post", "page", "comment")
+        series = []
+        for offset in range(days):
+            day = first_day + timedelta(days=offset)
+            counts = {kind: per_day[(day, kind)] for kind in kinds}
+            series.append({"date": day.isoformat(), **counts, "total": sum(counts.values())})
+        return {
+            "today": sum(per_day[(today, kind)] for kind in kinds),
+            "this_month": sum(n for (day, _), n in per_day.items() if day >= month_start),
+            "total": count,
+            "days": series,
+        }

@@ -1,0 +1,126 @@
+"""`offentlig reindex`: throw the cached tables away and rebuild them from storage alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, literal, select, text, union_all
+
+from service.index import tables as t
+from service.index.db import writing
+from service.index.writer import apply_event, apply_version
+from service.records.canonical import verify
+from service.storage.port import ObjectStore
+
+BATCH = 500
+
+
+@dataclass
+class RebuildReport:
+    records: int = 0
+    versions: int = 0
+    events: int = 0
+    corrupt: list[str] | None = None
+
+
+def _record_prefix(key: str) -> str:
+    """`sites/S/posts/1/versions/…` → `sites/S/posts/1/`; other keys map to themselves."""
+    parts = key.split("/")
+    return (
+        "/".join(parts[:4]) + "/" if len(parts) == 6 and parts[4] in ("versions", "events") else key
+    )
+
+
+def record_keys(storage: ObjectStore) -> list[str]:
+    """Every version and event key in storage, grouped by record (keys sort that way)."""
+    return [k for k in storage.list("sites/") if _record_prefix(k) != k]
+
+
+def clear(engine: Engine) -> None:
+    with writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in t.CACHE_TABLES)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        else:
+            for table in t.CACHE_TABLES:
+                conn.execute(delete(table))
+
+
+def rebuild(
+    engine: Engine,
+    storage: ObjectStore,
+    keys: Iterable[str],
+    advance: Callable[[int], None] = lambda n: None,
+) -> RebuildReport:
+    """Index every object under `keys` (from `record_keys`), then rebuild the change feed."""
+    clear(engine)
+    report = RebuildReport(corrupt=[])
+    batch: list[tuple[str, dict[str, Any]]] = []
+    for _, group in groupby(keys, key=_record_prefix):
+        documents = list(_load(storage, group, report))
+        # One record's versions and events replayed in capture order, as they happened.
+        documents.sort(key=lambda item: (item[1]["captured_at"], item[1]["schema"]))
+        batch.extend(documents)
+        report.records += 1
+        if len(batch) >= BATCH:
+            _apply(engine, batch, report)
+            advance(len(batch))
+            batch = []
+    _apply(engine, batch, report)
+    advance(len(batch))
+    _rebuild_feed(engine)
+    return report
+
+
+def _load(
+    storage: ObjectStore, keys: Iterable[str], report: RebuildReport
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for key in keys:
+        try:
+            yield key, verify(storage.get(key))
+        except (ValueError, json.JSONDecodeError):
+            assert report.corrupt is not None
+            report.corrupt.append(key)
+
+
+def _apply(engine: Engine, batch: list[tuple[str, dict[str, Any]]], report: RebuildReport) -> None:
+    with writing(engine) as conn:
+        for key, document in batch:
+            if "/versions/" in key:
+                report.versions += apply_version(conn, document, key)
+            else:
+                report.events += apply_event(conn, document, key)
+
+
+def _rebuild_feed(engine: Engine) -> None:
+    """The change feed in capture order, as capture would have appended it."""
+    v, e = t.record_versions, t.record_events
+    versions = select(
+        v.c.site_id,
+        v.c.record_id,
+        literal("version").label("change"),
+        v.c.version,
+        literal(None).label("event_id"),
+        v.c.event_type,
+        v.c.captured_at,
+    )
+    events = select(
+        t.records.c.site_id,
+        e.c.record_id,
+        literal("event").label("change"),
+        e.c.version,
+        e.c.id,
+        e.c.type,
+        e.c.captured_at,
+    ).join(t.records, t.records.c.id == e.c.record_id)
+    combined = union_all(versions, events).subquery()
+    ordered = select(*combined.c).order_by(
+        combined.c.captured_at, combined.c.record_id, combined.c.version, combined.c.change.desc()
+    )
+    columns = ["site_id", "record_id", "change", "version", "event_id", "event_type", "captured_at"]
+    with writing(engine) as conn:
+        conn.execute(insert(t.changes).from_select(columns, ordered))

@@ -1,0 +1,189 @@
+"""The index schema. `records`, `record_versions`, `record_events`, `deliveries` and `changes`
+are a cache of object storage (`offentlig reindex` rebuilds them); `sites`, `api_tokens` and
+`audit_log` are configuration and history that live only here (back them up).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# --- configuration -------------------------------------------------------------------------
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("scopes", String(500), nullable=False),
+    Column("site_id", String(40), ForeignKey("sites.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("token_id", String(40), nullable=True),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("request_id", String(100), nullable=True),
+)
+
+# --- cache of storage ---------------------------------------------------------------------
+
+records = Table(
+    "records",
+    metadata,
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", String(200), nullable=False, unique=True),
+    Column("site_id", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("source_id", BigInteger, nullable=False),
+    Column("origin", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author", String(1000), nullable=False),
+    Column("parent_id", String(200), nullable=True),
+    Column("permalink", String(2000), nullable=True),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("first_captured_at", UTCDateTime, nullable=False),
+    Column("last_captured_at", UTCDateTime, nullable=False),
+    Column("latest_version", Integer, nullable=False),
+    Column("latest_sha256", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("personal_sha256", String(64), nullable=True),
+    Index("ix_records_site_kind_published", "site_id", "kind", "published_at", "pk"),
+    Index("ix_records_published", "published_at", "pk"),
+    Index("ix_records_captured", "first_captured_at", "pk"),
+    Index("ix_records_parent", "parent_id"),
+    Index("ix_records_author", "author"),
+)
+
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("record_id", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("webhook_id", String(128), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("captured_at", UTCDateTime, nullable=False),
+    Column("storage_key", String(500), nullable=False),
+    Index("ix_record_versions_site_captured", "site_id", "captured_at"),
+)
+
+record_events = Table(
+    "record_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("record_id", String(200), nullable=False, index=True),
+    Column("webhook_id", String(128), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("previous_status", String(20), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("captured_at", UTCDateTime, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(500), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("site_id", String(40), primary_key=True),
+    Column("webhook_id", String(128), primary_key=True),
+    Column("record_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", String(40), nullable=True),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("site_id", String(40), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("change", String(10), nullable=False),  # "version" | "event"
+    Column("version", Integer, nullable=False),
+    Column("event_id", String(40), nullable=True),
+    Column("event_type", String(40), nullable=False),
+    Column("captured_at", UTCDateTime, nullable=False),
+    Index("ix_changes_site_seq", "site_id", "seq"),
+)
+
+# Tables `reindex` empties and rebuilds, children first.
+CACHE_TABLES = (changes, deliveries, record_events, record_versions, records)

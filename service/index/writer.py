@@ -1,0 +1,229 @@
+"""Telling the index about what storage now holds. Used by capture and by `reindex`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from service.capture.ports import Head, Outcome
+from service.index import tables as t
+from service.index.db import unavailable_on_db_error, writing
+from service.index.text import plain_text
+from service.records.model import DELETED_STATUS
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """Insert unless the primary key is taken; True if a row was added."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
+
+
+def _record_values(document: dict[str, Any]) -> dict[str, Any]:
+    personal = document.get("personal_data") or {}
+    return {
+        "site_id": document["site"]["id"],
+        "kind": document["kind"],
+        "source_id": document["source_id"],
+        "origin": document["origin"],
+        "status": document["status"],
+        "deleted": document["status"] == DELETED_STATUS,
+        "title": document["title"],
+        "body": plain_text(document["content"]),
+        "author": document["author"]["name"],
+        "parent_id": document["parent"],
+        "permalink": document["permalink"],
+        "published_at": parse_time(document["published_at"]),
+        "occurred_at": parse_time(document["occurred_at"]),
+        "last_captured_at": parse_time(document["captured_at"]),
+        "latest_version": document["version"],
+        "latest_sha256": document["sha256"],
+        "content_sha256": document["content_sha256"],
+        "personal_sha256": personal.get("sha256"),
+    }
+
+
+def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
+    """Index one stored version; False if it was already there."""
+    added = insert_ignoring_duplicates(
+        conn,
+        t.record_versions,
+        {
+            "record_id": document["record_id"],
+            "version": document["version"],
+            "sha256": document["sha256"],
+            "content_sha256": document["content_sha256"],
+            "webhook_id": document["event"]["id"],
+            "event_type": document["event"]["type"],
+            "kind": document["kind"],
+            "site_id": document["site"]["id"],
+            "occurred_at": parse_time(document["occurred_at"]),
+            "captured_at": parse_time(document["captured_at"]),
+            "storage_key": key,
+        },
+    )
+    if not added:
+        return False
+    values = _record_values(document)
+    current = conn.execute(
+        select(t.records.c.latest_version).where(t.records.c.id == document["record_id"])
+    ).scalar_one_or_none()
+    if current is None:
+        conn.execute(
+            insert(t.records).values(
+                id=document["record_id"], first_captured_at=values["last_captured_at"], **values
+            )
+        )
+    elif current < document["version"]:
+        conn.execute(
+            update(t.records).where(t.records.c.id == document["record_id"]).values(**values)
+        )
+    insert_ignoring_duplicates(
+        conn,
+        t.deliveries,
+        {
+            "site_id": document["site"]["id"],
+            "webhook_id": document["event"]["id"],
+            "record_id": document["record_id"],
+            "version": document["version"],
+            "event_id": None,
+        },
+    )
+    return True
+
+
+def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
+    """Index one stored status event; False if it was already there."""
+    captured_at = parse_time(document["captured_at"])
+    added = insert_ignoring_duplicates(
+        conn,
+        t.record_events,
+        {
+            "id": document["id"],
+            "record_id": document["record_id"],
+            "webhook_id": document["event"]["id"],
+            "type": document["event"]["type"],
+            "status": document["status"],
+            "previous_status": document["previous_status"],
+            "version": document["version"],
+            "occurred_at": parse_time(document["occurred_at"]),
+            "captured_at": captured_at,
+            "sha256": document["sha256"],
+            "storage_key": key,
+        },
+    )
+    if not added:
+        return False
+    conn.execute(
+        update(t.records)
+        .where(t.records.c.id == document["record_id"])
+        .values(
+            status=document["status"],
+            deleted=document["status"] == DELETED_STATUS,
+            occurred_at=parse_time(document["occurred_at"]),
+            last_captured_at=captured_at,
+        )
+    )
+    insert_ignoring_duplicates(
+        conn,
+        t.deliveries,
+        {
+            "site_id": document["site_id"],
+            "webhook_id": document["event"]["id"],
+            "record_id": document["record_id"],
+            "version": document["version"],
+            "event_id": document["id"],
+        },
+    )
+    return True
+
+
+def _lock_feed(conn: Connection) -> None:
+    """Feed positions are handed out in commit order, so a reader never skips a late commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
+
+
+class RecordIndex:
+    """The capture side of the index (`service.capture.ports.CaptureIndex`)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @unavailable_on_db_error
+    def delivery(self, site_id: str, webhook_id: str) -> Outcome | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.deliveries).where(
+                    t.deliveries.c.site_id == site_id, t.deliveries.c.webhook_id == webhook_id
+                )
+            ).first()
+        if row is None:
+            return None
+        return Outcome(row.record_id, row.version, row.event_id, created=False)
+
+    @unavailable_on_db_error
+    def head(self, record_id: str) -> Head | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    t.records.c.latest_version,
+                    t.records.c.latest_sha256,
+                    t.records.c.content_sha256,
+                    t.records.c.personal_sha256,
+                ).where(t.records.c.id == record_id)
+            ).first()
+        return Head(*row) if row else None
+
+    @unavailable_on_db_error
+    def add_version(self, document: dict[str, Any], key: str) -> None:
+        with writing(self.engine) as conn:
+            _lock_feed(conn)
+            if apply_version(conn, document, key):
+                self._append_change(conn, document, "version", None)
+
+    @unavailable_on_db_error
+    def add_event(self, document: dict[str, Any], key: str) -> None:
+        with writing(self.engine) as conn:
+            _lock_feed(conn)
+            if apply_event(conn, document, key):
+                self._append_change(conn, document, "event", document["id"])
+
+    @unavailable_on_db_error
+    def add_delivery(self, site_id: str, webhook_id: str, outcome: Outcome) -> None:
+        with writing(self.engine) as conn:
+            insert_ignoring_duplicates(
+                conn,
+                t.deliveries,
+                {
+                    "site_id": site_id,
+                    "webhook_id": webhook_id,
+                    "record_id": outcome.record_id,
+                    "version": outcome.version,
+                    "event_id": outcome.event_id,
+                },
+            )
+
+    @staticmethod
+    def _append_change(
+        conn: Connection, document: dict[str, Any], change: str, event_id: str | None
+    ) -> None:
+        site_id = document["site"]["id"] if "site" in document else document["site_id"]
+        conn.execute(
+            insert(t.changes).values(
+                site_id=site_id,
+                record_id=document["record_id"],
+                change=change,
+                version=document["version"],
+                event_id=event_id,
+                event_type=document["event"]["type"],
+                captured_at=parse_time(document["captured_at"]),
+            )
+        )

@@ -1,0 +1,38 @@
+"""Prometheus metrics. Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR
+(`offentlig serve` does) so /metrics adds up every worker."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+EVENTS = Counter(
+    "offentlig_webhook_events_total",
+    "Webhook deliveries recorded, by event type and whether something new was stored.",
+    ["type", "created"],
+)
+REQUESTS = Histogram(
+    "offentlig_http_request_seconds",
+    "HTTP request duration by endpoint and status.",
+    ["endpoint", "method", "status"],
+)
+INDEX_WRITE_FAILURES = Counter(
+    "offentlig_index_write_failures_total",
+    "Index writes that failed after storage had the object (repair with `offentlig reindex`).",
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

@@ -1,0 +1,108 @@
+"""Records, versions and events: the words of the domain, as types."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.StrEnum):
+    POST = "post"
+    PAGE = "page"
+    COMMENT = "comment"
+
+    @property
+    def origin(self) -> Origin:
+        """Posts and pages are drawn up by the authority; comments are received."""
+        return Origin.RECEIVED if self is Kind.COMMENT else Origin.DRAWN_UP
+
+
+class Origin(enum.StrEnum):
+    DRAWN_UP = "drawn_up"  # upprättad handling
+    RECEIVED = "received"  # inkommen handling
+
+
+class Action(enum.StrEnum):
+    """What happened in WordPress; the second half of an event type such as `post.trashed`."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+    UNPUBLISHED = "unpublished"
+    TRASHED = "trashed"
+    RESTORED = "restored"
+    DELETED = "deleted"
+    RECEIVED = "received"
+    EDITED = "edited"
+    APPROVED = "approved"
+    UNAPPROVED = "unapproved"
+    SPAM = "spam"
+
+    @property
+    def changes_content(self) -> bool:
+        """Content actions make versions; the others are status events on the record."""
+        return self in (Action.PUBLISHED, Action.UPDATED, Action.RECEIVED, Action.EDITED)
+
+
+POST_ACTIONS = frozenset(
+    {
+        Action.PUBLISHED,
+        Action.UPDATED,
+        Action.UNPUBLISHED,
+        Action.TRASHED,
+        Action.RESTORED,
+        Action.DELETED,
+    }
+)
+COMMENT_ACTIONS = frozenset(
+    {
+        Action.RECEIVED,
+        Action.APPROVED,
+        Action.UNAPPROVED,
+        Action.SPAM,
+        Action.TRASHED,
+        Action.RESTORED,
+        Action.EDITED,
+        Action.DELETED,
+    }
+)
+PING = "offentlig.ping"
+DELETED_STATUS = "deleted"
+
+
+@dataclass(frozen=True)
+class EventType:
+    kind: Kind
+    action: Action
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.action}"
+
+    @classmethod
+    def parse(cls, value: str) -> EventType:
+        kind_name, _, action_name = value.partition(".")
+        try:
+            kind, action = Kind(kind_name), Action(action_name)
+        except ValueError:
+            raise ValueError(f"unknown event type {value!r}") from None
+        allowed = COMMENT_ACTIONS if kind is Kind.COMMENT else POST_ACTIONS
+        if action not in allowed:
+            raise ValueError(f"unknown event type {value!r}")
+        return cls(kind, action)
+
+
+def all_event_types() -> list[str]:
+    types = [str(EventType(k, a)) for k in (Kind.POST, Kind.PAGE) for a in POST_ACTIONS]
+    types += [str(EventType(Kind.COMMENT, a)) for a in COMMENT_ACTIONS]
+    return sorted(types) + [PING]
+
+
+def record_id(site_id: str, kind: Kind, source_id: int) -> str:
+    return f"{site_id}.{kind}.{source_id}"
+
+
+def parse_record_id(value: str) -> tuple[str, Kind, int]:
+    """`{site_id}.{kind}.{source_id}` → its parts; `ValueError` if it is not one."""
+    site_id, kind_name, source = value.rsplit(".", 2) if value.count(".") >= 2 else ("", "", "")
+    if not site_id or not source.isdigit():
+        raise ValueError(f"not a record id: {value!r}")
+    return site_id, Kind(kind_name), int(source)

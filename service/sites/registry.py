@@ -1,0 +1,94 @@
+"""Sites live in the database (with their encrypted secret) and, for a reader of the
+bucket, as `sites/{id}/site.json` in storage."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from cryptography.fernet import Fernet
+from sqlalchemy import Engine, insert, select
+
+from service.capture.ports import Site
+from service.capture.snapshot import iso
+from service.errors import NotFound
+from service.index import tables as t
+from service.index.db import unavailable_on_db_error, writing
+from service.records import keys
+from service.storage.port import ObjectStore
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+
+
+def new_webhook_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class SiteRegistry:
+    def __init__(
+        self,
+        engine: Engine,
+        storage: ObjectStore,
+        fernet: Fernet,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str],
+    ):
+        self.engine = engine
+        self.storage = storage
+        self.fernet = fernet
+        self.clock = clock
+        self.new_id = new_id
+
+    @unavailable_on_db_error
+    def add(self, name: str, url: str) -> tuple[dict[str, Any], str]:
+        """Register a site; the secret is returned once and stored only encrypted."""
+        site = Site(self.new_id(), name, url)
+        secret = new_webhook_secret()
+        created_at = self.clock()
+        description = {"id": site.id, "name": name, "url": url, "created_at": iso(created_at)}
+        self.storage.put(keys.site_key(site.id), json.dumps(description, indent=2).encode())
+        with writing(self.engine) as conn:
+            conn.execute(
+                insert(t.sites).values(
+                    id=site.id,
+                    name=name,
+                    url=url,
+                    secret_encrypted=self.fernet.encrypt(secret.encode()).decode(),
+                    created_at=created_at,
+                )
+            )
+        return {**description, "created_at": created_at}, secret
+
+    @unavailable_on_db_error
+    def get(self, site_id: str) -> Site:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.sites.c.id, t.sites.c.name, t.sites.c.url).where(t.sites.c.id == site_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"No site {site_id!r}.")
+        return Site(row.id, row.name, row.url)
+
+    @unavailable_on_db_error
+    def secret(self, site_id: str) -> str:
+        with self.engine.connect() as conn:
+            encrypted = conn.execute(
+                select(t.sites.c.secret_encrypted).where(t.sites.c.id == site_id)
+            ).scalar_one_or_none()
+        if encrypted is None:
+            raise NotFound(f"No site {site_id!r}.")
+        return self.fernet.decrypt(encrypted.encode()).decode()
+
+    @unavailable_on_db_error
+    def all(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.sites.c.id, t.sites.c.name, t.sites.c.url, t.sites.c.created_at).order_by(
+                    t.sites.c.created_at, t.sites.c.id
+                )
+            )
+            return [dict(row._mapping) for row in rows]
