@@ -1,0 +1,140 @@
+<?php
+/**
+ * Form handlers (admin-post.php) and the notices they leave.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Every handler: capability, nonce, unslash, work, redirect.
+ */
+final class Admin_Actions {
+
+	const TEST_CONNECTION = 'offentlig_test_connection';
+	const RETRY_FAILED    = 'offentlig_retry_failed';
+	const NOTICE_PREFIX   = 'offentlig_notice_';
+
+	/**
+	 * Dispatcher.
+	 *
+	 * @var Dispatcher
+	 */
+	private $dispatcher;
+
+	/**
+	 * Outbox.
+	 *
+	 * @var Outbox
+	 */
+	private $outbox;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Dispatcher $dispatcher Dispatcher.
+	 * @param Outbox     $outbox     Outbox.
+	 */
+	public function __construct( Dispatcher $dispatcher, Outbox $outbox ) {
+		$this->dispatcher = $dispatcher;
+		$this->outbox     = $outbox;
+	}
+
+	/**
+	 * Test connection: sends offentlig.ping and reports the answer.
+	 */
+	public function test_connection(): void {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to change the Offentlig settings.', 'offentlig' ), 403 );
+		}
+		check_admin_referer( self::TEST_CONNECTION );
+
+		$answer = $this->dispatcher->ping();
+		if ( is_wp_error( $answer ) ) {
+			$this->notice(
+				'error',
+				sprintf(
+					/* translators: %s: error message. */
+					__( 'Test connection failed: %s', 'offentlig' ),
+					$answer->get_error_message()
+				)
+			);
+		} else {
+			$body = is_array( $answer['body'] ) ? $answer['body'] : array();
+			$this->notice(
+				'success',
+				sprintf(
+					/* translators: 1: site name in the archive, 2: site id. */
+					__( 'Connected. The archive knows this site as “%1$s” (%2$s).', 'offentlig' ),
+					(string) ( $body['site_name'] ?? '' ),
+					(string) ( $body['site_id'] ?? '' )
+				)
+			);
+		}
+		wp_safe_redirect( admin_url( 'options-general.php?page=' . Settings::PAGE ) );
+		exit;
+	}
+
+	/**
+	 * Retry failed deliveries: requeues failed rows and sends them at once.
+	 */
+	public function retry_failed(): void {
+		if ( ! Plugin::current_user_can_view() ) {
+			wp_die( esc_html__( 'You are not allowed to retry deliveries.', 'offentlig' ), 403 );
+		}
+		check_admin_referer( self::RETRY_FAILED );
+		$redirect = isset( $_POST['redirect_to'] ) ? esc_url_raw( wp_unslash( $_POST['redirect_to'] ) ) : '';
+
+		$requeued = $this->outbox->retry_failed();
+		$result   = $this->dispatcher->run( array(), 20.0 );
+		$this->notice(
+			$result['retrying'] + $result['failed'] > 0 ? 'warning' : 'success',
+			sprintf(
+				/* translators: 1: number of deliveries put back in the queue, 2: number delivered now. */
+				__( 'Retried %1$d failed deliveries; %2$d delivered now. The rest stay in the queue.', 'offentlig' ),
+				$requeued,
+				$result['delivered']
+			)
+		);
+		wp_safe_redirect( $redirect ? $redirect : admin_url( 'index.php' ) );
+		exit;
+	}
+
+	/**
+	 * Keeps a notice for the current user's next admin page.
+	 *
+	 * @param string $type    success, warning or error.
+	 * @param string $message Plain text.
+	 */
+	private function notice( string $type, string $message ): void {
+		set_transient(
+			self::NOTICE_PREFIX . get_current_user_id(),
+			array(
+				'type'    => $type,
+				'message' => $message,
+			),
+			MINUTE_IN_SECONDS
+		);
+	}
+
+	/**
+	 * Shows and forgets the current user's notice (admin_notices).
+	 */
+	public function show_notice(): void {
+		$key    = self::NOTICE_PREFIX . get_current_user_id();
+		$notice = get_transient( $key );
+		if ( ! is_array( $notice ) ) {
+			return;
+		}
+		delete_transient( $key );
+		$type = in_array( $notice['type'], array( 'success', 'warning', 'error' ), true ) ? $notice['type'] : 'info';
+		printf(
+			'<div class="notice notice-%1$s is-dismissible offentlig-notice"><p>%2$s</p></div>',
+			esc_attr( $type ),
+			esc_html( (string) $notice['message'] )
+		);
+	}
+}

@@ -1,0 +1,383 @@
+<?php
+/**
+ * WordPress hooks → outbox rows.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig;
+
+use WP_Comment;
+use WP_Post;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Decides which hook calls are events and writes them to the outbox in the same request.
+ *
+ * One WordPress action can fire several hooks for one object (XML-RPC publishes go new → auto-draft →
+ * publish; wp_update_comment fires edit_comment and transition_comment_status). Within a request the
+ * first row written for an object is rewritten instead of adding another, so one action gives one event.
+ */
+final class Capture {
+
+	const CAPTURED_META = '_offentlig_captured';
+
+	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
+	 * Outbox.
+	 *
+	 * @var Outbox
+	 */
+	private $outbox;
+
+	/**
+	 * Payload builder.
+	 *
+	 * @var Event_Builder
+	 */
+	private $builder;
+
+	/**
+	 * Per object key: first status seen in this request, event action, row id.
+	 *
+	 * @var array<string,array{first_status:string,action:?string,row:int}>
+	 */
+	private $pending = array();
+
+	/**
+	 * Comment fields before wp_update_comment, to tell an edit from a status-only update.
+	 *
+	 * @var array<int,array<string,string>>
+	 */
+	private $comment_before = array();
+
+	/**
+	 * Rows written by this request.
+	 *
+	 * @var int[]
+	 */
+	private $written = array();
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Settings      $settings Settings.
+	 * @param Outbox        $outbox   Outbox.
+	 * @param Event_Builder $builder  Payload builder.
+	 */
+	public function __construct( Settings $settings, Outbox $outbox, Event_Builder $builder ) {
+		$this->settings = $settings;
+		$this->outbox   = $outbox;
+		$this->builder  = $builder;
+	}
+
+	/**
+	 * Outbox rows this request has written (the after-response dispatch sends them first).
+	 *
+	 * @return int[]
+	 */
+	public function written_ids(): array {
+		return array_values( array_unique( $this->written ) );
+	}
+
+	/**
+	 * Forgets the request state (tests run many "requests" in one process).
+	 */
+	public function reset(): void {
+		$this->pending        = array();
+		$this->comment_before = array();
+		$this->written        = array();
+	}
+
+	/**
+	 * Post types captured with the current settings.
+	 *
+	 * @return string[]
+	 */
+	public function post_types(): array {
+		$types = array();
+		if ( $this->settings->get( 'capture_posts' ) ) {
+			$types[] = 'post';
+		}
+		if ( $this->settings->get( 'capture_pages' ) ) {
+			$types[] = 'page';
+		}
+		/**
+		 * Filters the post types whose publications are public records.
+		 *
+		 * @param string[] $types Post type names.
+		 */
+		return (array) apply_filters( 'offentlig_post_types', $types );
+	}
+
+	/**
+	 * Whether a post is of a captured type (never revisions or autosaves).
+	 *
+	 * @param WP_Post $post Post.
+	 */
+	private function is_tracked_post( WP_Post $post ): bool {
+		return in_array( $post->post_type, $this->post_types(), true ) && ! wp_is_post_revision( $post ) && ! wp_is_post_autosave( $post );
+	}
+
+	/**
+	 * Event type prefix for a post type: "post" or "page".
+	 *
+	 * @param WP_Post $post Post.
+	 */
+	private static function kind( WP_Post $post ): string {
+		return 'page' === $post->post_type ? 'page' : 'post';
+	}
+
+	/**
+	 * Writes a new row, or rewrites this request's row for the same object.
+	 *
+	 * @param string              $key   Object key.
+	 * @param array<string,mixed> $event Envelope.
+	 * @param bool                $merge Rewrite an unsent row of this request instead of adding one.
+	 */
+	private function write( string $key, array $event, bool $merge = true ): void {
+		$row = $this->pending[ $key ]['row'] ?? 0;
+		if ( $merge && $row > 0 && $this->outbox->replace_unsent( $row, $event ) ) {
+			return;
+		}
+		$id = $this->outbox->add( $key, $event );
+		if ( is_int( $id ) ) {
+			$this->written[] = $id;
+			if ( $merge ) {
+				$this->pending[ $key ]['row'] = $id;
+			}
+		}
+	}
+
+	/**
+	 * Transition_post_status: publish, update, unpublish, trash, restore.
+	 *
+	 * @param string  $new_status New status.
+	 * @param string  $old_status Old status.
+	 * @param WP_Post $post       Post after the change.
+	 */
+	public function on_transition_post_status( $new_status, $old_status, $post ): void {
+		if ( ! $post instanceof WP_Post || ! $this->is_tracked_post( $post ) ) {
+			return;
+		}
+		$key = 'post:' . $post->ID;
+		if ( ! isset( $this->pending[ $key ] ) ) {
+			$this->pending[ $key ] = array(
+				'first_status' => (string) $old_status,
+				'action'       => null,
+				'row'          => 0,
+			);
+		}
+		$first    = $this->pending[ $key ]['first_status'];
+		$captured = (bool) get_post_meta( $post->ID, self::CAPTURED_META, true );
+		$action   = Event_Builder::post_action( $first, (string) $new_status, $captured );
+
+		$this->pending[ $key ]['action'] = $action;
+		if ( null === $action ) {
+			// E.g. draft → publish → draft within one request: nothing public remains to report.
+			if ( $this->pending[ $key ]['row'] > 0 && $this->outbox->delete_unsent( $this->pending[ $key ]['row'] ) ) {
+				$this->pending[ $key ]['row'] = 0;
+			}
+			return;
+		}
+		$this->write_post( $post, $action, $first );
+	}
+
+	/**
+	 * Wp_after_insert_post: terms and meta are final now (the REST API sets them after the status change),
+	 * so this request's row for the post is rebuilt.
+	 *
+	 * @param int     $post_id Post ID.
+	 * @param WP_Post $post    Post.
+	 */
+	public function on_after_insert_post( $post_id, $post ): void {
+		$key = 'post:' . (int) $post_id;
+		if ( ! $post instanceof WP_Post || empty( $this->pending[ $key ]['row'] ) || null === $this->pending[ $key ]['action'] ) {
+			return;
+		}
+		$this->write_post( $post, $this->pending[ $key ]['action'], $this->pending[ $key ]['first_status'] );
+	}
+
+	/**
+	 * Builds and writes a post event.
+	 *
+	 * @param WP_Post $post            Post.
+	 * @param string  $action          Event action.
+	 * @param string  $previous_status Status before the action.
+	 */
+	private function write_post( WP_Post $post, string $action, string $previous_status ): void {
+		$previous = in_array( $previous_status, array( 'new', 'auto-draft', 'inherit' ), true ) ? '' : $previous_status;
+		$event    = Event_Builder::envelope( self::kind( $post ) . '.' . $action, $this->builder->post_data( $post, $previous ) );
+		$this->write( 'post:' . $post->ID, $event );
+		update_post_meta( $post->ID, self::CAPTURED_META, 1 );
+	}
+
+	/**
+	 * Before_delete_post: permanent delete, with the content read before it is gone.
+	 *
+	 * @param int     $post_id Post ID.
+	 * @param WP_Post $post    Post (WordPress 5.5+ passes it).
+	 */
+	public function on_before_delete_post( $post_id, $post = null ): void {
+		$post = $post instanceof WP_Post ? $post : get_post( (int) $post_id );
+		if ( ! $post instanceof WP_Post || ! $this->is_tracked_post( $post ) ) {
+			return;
+		}
+		if ( 'publish' !== $post->post_status && ! get_post_meta( $post->ID, self::CAPTURED_META, true ) ) {
+			return; // A draft that was never public.
+		}
+		$event = Event_Builder::envelope( self::kind( $post ) . '.deleted', $this->builder->post_data( $post ) );
+		$this->write( 'post:' . $post->ID, $event, false );
+	}
+
+	/**
+	 * Whether a comment belongs to the archive (a real comment on a captured post type).
+	 *
+	 * @param WP_Comment $comment Comment.
+	 */
+	private function is_tracked_comment( WP_Comment $comment ): bool {
+		if ( ! $this->settings->get( 'capture_comments' ) || ! in_array( $comment->comment_type, array( '', 'comment' ), true ) ) {
+			return false;
+		}
+		$post = get_post( (int) $comment->comment_post_ID );
+		return $post instanceof WP_Post && in_array( $post->post_type, array( 'post', 'page' ), true ) && in_array( $post->post_type, $this->post_types(), true );
+	}
+
+	/**
+	 * Writes a comment event, merging with this request's row for the comment.
+	 *
+	 * A status event wins over an edit (it carries the new content too); "received" wins over both.
+	 *
+	 * @param WP_Comment $comment         Comment.
+	 * @param string     $action          Event action.
+	 * @param string     $previous_status Previous status ('' to omit).
+	 */
+	private function write_comment( WP_Comment $comment, string $action, string $previous_status = '' ): void {
+		$key = 'comment:' . $comment->comment_ID;
+		if ( isset( $this->pending[ $key ] ) && $this->pending[ $key ]['row'] > 0 ) {
+			$earlier = (string) $this->pending[ $key ]['action'];
+			if ( 'received' === $earlier || ( 'edited' === $action && 'edited' !== $earlier ) ) {
+				$action = $earlier;
+			}
+			if ( '' !== $this->pending[ $key ]['first_status'] ) {
+				$previous_status = $this->pending[ $key ]['first_status'];
+			}
+		} else {
+			$this->pending[ $key ] = array(
+				'first_status' => $previous_status,
+				'action'       => null,
+				'row'          => 0,
+			);
+		}
+		$this->pending[ $key ]['action'] = $action;
+		$previous                        = 'received' === $action ? '' : $previous_status;
+		$event                           = Event_Builder::envelope( 'comment.' . $action, $this->builder->comment_data( $comment, $previous ) );
+		$this->write( $key, $event );
+		update_comment_meta( (int) $comment->comment_ID, self::CAPTURED_META, 1 );
+	}
+
+	/**
+	 * Wp_insert_comment: a comment arrives, whatever its status.
+	 *
+	 * @param int        $comment_id Comment ID.
+	 * @param WP_Comment $comment    Comment.
+	 */
+	public function on_insert_comment( $comment_id, $comment ): void {
+		if ( ! $comment instanceof WP_Comment || ! $this->is_tracked_comment( $comment ) ) {
+			return;
+		}
+		if ( 'spam' === $comment->comment_approved && ! $this->settings->get( 'capture_spam' ) ) {
+			return;
+		}
+		$this->write_comment( $comment, 'received' );
+	}
+
+	/**
+	 * Wp_update_comment_data filter: remembers the fields before an update.
+	 *
+	 * @param array<string,mixed> $data    New data (returned unchanged).
+	 * @param array<string,mixed> $comment The comment before the update.
+	 * @return array<string,mixed>
+	 */
+	public function remember_comment( $data, $comment = array() ) {
+		if ( is_array( $comment ) && isset( $comment['comment_ID'] ) ) {
+			$this->comment_before[ (int) $comment['comment_ID'] ] = self::comment_fields( $comment );
+		}
+		return $data;
+	}
+
+	/**
+	 * The fields whose change makes an edit (text and author).
+	 *
+	 * @param array<string,mixed>|WP_Comment $comment Comment.
+	 * @return array<string,string>
+	 */
+	private static function comment_fields( $comment ): array {
+		$comment = (array) ( $comment instanceof WP_Comment ? $comment->to_array() : $comment );
+		$fields  = array();
+		foreach ( array( 'comment_content', 'comment_author', 'comment_author_email', 'comment_author_url', 'comment_parent' ) as $field ) {
+			$fields[ $field ] = (string) ( $comment[ $field ] ?? '' );
+		}
+		return $fields;
+	}
+
+	/**
+	 * Edit_comment: sends comment.edited when text or author fields changed.
+	 *
+	 * @param int $comment_id Comment ID.
+	 */
+	public function on_edit_comment( $comment_id ): void {
+		$comment = get_comment( (int) $comment_id );
+		if ( ! $comment instanceof WP_Comment || ! $this->is_tracked_comment( $comment ) ) {
+			return;
+		}
+		$before = $this->comment_before[ (int) $comment_id ] ?? null;
+		unset( $this->comment_before[ (int) $comment_id ] );
+		if ( null !== $before && self::comment_fields( $comment ) === $before ) {
+			return; // Only the status changed; transition_comment_status reports that.
+		}
+		$this->write_comment( $comment, 'edited', (string) $comment->comment_approved );
+	}
+
+	/**
+	 * Transition_comment_status: approve, unapprove, spam, trash, restore.
+	 *
+	 * @param string     $new_status New status.
+	 * @param string     $old_status Old status.
+	 * @param WP_Comment $comment    Comment.
+	 */
+	public function on_transition_comment_status( $new_status, $old_status, $comment ): void {
+		if ( ! $comment instanceof WP_Comment || ! $this->is_tracked_comment( $comment ) ) {
+			return;
+		}
+		$action = Event_Builder::comment_action( (string) $new_status, (string) $old_status );
+		if ( null !== $action ) {
+			$this->write_comment( $comment, $action, (string) $old_status );
+		}
+	}
+
+	/**
+	 * Delete_comment: permanent delete, fired before the row is gone.
+	 *
+	 * @param int        $comment_id Comment ID.
+	 * @param WP_Comment $comment    Comment (WordPress 4.9+ passes it).
+	 */
+	public function on_delete_comment( $comment_id, $comment = null ): void {
+		$comment = $comment instanceof WP_Comment ? $comment : get_comment( (int) $comment_id );
+		if ( ! $comment instanceof WP_Comment || ! $this->is_tracked_comment( $comment ) ) {
+			return;
+		}
+		if ( 'spam' === $comment->comment_approved && ! $this->settings->get( 'capture_spam' ) && ! get_comment_meta( $comment->comment_ID, self::CAPTURED_META, true ) ) {
+			return;
+		}
+		$event = Event_Builder::envelope( 'comment.deleted', $this->builder->comment_data( $comment ) );
+		$this->write( 'comment:' . $comment->comment_ID, $event, false );
+	}
+}

@@ -1,0 +1,162 @@
+<?php
+/**
+ * Dashboard widget: what was captured, and whether delivery is healthy.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Captured today / this month, a 30-day sparkline, the outbox backlog and failed deliveries.
+ */
+final class Dashboard_Widget {
+
+	const ID = 'offentlig_dashboard';
+
+	/**
+	 * Read client.
+	 *
+	 * @var Service_Client
+	 */
+	private $client;
+
+	/**
+	 * Outbox.
+	 *
+	 * @var Outbox
+	 */
+	private $outbox;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Service_Client $client Read client.
+	 * @param Outbox         $outbox Outbox.
+	 */
+	public function __construct( Service_Client $client, Outbox $outbox ) {
+		$this->client = $client;
+		$this->outbox = $outbox;
+	}
+
+	/**
+	 * Registers the widget for users allowed to see it (wp_dashboard_setup).
+	 */
+	public function register(): void {
+		if ( Plugin::current_user_can_view() ) {
+			wp_add_dashboard_widget( self::ID, __( 'Public records (Offentlig)', 'offentlig' ), array( $this, 'render' ) );
+		}
+	}
+
+	/**
+	 * Inline SVG polyline for a series of counts; no external assets.
+	 *
+	 * @param int[]  $values Counts, oldest first.
+	 * @param string $label  Accessible description.
+	 * @param int    $width  Pixels.
+	 * @param int    $height Pixels.
+	 */
+	public static function sparkline( array $values, string $label, int $width = 240, int $height = 40 ): string {
+		$values = array_values( array_map( 'intval', $values ) );
+		$count  = count( $values );
+		$max    = max( 1, $count ? max( $values ) : 0 );
+		$points = array();
+		foreach ( $values as $i => $value ) {
+			$x        = $count > 1 ? round( $i * ( $width - 2 ) / ( $count - 1 ), 1 ) + 1 : $width / 2;
+			$y        = round( ( $height - 2 ) - ( $value / $max ) * ( $height - 4 ), 1 ) + 1;
+			$points[] = $x . ',' . $y;
+		}
+		return sprintf(
+			'<svg class="offentlig-sparkline" role="img" aria-label="%1$s" width="%2$d" height="%3$d" viewBox="0 0 %2$d %3$d" xmlns="http://www.w3.org/2000/svg"><title>%1$s</title><polyline fill="none" stroke="#2271b1" stroke-width="2" points="%4$s" /></svg>',
+			esc_attr( $label ),
+			$width,
+			$height,
+			esc_attr( implode( ' ', $points ) )
+		);
+	}
+
+	/**
+	 * The widget body.
+	 */
+	public function render(): void {
+		if ( ! Plugin::current_user_can_view() ) {
+			return;
+		}
+		$stats = $this->client->stats( 30 );
+		echo '<div class="offentlig-widget">';
+		if ( is_wp_error( $stats ) ) {
+			echo '<p class="offentlig-stats-error">' . esc_html( $stats->get_error_message() ) . '</p>';
+		} else {
+			$days   = isset( $stats['days'] ) && is_array( $stats['days'] ) ? $stats['days'] : array();
+			$series = array_map(
+				static function ( $day ) {
+					return (int) ( $day['total'] ?? 0 );
+				},
+				$days
+			);
+			echo '<ul class="offentlig-counts">';
+			printf(
+				'<li>%1$s <strong class="offentlig-today">%2$s</strong></li><li>%3$s <strong class="offentlig-month">%4$s</strong></li><li>%5$s <strong class="offentlig-total">%6$s</strong></li>',
+				esc_html__( 'Captured today:', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $stats['today'] ?? 0 ) ) ),
+				esc_html__( 'This month:', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $stats['this_month'] ?? 0 ) ) ),
+				esc_html__( 'In all:', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $stats['total'] ?? 0 ) ) )
+			);
+			echo '</ul>';
+			echo self::sparkline( $series, __( 'Versions captured per day, last 30 days', 'offentlig' ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped parts and integers.
+		}
+
+		$counts = $this->outbox->counts();
+		$last   = $this->outbox->last_delivered_at();
+		echo '<ul class="offentlig-delivery">';
+		printf(
+			'<li>%1$s <strong class="offentlig-backlog">%2$s</strong></li><li>%3$s <strong class="offentlig-failed">%4$s</strong></li><li>%5$s <span class="offentlig-last-delivery">%6$s</span></li>',
+			esc_html__( 'Waiting to be sent:', 'offentlig' ),
+			esc_html( number_format_i18n( $counts[ Outbox::PENDING ] + $counts[ Outbox::SENDING ] ) ),
+			esc_html__( 'Failed deliveries:', 'offentlig' ),
+			esc_html( number_format_i18n( $counts[ Outbox::FAILED ] ) ),
+			esc_html__( 'Last successful delivery:', 'offentlig' ),
+			esc_html( null === $last ? __( 'never', 'offentlig' ) : get_date_from_gmt( $last, get_option( 'date_format' ) . ' ' . get_option( 'time_format' ) ) )
+		);
+		echo '</ul>';
+
+		if ( $counts[ Outbox::FAILED ] > 0 ) {
+			$this->render_failures();
+		}
+		printf(
+			'<p><a href="%1$s">%2$s</a></p>',
+			esc_url( admin_url( 'admin.php?page=' . Records_Screen::PAGE ) ),
+			esc_html__( 'Search the archive', 'offentlig' )
+		);
+		echo '</div>';
+	}
+
+	/**
+	 * Recent failures and the retry button.
+	 */
+	private function render_failures(): void {
+		echo '<table class="widefat striped offentlig-failures"><thead><tr>';
+		echo '<th>' . esc_html__( 'Event', 'offentlig' ) . '</th><th>' . esc_html__( 'Attempts', 'offentlig' ) . '</th><th>' . esc_html__( 'Last error', 'offentlig' ) . '</th>';
+		echo '</tr></thead><tbody>';
+		foreach ( $this->outbox->recent_failures( 5 ) as $row ) {
+			printf(
+				'<tr><td><code>%1$s</code> %2$s</td><td>%3$s</td><td>%4$s</td></tr>',
+				esc_html( (string) $row['event_type'] ),
+				esc_html( (string) $row['object_key'] ),
+				esc_html( number_format_i18n( (int) $row['attempts'] ) ),
+				esc_html( (string) $row['last_error'] )
+			);
+		}
+		echo '</tbody></table>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( Admin_Actions::RETRY_FAILED ) . '" />';
+		echo '<input type="hidden" name="redirect_to" value="' . esc_attr( admin_url( 'index.php' ) ) . '" />';
+		wp_nonce_field( Admin_Actions::RETRY_FAILED );
+		submit_button( __( 'Retry failed deliveries', 'offentlig' ), 'secondary', 'offentlig-retry', false );
+		echo '</form>';
+	}
+}

@@ -1,0 +1,201 @@
+<?php
+/**
+ * Sends outbox rows to the service.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig;
+
+use WP_Error;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Claims due rows, signs each attempt afresh and records the answer.
+ */
+final class Dispatcher {
+
+	const CRON_HOOK     = 'offentlig_dispatch';
+	const NOW_HOOK      = 'offentlig_dispatch_now';
+	const CRON_SCHEDULE = 'offentlig_every_minute';
+	const TIMEOUT       = 15;
+
+	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
+	 * Outbox.
+	 *
+	 * @var Outbox
+	 */
+	private $outbox;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Settings $settings Settings.
+	 * @param Outbox   $outbox   Outbox.
+	 */
+	public function __construct( Settings $settings, Outbox $outbox ) {
+		$this->settings = $settings;
+		$this->outbox   = $outbox;
+	}
+
+	/**
+	 * The events endpoint for this site.
+	 *
+	 * @return string|WP_Error
+	 */
+	public function endpoint() {
+		if ( ! $this->settings->is_configured() ) {
+			return new WP_Error( 'offentlig_not_configured', __( 'Enter the service URL, site id and webhook secret first.', 'offentlig' ) );
+		}
+		return untrailingslashit( (string) $this->settings->get( 'service_url' ) ) . '/v1/sites/' . rawurlencode( (string) $this->settings->get( 'site_id' ) ) . '/events';
+	}
+
+	/**
+	 * Sends what is due (or the given rows first), until nothing is left or the time budget is spent.
+	 *
+	 * @param int[] $ids    Rows this request wrote; they go out even before their scheduled time.
+	 * @param float $budget Seconds to spend at most.
+	 * @return array{delivered:int,retrying:int,failed:int}
+	 */
+	public function run( array $ids = array(), float $budget = 20.0 ): array {
+		$result = array(
+			'delivered' => 0,
+			'retrying'  => 0,
+			'failed'    => 0,
+		);
+		if ( is_wp_error( $this->endpoint() ) ) {
+			return $result;
+		}
+		$deadline = microtime( true ) + $budget;
+		$passes   = empty( $ids ) ? array( array() ) : array( $ids, array() );
+		foreach ( $passes as $only ) {
+			while ( microtime( true ) < $deadline ) {
+				$rows = $this->outbox->claim( $only );
+				if ( empty( $rows ) ) {
+					break;
+				}
+				foreach ( $rows as $row ) {
+					$outcome = $this->deliver( $row );
+					++$result[ $outcome ];
+				}
+			}
+		}
+		return $result;
+	}
+
+	/**
+	 * One attempt for one claimed row.
+	 *
+	 * @param array<string,mixed> $row Claimed outbox row.
+	 * @return string "delivered", "retrying" or "failed".
+	 */
+	public function deliver( array $row ): string {
+		$id       = (int) $row['id'];
+		$response = $this->post( (string) $row['webhook_id'], (string) $row['payload'] );
+		if ( ! is_wp_error( $response ) ) {
+			$this->outbox->mark_delivered( $id, $response['status'] );
+			update_option( 'offentlig_last_delivery', gmdate( 'Y-m-d H:i:s' ), false );
+			return 'delivered';
+		}
+		$data   = (array) $response->get_error_data();
+		$status = $this->outbox->mark_failed_attempt(
+			$id,
+			(int) ( $data['status'] ?? 0 ),
+			$response->get_error_message(),
+			$this->settings->retry_schedule(),
+			isset( $data['retry_after'] ) ? (int) $data['retry_after'] : null
+		);
+		return Outbox::FAILED === $status ? 'failed' : 'retrying';
+	}
+
+	/**
+	 * A signed POST. Any transport error or non-2xx answer is a WP_Error whose data holds
+	 * `status` and `retry_after` (seconds, when the service sent Retry-After).
+	 *
+	 * @param string $webhook_id Delivery id.
+	 * @param string $body       JSON body.
+	 * @return array{status:int,body:mixed}|WP_Error
+	 */
+	public function post( string $webhook_id, string $body ) {
+		$url = $this->endpoint();
+		if ( is_wp_error( $url ) ) {
+			return $url;
+		}
+		$headers = Signer::headers( $webhook_id, time(), $body, (string) $this->settings->get( 'secret' ) );
+		if ( is_wp_error( $headers ) ) {
+			return $headers;
+		}
+		$response = wp_remote_post(
+			$url,
+			array(
+				'timeout'     => self::TIMEOUT,
+				'redirection' => 0,
+				'headers'     => $headers,
+				'body'        => $body,
+				'user-agent'  => 'Offentlig/' . VERSION . '; WordPress/' . get_bloginfo( 'version' ),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return new WP_Error( $response->get_error_code(), $response->get_error_message(), array( 'status' => 0 ) );
+		}
+		$code    = (int) wp_remote_retrieve_response_code( $response );
+		$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+		if ( $code >= 200 && $code < 300 ) {
+			return array(
+				'status' => $code,
+				'body'   => $decoded,
+			);
+		}
+		$message = is_array( $decoded ) && isset( $decoded['message'] ) ? (string) $decoded['message'] : (string) wp_remote_retrieve_response_message( $response );
+		return new WP_Error(
+			'offentlig_http_' . $code,
+			sprintf(
+				/* translators: 1: HTTP status code, 2: the service's error message. */
+				__( 'The service answered %1$d: %2$s', 'offentlig' ),
+				$code,
+				$message
+			),
+			array(
+				'status'      => $code,
+				'retry_after' => self::parse_retry_after( (string) wp_remote_retrieve_header( $response, 'retry-after' ) ),
+				'body'        => $decoded,
+			)
+		);
+	}
+
+	/**
+	 * Retry-After as seconds from now (delta-seconds or an HTTP date), or null.
+	 *
+	 * @param string   $value Header value.
+	 * @param int|null $now   Unix time (tests).
+	 */
+	public static function parse_retry_after( string $value, ?int $now = null ): ?int {
+		$value = trim( $value );
+		if ( '' === $value ) {
+			return null;
+		}
+		if ( ctype_digit( $value ) ) {
+			return (int) $value;
+		}
+		$when = strtotime( $value );
+		return false === $when ? null : max( 0, $when - ( $now ?? time() ) );
+	}
+
+	/**
+	 * Sends offentlig.ping at once (not through the outbox) and returns the service's answer.
+	 *
+	 * @return array{status:int,body:mixed}|WP_Error
+	 */
+	public function ping() {
+		$event = Event_Builder::envelope( 'offentlig.ping', Event_Builder::ping_data() );
+		return $this->post( Outbox::new_webhook_id(), Event_Builder::encode( $event ) );
+	}
+}

@@ -1,0 +1,146 @@
+<?php
+/**
+ * Reads from the service's API with the read token, server side only.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig;
+
+use WP_Error;
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Thin client for /v1/records and /v1/stats. The token never reaches the browser.
+ */
+final class Service_Client {
+
+	const STATS_CACHE_SECONDS = 60;
+
+	/**
+	 * Settings.
+	 *
+	 * @var Settings
+	 */
+	private $settings;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Settings $settings Settings.
+	 */
+	public function __construct( Settings $settings ) {
+		$this->settings = $settings;
+	}
+
+	/**
+	 * GET a path of the API and decode the JSON answer.
+	 *
+	 * @param string               $path  Path beginning with /v1/.
+	 * @param array<string,scalar> $query Query arguments (empty values are left out).
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function get( string $path, array $query = array() ) {
+		$base  = untrailingslashit( (string) $this->settings->get( 'service_url' ) );
+		$token = (string) $this->settings->get( 'read_token' );
+		if ( '' === $base || '' === $token ) {
+			return new WP_Error( 'offentlig_no_token', __( 'Enter the service URL and a read token in Settings → Offentlig to see the archive here.', 'offentlig' ) );
+		}
+		$query = array_filter(
+			$query,
+			static function ( $value ) {
+				return null !== $value && '' !== $value;
+			}
+		);
+		$url      = add_query_arg( array_map( 'rawurlencode', array_map( 'strval', $query ) ), $base . $path );
+		$response = wp_remote_get(
+			$url,
+			array(
+				'timeout'     => 10,
+				'redirection' => 0,
+				'headers'     => array(
+					'Authorization' => 'Bearer ' . $token,
+					'Accept'        => 'application/json',
+				),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$code = (int) wp_remote_retrieve_response_code( $response );
+		$body = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+		if ( $code < 200 || $code >= 300 || ! is_array( $body ) ) {
+			$message = is_array( $body ) && isset( $body['message'] ) ? (string) $body['message'] : (string) wp_remote_retrieve_response_message( $response );
+			return new WP_Error(
+				'offentlig_api_' . $code,
+				sprintf(
+					/* translators: 1: HTTP status code, 2: the service's error message. */
+					__( 'The service answered %1$d: %2$s', 'offentlig' ),
+					$code,
+					$message
+				),
+				array( 'status' => $code )
+			);
+		}
+		return $body;
+	}
+
+	/**
+	 * Capture statistics for this site, cached briefly.
+	 *
+	 * @param int  $days    Days of history.
+	 * @param bool $refresh Skip the cache.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function stats( int $days = 30, bool $refresh = false ) {
+		$site = (string) $this->settings->get( 'site_id' );
+		$key  = 'offentlig_stats_' . md5( $site . '|' . $days );
+		$hit  = $refresh ? false : get_transient( $key );
+		if ( is_array( $hit ) ) {
+			return $hit;
+		}
+		$stats = $this->get(
+			'/v1/stats',
+			array(
+				'site' => $site,
+				'days' => $days,
+			)
+		);
+		if ( ! is_wp_error( $stats ) ) {
+			set_transient( $key, $stats, self::STATS_CACHE_SECONDS );
+		}
+		return $stats;
+	}
+
+	/**
+	 * Searches records of this site.
+	 *
+	 * @param array<string,scalar> $args q, kind, published_after, published_before, cursor, limit.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function records( array $args ) {
+		$args['site'] = (string) $this->settings->get( 'site_id' );
+		return $this->get( '/v1/records', $args );
+	}
+
+	/**
+	 * One record with its events.
+	 *
+	 * @param string $record_id Record id.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function record( string $record_id ) {
+		return $this->get( '/v1/records/' . rawurlencode( $record_id ) );
+	}
+
+	/**
+	 * A record's versions.
+	 *
+	 * @param string $record_id Record id.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function versions( string $record_id ) {
+		return $this->get( '/v1/records/' . rawurlencode( $record_id ) . '/versions' );
+	}
+}
