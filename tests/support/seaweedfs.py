@@ -70,10 +70,10 @@ def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
         "-master.telemetry=false",
     ]
     log_path = data_dir / "weed.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = SeaweedFS(f"http://127.0.0.1:{ports['s3']}", process, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
