@@ -174,7 +174,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 
 def _cell(value: Any) -> str:
     if isinstance(value, datetime):
-        return _default(value)
+        return str(_default(value))
     if isinstance(value, list):
         return " ".join(value)
     return "" if value is None else str(value)

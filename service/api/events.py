@@ -73,7 +73,9 @@ class Events(MethodView):
         svc = services()
         site = svc.sites.get(site_id)
         body = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH (413)
-        webhook_id = signature.verify(svc.sites.secret(site_id), body, request.headers)
+        webhook_id = signature.verify(
+            svc.sites.secret(site_id), body, dict(request.headers.items())
+        )
         event = _parse(body)
         if event["type"] == PING:
             # Not the 201 schema's shape, so answered directly.

@@ -20,8 +20,9 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> str:
     The 5-minute timestamp tolerance and the constant-time comparison are the
     standardwebhooks package's.
     """
+    lowered = {name.lower(): value for name, value in headers.items()}
     wanted = {
-        name: headers.get(name, "")
+        name: lowered.get(name, "")
         for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
     }
     try:

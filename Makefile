@@ -1,0 +1,44 @@
+# Offentlig. The two commands a newcomer needs:
+#   make serve   install, then run the service on the embedded default (http://127.0.0.1:8000)
+#   make test    install everything, then run every check and test
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+export OFFENTLIG_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: serve install install-test install-system lint test test-python test-plugin bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+install-system:
+	.ci/install-system
+
+serve: install
+	$(BIN)/offentlig serve
+
+lint: install-test
+	$(BIN)/ruff check service schemas tests bench
+	$(BIN)/ruff format --check service schemas tests bench
+	$(BIN)/mypy
+
+test-python: install-test
+	$(BIN)/pytest tests --cov --cov-report=term:skip-covered
+
+test-plugin: install-system
+	wp-plugin/bin/check
+
+test: install-system install-test lint test-plugin test-python
+
+bench: install-test
+	$(MAKE) -C bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts
