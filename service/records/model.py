@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -96,6 +97,10 @@ def all_event_types() -> list[str]:
     return sorted(types) + [PING]
 
 
+# The form `record_id` writes: ASCII digits, no leading zero, so each record has one id.
+_SOURCE_ID = re.compile(r"[1-9][0-9]*")
+
+
 def record_id(site_id: str, kind: Kind, source_id: int) -> str:
     return f"{site_id}.{kind}.{source_id}"
 
@@ -103,6 +108,6 @@ def record_id(site_id: str, kind: Kind, source_id: int) -> str:
 def parse_record_id(value: str) -> tuple[str, Kind, int]:
     """`{site_id}.{kind}.{source_id}` → its parts; `ValueError` if it is not one."""
     site_id, kind_name, source = value.rsplit(".", 2) if value.count(".") >= 2 else ("", "", "")
-    if not site_id or not source.isdigit():
+    if not site_id or not _SOURCE_ID.fullmatch(source):
         raise ValueError(f"not a record id: {value!r}")
     return site_id, Kind(kind_name), int(source)
