@@ -1,7 +1,6 @@
 """`offentlig`: serve, manage sites and tokens, migrate, reindex. Every command takes --json.
 
-Imports of the service happen inside the commands: `serve` must set up Prometheus'
-multi-process directory before any metric exists.
+Commands import what they need when they run, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -88,15 +87,31 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the service with gunicorn (migrates the database first)."""
     config = _config()
+    _services().close()  # migrate once, before any worker starts
+
+    # Prometheus picks its multi-process mode when it is first imported, and this process
+    # has imported it already: gunicorn starts afresh, with the directory in its environment.
     metrics_dir = Path(config["DATA_DIR"]) / "prometheus"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-
-    from service.gunicorn_app import run
-
-    _services().close()  # migrate once, before any worker starts
-    run(host=host, port=port, workers=workers, threads=threads)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:service.gunicorn_conf",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "service.wsgi:app",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter, fixed arguments
 
 
 # --- migrate and reindex ---------------------------------------------------------------
