@@ -54,7 +54,7 @@ final class Capture {
 	/**
 	 * Comment fields before wp_update_comment, to tell an edit from a status-only update.
 	 *
-	 * @var array<int,array<string,string>>
+	 * @var array<int,array{fields:array<string,string>,status:string}>
 	 */
 	private $comment_before = array();
 
@@ -308,7 +308,10 @@ final class Capture {
 	 */
 	public function remember_comment( $data, $comment = array() ) {
 		if ( is_array( $comment ) && isset( $comment['comment_ID'] ) ) {
-			$this->comment_before[ (int) $comment['comment_ID'] ] = self::comment_fields( $comment );
+			$this->comment_before[ (int) $comment['comment_ID'] ] = array(
+				'fields' => self::comment_fields( $comment ),
+				'status' => (string) ( $comment['comment_approved'] ?? '' ),
+			);
 		}
 		return $data;
 	}
@@ -340,10 +343,10 @@ final class Capture {
 		}
 		$before = $this->comment_before[ (int) $comment_id ] ?? null;
 		unset( $this->comment_before[ (int) $comment_id ] );
-		if ( null !== $before && self::comment_fields( $comment ) === $before ) {
+		if ( null !== $before && self::comment_fields( $comment ) === $before['fields'] ) {
 			return; // Only the status changed; transition_comment_status reports that.
 		}
-		$this->write_comment( $comment, 'edited', (string) $comment->comment_approved );
+		$this->write_comment( $comment, 'edited', null !== $before ? $before['status'] : (string) $comment->comment_approved );
 	}
 
 	/**

@@ -65,7 +65,7 @@ final class Dashboard_Widget {
 		$points = array();
 		foreach ( $values as $i => $value ) {
 			$x        = $count > 1 ? round( $i * ( $width - 2 ) / ( $count - 1 ), 1 ) + 1 : $width / 2;
-			$y        = round( ( $height - 2 ) - ( $value / $max ) * ( $height - 4 ), 1 ) + 1;
+			$y        = round( ( $height - 2 ) * ( 1 - $value / $max ), 1 ) + 1;
 			$points[] = $x . ',' . $y;
 		}
 		return sprintf(

@@ -1,0 +1,199 @@
+<?php
+/**
+ * Dispatcher: signed POSTs, success and failure handling, the after-response path.
+ *
+ * @package Offentlig
+ */
+
+namespace Offentlig\Tests;
+
+use Offentlig\Dispatcher;
+use Offentlig\Outbox;
+use Offentlig\Signer;
+use WP_Error;
+
+/**
+ * Dispatcher tests with a fake service (pre_http_request).
+ */
+final class DispatcherTest extends Test_Case {
+
+	/**
+	 * A published post is delivered: right URL, body as stored, a signature that verifies.
+	 */
+	public function test_delivers_signed_event(): void {
+		$id = $this->make_post( array( 'post_status' => 'publish', 'post_title' => 'Signerad' ) );
+		$row = $this->outbox_rows()[0];
+		$before = time();
+		$result = $this->plugin->dispatcher->run( $this->plugin->capture->written_ids() );
+
+		$this->assertSame( array( 'delivered' => 1, 'retrying' => 0, 'failed' => 0 ), $result );
+		$this->assertCount( 1, $this->requests );
+		list( $url, $args ) = $this->requests[0];
+		$this->assertSame( self::SERVICE_URL . '/v1/sites/' . self::SITE_ID . '/events', $url );
+		$this->assertSame( 'POST', $args['method'] );
+		$this->assertSame( $row['payload'], $args['body'] );
+		$this->assertSame( $row['webhook_id'], $args['headers']['webhook-id'] );
+		$timestamp = (int) $args['headers']['webhook-timestamp'];
+		$this->assertGreaterThanOrEqual( $before, $timestamp );
+		$this->assertSame( Signer::sign( $row['webhook_id'], $timestamp, $row['payload'], self::SECRET ), $args['headers']['webhook-signature'] );
+		$this->assertSame( $id, json_decode( $args['body'], true )['data']['id'] );
+		$this->assertSame( Outbox::DELIVERED, $this->plugin->outbox->get( (int) $row['id'] )['status'] );
+		$this->assertNotNull( $this->plugin->outbox->last_delivered_at() );
+	}
+
+	/**
+	 * Every retry keeps the webhook-id and signs afresh.
+	 */
+	public function test_retry_keeps_id_and_resigns(): void {
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$row          = $this->outbox_rows()[0];
+		$this->answer = new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		$this->assertSame( 1, $this->plugin->dispatcher->run()['retrying'] );
+		$this->assertSame( 'cURL error 7: Failed to connect', $this->plugin->outbox->get( (int) $row['id'] )['last_error'] );
+
+		$this->answer = array( 200, array( 'record_id' => 'x', 'version' => 1, 'event_id' => null ), array() );
+		$this->plugin->outbox->claim( array(), 25, time() + 3600 );
+		// The claim above stands in for "time passed"; deliver the claimed row the way run() would.
+		$claimed = $this->outbox_rows()[0];
+		$this->assertSame( 'delivered', $this->plugin->dispatcher->deliver( $claimed ) );
+		$this->assertCount( 2, $this->requests );
+		$this->assertSame( $this->requests[0][1]['headers']['webhook-id'], $this->requests[1][1]['headers']['webhook-id'] );
+		$this->assertSame( $this->requests[0][1]['body'], $this->requests[1][1]['body'] );
+		$this->assertSame( '2', $this->plugin->outbox->get( (int) $row['id'] )['attempts'] );
+	}
+
+	/**
+	 * Answers from the service and what they mean for the row.
+	 *
+	 * @return array<string,array{0:int,1:array<string,string>,2:string,3:int}>
+	 */
+	public function answers(): array {
+		return array(
+			'201 recorded'                => array( 201, array(), 'delivered', 0 ),
+			'200 duplicate'               => array( 200, array(), 'delivered', 0 ),
+			'401 bad signature'           => array( 401, array(), 'retrying', 4 ),
+			'422 invalid payload'         => array( 422, array(), 'failed', 0 ),
+			'429 with Retry-After'        => array( 429, array( 'retry-after' => '120' ), 'retrying', 120 ),
+			'503 with Retry-After'        => array( 503, array( 'retry-after' => '3600' ), 'retrying', 3600 ),
+			'503 without Retry-After'     => array( 503, array(), 'retrying', 4 ),
+			'500'                         => array( 500, array(), 'retrying', 4 ),
+			'302 redirect is not success' => array( 302, array(), 'retrying', 4 ),
+		);
+	}
+
+	/**
+	 * Status handling, Retry-After honoured.
+	 *
+	 * @dataProvider answers
+	 * @param int                  $status    HTTP status.
+	 * @param array<string,string> $headers   Answer headers.
+	 * @param string               $outcome   Expected outcome.
+	 * @param int                  $min_delay Least seconds until the next attempt.
+	 */
+	public function test_answers( int $status, array $headers, string $outcome, int $min_delay ): void {
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$this->answer = array( $status, array( 'code' => $status, 'message' => 'Svar från tjänsten' ), $headers );
+		$row          = $this->plugin->outbox->claim()[0];
+		$before       = time();
+		$this->assertSame( $outcome, $this->plugin->dispatcher->deliver( $row ) );
+		$after = $this->plugin->outbox->get( (int) $row['id'] );
+		$this->assertSame( (string) $status, $after['last_http_status'] );
+		if ( 'delivered' !== $outcome ) {
+			$this->assertStringContainsString( 'Svar från tjänsten', $after['last_error'] );
+		}
+		if ( 'retrying' === $outcome ) {
+			$this->assertGreaterThanOrEqual( $before + $min_delay, strtotime( $after['next_attempt_at'] . ' UTC' ) );
+		}
+	}
+
+	/**
+	 * Retry-After parsing.
+	 *
+	 * @return array<string,array{0:string,1:?int}>
+	 */
+	public function retry_after_values(): array {
+		return array(
+			'seconds'   => array( '120', 120 ),
+			'zero'      => array( '0', 0 ),
+			'http date' => array( 'Sat, 28 Nov 2026 09:02:00 GMT', 120 ),
+			'past date' => array( 'Sat, 28 Nov 2026 08:00:00 GMT', 0 ),
+			'empty'     => array( '', null ),
+			'garbage'   => array( 'soon', null ),
+		);
+	}
+
+	/**
+	 * Retry-After as seconds.
+	 *
+	 * @dataProvider retry_after_values
+	 * @param string   $value    Header.
+	 * @param int|null $expected Seconds.
+	 */
+	public function test_parse_retry_after( string $value, ?int $expected ): void {
+		$this->assertSame( $expected, Dispatcher::parse_retry_after( $value, strtotime( '2026-11-28 09:00:00 UTC' ) ) );
+	}
+
+	/**
+	 * Without a configuration nothing is claimed or sent; the rows wait.
+	 */
+	public function test_unconfigured_plugin_keeps_rows(): void {
+		update_option( 'offentlig_settings', array( 'service_url' => '' ) + get_option( 'offentlig_settings' ) );
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$this->assertSame( array( 'delivered' => 0, 'retrying' => 0, 'failed' => 0 ), $this->plugin->dispatcher->run() );
+		$this->assertSame( array(), $this->requests );
+		$this->assertSame( 'pending', $this->outbox_rows()[0]['status'] );
+	}
+
+	/**
+	 * Outside PHP-FPM the after-response path schedules an immediate cron event instead of sending.
+	 */
+	public function test_after_response_schedules_cron_outside_fpm(): void {
+		wp_clear_scheduled_hook( Dispatcher::NOW_HOOK );
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$this->plugin->dispatch_after_response();
+		$this->assertSame( array(), $this->requests, 'the CLI request itself sends nothing' );
+		$next = wp_next_scheduled( Dispatcher::NOW_HOOK );
+		$this->assertIsInt( $next );
+		$this->assertLessThanOrEqual( time(), $next );
+		do_action( Dispatcher::NOW_HOOK );
+		$this->assertCount( 1, $this->requests );
+		wp_clear_scheduled_hook( Dispatcher::NOW_HOOK );
+	}
+
+	/**
+	 * The per-minute cron sends due rows and prunes old delivered ones.
+	 */
+	public function test_every_minute_cron_is_scheduled_and_sends(): void {
+		$this->assertIsInt( wp_next_scheduled( Dispatcher::CRON_HOOK ) );
+		$this->assertSame( MINUTE_IN_SECONDS, wp_get_schedules()[ Dispatcher::CRON_SCHEDULE ]['interval'] );
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$this->plugin->run_scheduled();
+		$this->assertCount( 1, $this->requests );
+		$this->assertSame( 0, $this->plugin->outbox->counts()[ Outbox::PENDING ] );
+	}
+
+	/**
+	 * Test connection sends offentlig.ping with plugin and WordPress versions.
+	 */
+	public function test_ping(): void {
+		$this->answer = array( 200, array( 'ok' => true, 'site_id' => self::SITE_ID, 'site_name' => 'Kommunen' ), array() );
+		$answer       = $this->plugin->dispatcher->ping();
+		$this->assertSame( 'Kommunen', $answer['body']['site_name'] );
+		$body = json_decode( $this->requests[0][1]['body'], true );
+		$this->assertSame( 'offentlig.ping', $body['type'] );
+		$this->assertSame( \Offentlig\VERSION, $body['data']['plugin_version'] );
+		$this->assertSame( get_bloginfo( 'version' ), $body['data']['wordpress_version'] );
+		$this->assertSame( 0, $this->plugin->outbox->counts()[ Outbox::PENDING ], 'a ping never enters the outbox' );
+	}
+
+	/**
+	 * A failed ping is an error with the service's message.
+	 */
+	public function test_ping_failure_is_an_error(): void {
+		$this->answer = array( 401, array( 'code' => 401, 'message' => 'Invalid signature.' ), array() );
+		$answer       = $this->plugin->dispatcher->ping();
+		$this->assertInstanceOf( WP_Error::class, $answer );
+		$this->assertStringContainsString( 'Invalid signature.', $answer->get_error_message() );
+		$this->assertStringContainsString( '401', $answer->get_error_message() );
+	}
+}
