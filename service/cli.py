@@ -5,11 +5,12 @@ Commands import what they need when they run, so `--help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,29 +46,24 @@ def _config(**overrides: Any) -> dict[str, Any]:
     return settings.load(overrides)
 
 
-def _services(**overrides: Any) -> Services:
+@contextlib.contextmanager
+def opened() -> Iterator[Services]:
+    """The collaborators for one command, closed when it is done; the service's own errors
+    become one clear line instead of a traceback."""
     from service import services
+    from service.errors import OffentligError
 
     try:
-        return services.build(_config(**overrides))
+        built = services.build(_config())
     except Exception as exc:  # noqa: BLE001 - a clear line for the operator, not a traceback
         raise click.ClickException(f"cannot open storage or database: {exc}") from exc
-
-
-def _fail_on_service_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from service.errors import OffentligError
-
-        try:
-            return func(*args, **kwargs)
-        except OffentligError as exc:
-            details = f" {json.dumps(exc.errors, ensure_ascii=False)}" if exc.errors else ""
-            raise click.ClickException(exc.message + details) from exc
-
-    return wrapper
+    try:
+        yield built
+    except OffentligError as exc:
+        details = f" {json.dumps(exc.errors, ensure_ascii=False)}" if exc.errors else ""
+        raise click.ClickException(exc.message + details) from exc
+    finally:
+        built.close()
 
 
 @click.group()
@@ -87,7 +83,8 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the service with gunicorn (migrates the database first)."""
     config = _config()
-    _services().close()  # migrate once, before any worker starts
+    with opened():  # migrates once, before any worker starts
+        pass
 
     # Prometheus picks its multi-process mode when it is first imported, and this process
     # has imported it already: gunicorn starts afresh, with the directory in its environment.
@@ -121,33 +118,33 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @json_option
 def migrate(as_json: bool) -> None:
     """Bring the database schema up to date."""
-    svc = _services()
-    svc.close()
+    with opened():  # opening migrates
+        pass
     emit({"migrated": True}, as_json, lambda _: console.print("Database schema is up to date."))
 
 
 @main.command()
 @json_option
-@_fail_on_service_errors
 def reindex(as_json: bool) -> None:
     """Rebuild the whole index from object storage alone."""
     from service.index.rebuild import rebuild, record_keys
 
-    svc = _services()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=as_json or not sys.stderr.isatty(),
-    ) as progress:
+    with (
+        opened() as svc,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            disable=as_json or not sys.stderr.isatty(),
+        ) as progress,
+    ):
         listing = progress.add_task("Listing storage", total=None)
         keys = record_keys(svc.storage)
         progress.update(listing, total=len(keys), completed=len(keys))
         task = progress.add_task("Indexing", total=len(keys))
         report = rebuild(svc.engine, svc.storage, keys, lambda n: progress.advance(task, n))
-    svc.close()
     result = {
         "records": report.records,
         "versions": report.versions,
@@ -199,7 +196,6 @@ def _cell(value: Any) -> str:
 @click.option("--name", required=True, help='e.g. "Staffanstorps kommun"')
 @click.option("--url", required=True, help="The site's public URL.")
 @json_option
-@_fail_on_service_errors
 def sites_add(name: str, url: str, as_json: bool) -> None:
     """Add a site and print its id and webhook secret (shown once)."""
     from schemas.admin import SiteCreateSchema
@@ -207,9 +203,8 @@ def sites_add(name: str, url: str, as_json: bool) -> None:
     errors = SiteCreateSchema().validate({"name": name, "url": url})
     if errors:
         raise click.BadParameter(json.dumps(errors), param_hint="--name/--url")
-    svc = _services()
-    site, secret = svc.sites.add(name, url)
-    svc.close()
+    with opened() as svc:
+        site, secret = svc.sites.add(name, url)
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"Site id:        [bold]{data['id']}[/]")
@@ -221,12 +216,10 @@ def sites_add(name: str, url: str, as_json: bool) -> None:
 
 @sites.command("list")
 @json_option
-@_fail_on_service_errors
 def sites_list(as_json: bool) -> None:
     """List every site."""
-    svc = _services()
-    rows = svc.sites.all()
-    svc.close()
+    with opened() as svc:
+        rows = svc.sites.all()
     emit(rows, as_json, lambda r: _table(r, ["id", "name", "url", "created_at"]))
 
 
@@ -250,12 +243,10 @@ def tokens() -> None:
 )
 @click.option("--site", "site_id", default=None, help="Limit the token to one site id.")
 @json_option
-@_fail_on_service_errors
 def tokens_create(name: str, scopes: tuple[str, ...], site_id: str | None, as_json: bool) -> None:
     """Create a token and print it (shown once; stored only as a hash)."""
-    svc = _services()
-    row, token = svc.tokens.create(name, list(scopes), site_id)
-    svc.close()
+    with opened() as svc:
+        row, token = svc.tokens.create(name, list(scopes), site_id)
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"Token id: {data['id']}  scopes: {' '.join(data['scopes'])}")
@@ -267,24 +258,20 @@ def tokens_create(name: str, scopes: tuple[str, ...], site_id: str | None, as_js
 
 @tokens.command("list")
 @json_option
-@_fail_on_service_errors
 def tokens_list(as_json: bool) -> None:
     """List tokens (never their values)."""
-    svc = _services()
-    rows = svc.tokens.all()
-    svc.close()
+    with opened() as svc:
+        rows = svc.tokens.all()
     emit(rows, as_json, lambda r: _table(r, ["id", "name", "scopes", "site_id", "revoked_at"]))
 
 
 @tokens.command("revoke")
 @click.argument("token_id")
 @json_option
-@_fail_on_service_errors
 def tokens_revoke(token_id: str, as_json: bool) -> None:
     """Revoke a token at once."""
-    svc = _services()
-    svc.tokens.revoke(token_id)
-    svc.close()
+    with opened() as svc:
+        svc.tokens.revoke(token_id)
     emit({"revoked": token_id}, as_json, lambda _: console.print(f"Revoked {token_id}."))
 
 

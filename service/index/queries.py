@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +40,6 @@ class RecordQuery:
     sort: str = "-published_at"
     limit: int = 50
     cursor: str | None = None
-    filters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
