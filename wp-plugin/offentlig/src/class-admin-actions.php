@@ -93,10 +93,13 @@ final class Admin_Actions {
 		$this->notice(
 			$result['retrying'] + $result['failed'] > 0 ? 'warning' : 'success',
 			sprintf(
-				/* translators: 1: number of deliveries put back in the queue, 2: number delivered now. */
-				__( 'Retried %1$d failed deliveries; %2$d delivered now. The rest stay in the queue.', 'offentlig' ),
-				$requeued,
-				$result['delivered']
+				/* translators: %s: number of failed deliveries put back in the queue. */
+				_n( 'Retried %s failed delivery.', 'Retried %s failed deliveries.', $requeued, 'offentlig' ),
+				number_format_i18n( $requeued )
+			) . ' ' . sprintf(
+				/* translators: %s: number of events delivered right now. */
+				_n( '%s event delivered now; anything left stays in the queue.', '%s events delivered now; anything left stays in the queue.', $result['delivered'], 'offentlig' ),
+				number_format_i18n( $result['delivered'] )
 			)
 		);
 		wp_safe_redirect( $redirect ? $redirect : admin_url( 'index.php' ) );
