@@ -45,12 +45,26 @@ class Recorder:
         if known is not None:
             return Outcome(known.record_id, known.version, known.event_id, created=False)
 
+        head, new_version = self._ensure_version(site, webhook_id, occurred_at, snap)
+        if snap.event_type.action.changes_content:
+            outcome = Outcome(snap.record_id, head.version, None, created=new_version)
+        else:
+            outcome = self._record_event(site, webhook_id, occurred_at, snap, head)
+        if not outcome.created:
+            # Nothing new in storage carries this webhook id: remember the answer for redeliveries.
+            self._tell_index("add_delivery", site.id, webhook_id, outcome)
+        return outcome
+
+    def _ensure_version(
+        self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot
+    ) -> tuple[Head, bool]:
+        """The record's latest version, after writing a new one if the content changed."""
         head = self.index.head(snap.record_id)
         for _ in range(MAX_RACE_ATTEMPTS):
             personal_ref = self._personal_ref(site, snap, head)
             content_sha256 = snap.content_sha256(personal_ref)
             if head is not None and head.content_sha256 == content_sha256:
-                break  # unchanged content
+                return head, False
             document = self._version_document(
                 site, snap, head, webhook_id, occurred_at, personal_ref, content_sha256
             )
@@ -61,25 +75,11 @@ class Recorder:
             except FileExistsError:
                 head = self._head_from_storage(site.id, snap)  # lost a race: look again
                 continue
-            head = Head(document["version"], sealed["sha256"], content_sha256, personal_ref)
             self._tell_index("add_version", sealed, key)
-            if snap.event_type.action.changes_content:
-                outcome = Outcome(snap.record_id, head.version, None, created=True)
-                self._tell_index("add_delivery", site.id, webhook_id, outcome)
-                return outcome
-            break
-        else:
-            raise Unavailable(
-                f"{snap.record_id} is busy: no version slot after {MAX_RACE_ATTEMPTS} tries"
-            )
-
-        assert head is not None
-        if snap.event_type.action.changes_content:
-            outcome = Outcome(snap.record_id, head.version, None, created=False)
-        else:
-            outcome = self._record_event(site, webhook_id, occurred_at, snap, head)
-        self._tell_index("add_delivery", site.id, webhook_id, outcome)
-        return outcome
+            return Head(document["version"], sealed["sha256"], content_sha256, personal_ref), True
+        raise Unavailable(
+            f"{snap.record_id} is busy: no version slot after {MAX_RACE_ATTEMPTS} tries"
+        )
 
     def _record_event(
         self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot, head: Head

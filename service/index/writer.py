@@ -12,7 +12,7 @@ from service.capture.ports import Head, Outcome
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error, writing
 from service.index.text import plain_text
-from service.records.model import DELETED_STATUS
+from service.records.model import DELETED_STATUS, EventType
 
 
 def parse_time(value: str) -> datetime:
@@ -85,17 +85,19 @@ def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
         conn.execute(
             update(t.records).where(t.records.c.id == document["record_id"]).values(**values)
         )
-    insert_ignoring_duplicates(
-        conn,
-        t.deliveries,
-        {
-            "site_id": document["site"]["id"],
-            "webhook_id": document["event"]["id"],
-            "record_id": document["record_id"],
-            "version": document["version"],
-            "event_id": None,
-        },
-    )
+    if EventType.parse(document["event"]["type"]).action.changes_content:
+        # A status delivery's answer names its event; `apply_event` records that one.
+        insert_ignoring_duplicates(
+            conn,
+            t.deliveries,
+            {
+                "site_id": document["site"]["id"],
+                "webhook_id": document["event"]["id"],
+                "record_id": document["record_id"],
+                "version": document["version"],
+                "event_id": None,
+            },
+        )
     return True
 
 

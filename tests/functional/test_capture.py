@@ -216,3 +216,15 @@ def test_ping_answers_with_the_site(site):
 
     assert answer.status_code == 200
     assert answer.json == {"ok": True, "site_id": site.id, "site_name": "Staffanstorps kommun"}
+
+
+def test_redelivery_of_a_status_change_that_also_changed_content_keeps_its_event_id(site):
+    site.sender.send("post.published", post_data(1))
+    changed = post_data(1, title="Ändrad i papperskorgen", status="trash")
+    first = site.sender.send("post.trashed", changed, webhook_id="msg_trash")
+    again = site.sender.send("post.trashed", changed, webhook_id="msg_trash")
+
+    assert first.status_code == 201
+    assert first.json["version"] == 2
+    assert first.json["event_id"]
+    assert (again.status_code, again.json) == (200, first.json)
