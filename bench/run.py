@@ -1,0 +1,502 @@
+"""`make bench`: (1) capture throughput vs. a minimal reference, (2) search latency via the
+API vs. the same query on the index. Prints rich tables; writes bench/results/*.json."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from bench import capture, common, search
+from bench.common import RESULTS, SECRET_KEY, ServerSettings
+from bench.corpus import Corpus
+
+console = Console()
+CAPTURE_GOAL = 0.6
+SEARCH_GOAL = 10.0
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--only", choices=["capture", "search"], help="Run one half only.")
+    p.add_argument("--quick", action="store_true", help="Small and short: a smoke run (~2 min).")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (both sides).")
+    p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker.")
+    g = p.add_argument_group("capture")
+    g.add_argument("--clients", type=int, default=16, help="Concurrent webhook senders.")
+    g.add_argument("--seconds", type=float, default=20.0, help="Length of one measured phase.")
+    g.add_argument("--warmup-seconds", type=float, default=5.0)
+    g.add_argument("--rounds", type=int, default=2, help="Reference/service phases alternated.")
+    g.add_argument(
+        "--capture-db",
+        default="sqlite,postgresql",
+        help="Index database(s) of the service under load: sqlite, postgresql or both.",
+    )
+    s = p.add_argument_group("search")
+    s.add_argument("--records", type=int, default=1_000_000, help="Records in the index.")
+    s.add_argument("--search-db", default="sqlite", help="sqlite, postgresql or both.")
+    s.add_argument("--repeat", type=int, default=30, help="Measured runs of each query.")
+    s.add_argument("--query-warmup", type=int, default=3, help="Unmeasured runs first.")
+    s.add_argument("--no-cache", action="store_true", help="Rebuild the SQLite index.")
+    s.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--postgres-url",
+        default=os.environ.get("OFFENTLIG_BENCH_POSTGRES_URL")
+        or os.environ.get("OFFENTLIG_TEST_POSTGRES_URL")
+        or DEFAULT_POSTGRES,
+        help="A server where a scratch database may be created (and dropped).",
+    )
+    p.add_argument(
+        "--time-limit", type=float, default=15 * 60, help="Stop measuring after this (s)."
+    )
+    args = p.parse_args(argv)
+    if args.quick:
+        args.records = min(args.records, 50_000)
+        args.seconds = min(args.seconds, 8.0)
+        args.warmup_seconds = min(args.warmup_seconds, 2.0)
+        args.rounds = 1
+        args.repeat = min(args.repeat, 15)
+    return args
+
+
+def _dbs(value: str) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    for name in names:
+        if name not in ("sqlite", "postgresql"):
+            raise SystemExit(f"unknown database {name!r}: use sqlite and/or postgresql")
+    return names
+
+
+def progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@contextlib.contextmanager
+def stopping(servers: list[common.Server]) -> Iterator[list[common.Server]]:
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _service_config(data_dir: Path, **extra: Any) -> dict[str, Any]:
+    return {"DATA_DIR": str(data_dir), "SECRET_KEY": SECRET_KEY, **extra}
+
+
+def _provision(config: dict[str, Any], site: bool, token: bool) -> dict[str, str]:
+    """Migrate, add a site and/or a token in-process, as the CLI would."""
+    from service import config as settings_module
+    from service import services
+
+    os.environ.update(common.AWS_ENV)
+    svc = services.build(settings_module.load(config))
+    made: dict[str, str] = {}
+    try:
+        if site:
+            created, secret = svc.sites.add("Benchmarks kommun", "https://www.example.se")
+            made.update(site_id=created["id"], secret=secret)
+        if token:
+            _, value = svc.tokens.create("bench", ["records:read"])
+            made["token"] = value
+    finally:
+        svc.close()
+    return made
+
+
+# --- capture ---------------------------------------------------------------------------
+
+
+def run_capture(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]:
+    from service.sites.registry import new_webhook_secret
+
+    settings = ServerSettings(args.workers, args.threads)
+    dbs = _dbs(args.capture_db)
+    notes: list[str] = []
+    if "postgresql" in dbs:
+        why = common.postgres_reachable(args.postgres_url)
+        if why:
+            notes.append(f"PostgreSQL skipped (unreachable: {why})")
+            dbs.remove("postgresql")
+    corpus = Corpus(args.seed)
+    console.rule("[bold]1. Webhook capture throughput")
+    console.print(
+        f"{settings.describe()} on 127.0.0.1 for every target; SeaweedFS `weed mini` as S3; "
+        f"{args.clients} concurrent senders (Python threads, keep-alive), "
+        f"{args.rounds} × {args.seconds:.0f} s per target after {args.warmup_seconds:.0f} s "
+        f"warm-up; index database(s): {', '.join(dbs)}."
+    )
+    with contextlib.ExitStack() as stack:
+        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs"))
+        targets: list[capture.Target] = []
+        servers: list[common.Server] = []
+        stack.enter_context(stopping(servers))
+        ref_secret = new_webhook_secret()
+        common.create_bucket(endpoint, "bench-reference")
+        servers.append(
+            common.start_reference(
+                "reference",
+                {
+                    "BENCH_REF_SECRET": ref_secret,
+                    "BENCH_REF_BUCKET": "bench-reference",
+                    "BENCH_REF_ENDPOINT_URL": endpoint,
+                },
+                settings,
+                work / "logs",
+            )
+        )
+        targets.append(capture.Target("reference", servers[-1].url, "ref", ref_secret))
+        database_urls: dict[str, str] = {}
+        for db in dbs:
+            bucket = f"bench-{db}"
+            common.create_bucket(endpoint, bucket)
+            extra: dict[str, Any] = {
+                "STORAGE_URL": f"s3://{bucket}",
+                "S3_ENDPOINT_URL": endpoint,
+            }
+            if db == "postgresql":
+                extra["DATABASE_URL"] = stack.enter_context(
+                    common.scratch_postgres(args.postgres_url, "capture")
+                )
+            config = _service_config(work / f"service-{db}", **extra)
+            made = _provision(config, site=True, token=False)
+            env = common.config_env(config)
+            servers.append(common.start_service(f"service-{db}", env, settings, work / "logs"))
+            from service import config as settings_module
+
+            database_urls[db] = settings_module.load(config)["DATABASE_URL"]
+            targets.append(
+                capture.Target(f"service ({db})", servers[-1].url, made["site_id"], made["secret"])
+            )
+        results: dict[str, list[capture.PhaseResult]] = {t.name: [] for t in targets}
+        phases = len(targets) * (1 + args.rounds)
+        with progress() as bar:
+            task = bar.add_task("capture phases", total=phases)
+            number = 0
+            for target in targets:
+                number += 1
+                bar.update(task, description=f"warm-up: {target.name}")
+                capture.run_phase(
+                    target, corpus, "warmup", number, args.clients, args.warmup_seconds, 100_000
+                )
+                bar.advance(task)
+            for round_number in range(args.rounds):
+                for target in targets:
+                    if time.monotonic() > deadline:
+                        notes.append("time limit reached: fewer rounds than asked")
+                        break
+                    number += 1
+                    bar.update(task, description=f"round {round_number + 1}: {target.name}")
+                    results[target.name].append(
+                        capture.run_phase(
+                            target, corpus, f"r{round_number}", number, args.clients,
+                            args.seconds, 100_000,
+                        )
+                    )
+                    bar.advance(task)
+        versions = {db: _count_versions(url) for db, url in database_urls.items()}
+    return _capture_report(args, settings, targets, results, versions, notes)
+
+
+def _count_versions(url: str) -> int:
+    from sqlalchemy import text
+
+    from service.index.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM record_versions")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _capture_report(
+    args: argparse.Namespace,
+    settings: ServerSettings,
+    targets: list[capture.Target],
+    results: dict[str, list[capture.PhaseResult]],
+    versions: dict[str, int],
+    notes: list[str],
+) -> dict[str, Any]:
+    def rate(name: str) -> float:
+        phases = results[name]
+        seconds = sum(p.seconds for p in phases)
+        return sum(p.ok for p in phases) / seconds if seconds else 0.0
+
+    reference = rate("reference")
+    table = Table(title="Webhook capture throughput (higher is better)")
+    for column in ("target", "req/s", "ok", "other answers", "p50 ms", "p95 ms", "ratio"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    rows = []
+    for target in targets:
+        phases = results[target.name]
+        latencies = [ms for p in phases for ms in p.latencies_ms]
+        statuses: dict[int, int] = {}
+        for p in phases:
+            for status, count in p.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+        other = {s: c for s, c in statuses.items() if not 200 <= s < 300}
+        ratio = rate(target.name) / reference if reference else float("nan")
+        row = {
+            "target": target.name,
+            "req_per_s": round(rate(target.name), 1),
+            "ok": sum(p.ok for p in phases),
+            "other_answers": {str(k): v for k, v in other.items()},
+            "latency_p50_ms": round(common.percentile(latencies, 0.5), 2),
+            "latency_p95_ms": round(common.percentile(latencies, 0.95), 2),
+            "ratio_to_reference": round(ratio, 3),
+            "rounds": [p.summary() for p in phases],
+        }
+        rows.append(row)
+        is_ref = target.name == "reference"
+        verdict = "" if is_ref else (" [green]✓[/]" if ratio >= CAPTURE_GOAL else " [red]✗[/]")
+        table.add_row(
+            target.name,
+            f"{row['req_per_s']:.1f}",
+            str(row["ok"]),
+            ", ".join(f"{k}: {v}" for k, v in other.items()) or "–",
+            f"{row['latency_p50_ms']:.1f}",
+            f"{row['latency_p95_ms']:.1f}",
+            "1.000" if is_ref else f"{ratio:.3f}{verdict}",
+        )
+    console.print(table)
+    console.print(
+        f"ratio = service req/s ÷ reference req/s, same run; goal ≥ {CAPTURE_GOAL}. "
+        "Reference: verify the Standard Webhooks HMAC + one S3 PUT of the body (bench/reference.py)."
+    )
+    for db, count in versions.items():
+        console.print(f"service ({db}) index now holds {count} record versions.")
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
+    return {
+        "settings": {
+            "server": settings.describe(),
+            "clients": args.clients,
+            "seconds_per_round": args.seconds,
+            "warmup_seconds": args.warmup_seconds,
+            "rounds": args.rounds,
+            "storage": "SeaweedFS weed mini (S3, Object Lock buckets)",
+        },
+        "goal_ratio_min": CAPTURE_GOAL,
+        "targets": rows,
+        "versions_in_index": versions,
+        "notes": notes,
+    }
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def _load(
+    db: str, args: argparse.Namespace, work: Path, stack: contextlib.ExitStack
+) -> tuple[str, str]:
+    """The database URL holding `args.records` records, and how it came to be."""
+    corpus = Corpus(args.seed)
+    if db == "sqlite":
+        cache_dir = RESULTS / "cache"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path = cache_dir / search.cache_name(args.records, args.seed)
+        if path.exists() and not args.no_cache:
+            return f"sqlite:///{path}", f"cached {path.relative_to(common.REPO)}"
+        for old in cache_dir.glob("search-*.sqlite3*"):
+            old.unlink()  # one cached index at a time: they are large
+        loader = search.load_sqlite
+        url = f"sqlite:///{path}"
+        target: Any = path
+    else:
+        url = stack.enter_context(common.scratch_postgres(args.postgres_url, "search"))
+        loader = search.load_postgres
+        target = url
+    started = time.monotonic()
+    with progress() as bar:
+        task = bar.add_task(f"loading {db}", total=args.records)
+
+        def phase(name: str) -> None:
+            bar.update(task, description=f"{db}: {name}")
+
+        loader(target, args.records, corpus, lambda n: bar.advance(task, n), phase)
+        bar.update(task, description=f"{db}: loaded")
+    return url, f"loaded in {time.monotonic() - started:.0f} s"
+
+
+def run_search(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]:
+    from service.index.db import make_engine
+
+    settings = ServerSettings(args.workers, args.threads)
+    dbs = _dbs(args.search_db)
+    notes: list[str] = []
+    if "postgresql" in dbs and (why := common.postgres_reachable(args.postgres_url)):
+        notes.append(f"PostgreSQL skipped (unreachable: {why})")
+        dbs.remove("postgresql")
+    console.rule("[bold]2. Search latency")
+    console.print(
+        f"{args.records:,} synthetic records bulk-loaded straight into the index tables "
+        "(not through webhooks or storage); each query "
+        f"{args.query_warmup} + {args.repeat} times, one at a time, API (HTTP, bearer token, "
+        f"{settings.describe()}) and direct (RecordQueries.search on the same database: the "
+        "SQL the API runs) interleaved."
+    )
+    report: dict[str, Any] = {"records": args.records, "databases": {}, "notes": notes}
+    for db in dbs:
+        with contextlib.ExitStack() as stack:
+            url, origin = _load(db, args, work, stack)
+            engine = make_engine(url)
+            stack.callback(engine.dispose)
+            count = search.count_records(engine)
+            config = _service_config(work / f"search-{db}", DATABASE_URL=url)
+            token = _provision(config, site=False, token=True)["token"]
+            servers: list[common.Server] = []
+            stack.enter_context(stopping(servers))
+            servers.append(
+                common.start_service(
+                    f"search-{db}", common.config_env(config), settings, work / "logs"
+                )
+            )
+            api = search.ApiClient(servers[-1].url, token)
+            stack.callback(api.close)
+            with progress() as bar:
+                task = bar.add_task(f"queries on {db}", total=args.repeat)
+                timings = search.measure(
+                    engine,
+                    api,
+                    args.repeat,
+                    args.query_warmup,
+                    deadline,
+                    lambda n: bar.advance(task, n),
+                )
+            report["databases"][db] = _search_table(db, count, origin, timings)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
+    return report
+
+
+def _search_table(
+    db: str, count: int, origin: str, timings: dict[str, search.Timing]
+) -> dict[str, Any]:
+    table = Table(title=f"Search latency, {db}, {count:,} records ({origin}); limit 50")
+    for column in (
+        "query", "items", "direct p50", "direct p95", "API p50", "API p95", "p50 ×", "p95 ×",
+    ):
+        table.add_column(column, justify="left" if column == "query" else "right")
+    pooled = search.Timing()
+    rows = {}
+    for name, timing in timings.items():
+        pooled.api_ms += timing.api_ms
+        pooled.direct_ms += timing.direct_ms
+        s = timing.summary()
+        rows[name] = {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
+        rows[name]["samples"] = len(timing.api_ms)
+        table.add_row(
+            name,
+            str(s["items"]),
+            f"{s['direct_p50_ms']:.2f}",
+            f"{s['direct_p95_ms']:.2f}",
+            f"{s['api_p50_ms']:.2f}",
+            f"{s['api_p95_ms']:.2f}",
+            f"{s['ratio_p50']:.1f}",
+            _verdict(s["ratio_p95"]),
+        )
+    total = pooled.summary()
+    table.add_section()
+    table.add_row(
+        "[bold]all queries pooled",
+        "",
+        f"{total['direct_p50_ms']:.2f}",
+        f"{total['direct_p95_ms']:.2f}",
+        f"{total['api_p50_ms']:.2f}",
+        f"{total['api_p95_ms']:.2f}",
+        f"{total['ratio_p50']:.1f}",
+        _verdict(total["ratio_p95"]),
+    )
+    console.print(table)
+    worst = max(r["ratio_p95"] for r in rows.values())
+    console.print(
+        f"times in ms; ratio = API ÷ direct; goal p95 ≤ {SEARCH_GOAL:.0f}×. "
+        f"Pooled p95 ratio {total['ratio_p95']:.1f}×, worst single query {worst:.1f}×."
+    )
+    return {
+        "records": count,
+        "origin": origin,
+        "goal_ratio_p95_max": SEARCH_GOAL,
+        "queries": rows,
+        "pooled": {k: round(v, 3) for k, v in total.items() if isinstance(v, float)},
+        "worst_query_ratio_p95": worst,
+    }
+
+
+def _verdict(ratio: float) -> str:
+    mark = "[green]✓[/]" if ratio <= SEARCH_GOAL else "[red]✗[/]"
+    return f"{ratio:.1f} {mark}"
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.monotonic()
+    deadline = started + args.time_limit
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"[bold]Offentlig bench[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
+        f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
+    )
+    result: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "arguments": {k: v for k, v in vars(args).items() if k != "postgres_url"},
+    }
+    work = Path(tempfile.mkdtemp(prefix="offentlig-bench-"))
+    try:
+        if args.only in (None, "capture"):
+            result["capture"] = run_capture(args, work, deadline)
+        if args.only in (None, "search"):
+            result["search"] = run_search(args, work, deadline)
+    finally:
+        if (work / "logs").exists():  # server logs, kept for a look after the run
+            shutil.rmtree(RESULTS / "logs", ignore_errors=True)
+            shutil.copytree(work / "logs", RESULTS / "logs")
+        shutil.rmtree(work, ignore_errors=True)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"bench-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    shutil.copyfile(out, RESULTS / "latest.json")
+    console.print(f"Results: {out.relative_to(common.REPO)} ({result['seconds']:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
