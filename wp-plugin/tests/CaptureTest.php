@@ -112,6 +112,11 @@ final class CaptureTest extends Test_Case {
 		$this->assertSame( 'trash', $rows[5]['event']['data']['previous_status'] );
 		$deleted = end( $rows )['event']['data'];
 		$this->assertSame( 'Ändrad text.', $deleted['content_raw'], 'the delete carries the content read before it is gone' );
+		$public = $rows[0]['event']['data']['permalink'];
+		$this->assertStringNotContainsString( '?p=', $public );
+		foreach ( array( 2, 4, 5, 6 ) as $i ) {
+			$this->assertSame( $public, $rows[ $i ]['event']['data']['permalink'], 'the last public permalink, not ?p=ID: ' . $rows[ $i ]['event_type'] );
+		}
 		$this->assertNull( get_post( $id ) );
 	}
 

@@ -21,7 +21,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Capture {
 
-	const CAPTURED_META = '_offentlig_captured';
+	const CAPTURED_META  = '_offentlig_captured';
+	const PERMALINK_META = '_offentlig_permalink';
 
 	/**
 	 * Settings.
@@ -214,9 +215,33 @@ final class Capture {
 	 */
 	private function write_post( WP_Post $post, string $action, string $previous_status ): void {
 		$previous = in_array( $previous_status, array( 'new', 'auto-draft', 'inherit' ), true ) ? '' : $previous_status;
-		$event    = Event_Builder::envelope( self::kind( $post ) . '.' . $action, $this->builder->post_data( $post, $previous ) );
+		$event    = Event_Builder::envelope( self::kind( $post ) . '.' . $action, $this->post_data( $post, $previous ) );
 		$this->write( 'post:' . $post->ID, $event );
 		update_post_meta( $post->ID, self::CAPTURED_META, 1 );
+	}
+
+	/**
+	 * Post data whose permalink is the last public one once the post is no longer published.
+	 *
+	 * WordPress turns the permalink of a trashed, drafted or deleted post into ?p=ID (or a
+	 * "__trashed" slug); sending that would look like a changed document, so the address the
+	 * public last saw is kept in post meta and used instead.
+	 *
+	 * @param WP_Post $post            Post.
+	 * @param string  $previous_status Previous status ('' to omit).
+	 * @return array<string,mixed>
+	 */
+	private function post_data( WP_Post $post, string $previous_status = '' ): array {
+		$data = $this->builder->post_data( $post, $previous_status );
+		if ( 'publish' === $post->post_status ) {
+			update_post_meta( $post->ID, self::PERMALINK_META, $data['permalink'] );
+		} else {
+			$public = (string) get_post_meta( $post->ID, self::PERMALINK_META, true );
+			if ( '' !== $public ) {
+				$data['permalink'] = $public;
+			}
+		}
+		return $data;
 	}
 
 	/**
@@ -233,7 +258,7 @@ final class Capture {
 		if ( 'publish' !== $post->post_status && ! get_post_meta( $post->ID, self::CAPTURED_META, true ) ) {
 			return; // A draft that was never public.
 		}
-		$event = Event_Builder::envelope( self::kind( $post ) . '.deleted', $this->builder->post_data( $post ) );
+		$event = Event_Builder::envelope( self::kind( $post ) . '.deleted', $this->post_data( $post ) );
 		$this->write( 'post:' . $post->ID, $event, false );
 	}
 

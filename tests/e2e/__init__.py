@@ -1,0 +1,1 @@
+"""End-to-end tests: a real WordPress with the plugin, the real service on SeaweedFS."""

@@ -1,0 +1,252 @@
+"""Fixtures for the end-to-end tests: the real service on SeaweedFS and a real WordPress with the plugin.
+
+Both are started once per session, in private directories on free loopback ports, and stopped by
+killing their process groups. A missing component (php, mariadb, chromium, the `offentlig` command)
+fails the test with its name; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e import wordpress as wp_harness
+from tests.e2e.wordpress import WordPress
+from tests.support.ports import free_port
+from tests.support.seaweedfs import SeaweedFS
+
+REPO = Path(__file__).resolve().parents[2]
+PLUGIN_DIR = REPO / "wp-plugin" / "offentlig"
+ARTIFACTS = REPO / "artifacts" / "e2e"
+
+# Short retry delays so the outage test sees rows go "failed" within seconds.
+RETRY_SCHEDULE = "1,1"
+
+# Test-only site behaviour: many visitor comments from 127.0.0.1 within seconds are not a flood.
+TEST_MU_PLUGIN = "<?php\nadd_filter('wp_is_comment_flood', '__return_false', 99);\n"
+
+
+def offentlig_command() -> str:
+    found = Path(sys.executable).parent / "offentlig"
+    if not found.exists():
+        pytest.fail(f"the `offentlig` command is missing next to {sys.executable}: pip install -e '.[test]'")
+    return str(found)
+
+
+@dataclass
+class Service:
+    """`offentlig serve` on SeaweedFS, restartable on the same port (for the outage test)."""
+
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> Any:
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            [offentlig_command(), *args, "--json"],
+            capture_output=True, text=True, env=self.env, timeout=120, cwd=REPO,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"offentlig {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return json.loads(done.stdout)
+
+    def start(self, timeout: float = 60) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [offentlig_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True, cwd=REPO,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"offentlig serve exited:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"offentlig serve not ready in {timeout}s:\n{self.log_path.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _port_open(self.port):
+            time.sleep(0.1)
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class Archive:
+    """The service, the registered site, and tokens to read it back."""
+
+    service: Service
+    site_id: str
+    secret: str
+    read_token: str
+    personal_token: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def get(self, path: str, *, personal: bool = False, **params: Any) -> requests.Response:
+        token = self.personal_token if personal else self.read_token
+        return self.session.get(
+            self.service.url + path,
+            params=params,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+
+    def record(self, kind: str, wp_id: int | str, *, personal: bool = False) -> dict[str, Any] | None:
+        response = self.get(f"/v1/records/{self.site_id}.{kind}.{wp_id}", personal=personal)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return dict(response.json())
+
+    def versions(self, kind: str, wp_id: int | str) -> list[dict[str, Any]]:
+        response = self.get(f"/v1/records/{self.site_id}.{kind}.{wp_id}/versions")
+        response.raise_for_status()
+        return list(response.json()["items"])
+
+    def version(self, kind: str, wp_id: int | str, number: int) -> dict[str, Any]:
+        response = self.get(f"/v1/records/{self.site_id}.{kind}.{wp_id}/versions/{number}")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def stats(self) -> dict[str, Any]:
+        response = self.get("/v1/stats", site=self.site_id, days=30)
+        response.raise_for_status()
+        return dict(response.json())
+
+
+@dataclass
+class Site:
+    """WordPress with the plugin active and configured for the archive."""
+
+    wp: WordPress
+    archive: Archive
+
+    def outbox_counts(self) -> dict[str, int]:
+        return dict(self.wp.php_json("echo wp_json_encode(Offentlig\\Plugin::instance()->outbox->counts());"))  # type: ignore[arg-type]
+
+    def dispatch_now(self) -> None:
+        """Run the plugin's immediate-dispatch cron hook, as WP-Cron would."""
+        self.wp.php("do_action('offentlig_dispatch_now');")
+
+    def nudge_cron(self) -> None:
+        """What any visitor does: a page view lets WordPress spawn WP-Cron."""
+        try:
+            requests.get(self.wp.url + "/wp-cron.php", timeout=5)
+        except requests.RequestException:
+            pass
+
+
+def wait_until(check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.3,
+               nudge: Callable[[], None] | None = None, what: str = "condition") -> Any:
+    """Poll until check() is truthy; return its value. Fails with the last value seen."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        if nudge is not None:
+            nudge()
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data = tmp_path_factory.mktemp("service")
+    env = {
+        **os.environ,
+        "OFFENTLIG_DATA_DIR": str(data),
+        "OFFENTLIG_STORAGE_URL": "s3://offentlig-e2e/records",
+        "OFFENTLIG_S3_ENDPOINT_URL": seaweedfs.endpoint_url,
+        "AWS_ACCESS_KEY_ID": seaweedfs.access_key,
+        "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_key,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    svc = Service(free_port(), env, data / "serve.log")
+    svc.cli("storage", "create-bucket")
+    svc.start()
+    yield svc
+    svc.stop()
+    if ARTIFACTS.exists():
+        shutil.copy(svc.log_path, ARTIFACTS / "service.log")
+
+
+@pytest.fixture(scope="session")
+def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    try:
+        wp_harness.check_programs()
+    except wp_harness.WordPressError as exc:
+        pytest.fail(str(exc))
+    base = tmp_path_factory.mktemp("wordpress")
+    wp = wp_harness.start(
+        base,
+        plugins={"offentlig": PLUGIN_DIR},
+        activate=["offentlig/offentlig.php"],
+        mu_plugins={"offentlig-e2e.php": TEST_MU_PLUGIN},
+        extra_config=f"define('OFFENTLIG_RETRY_SCHEDULE', '{RETRY_SCHEDULE}');",
+    )
+    try:
+        registered = service.cli("sites", "add", "--name", "Testkommunen", "--url", wp.url)
+        read = service.cli("tokens", "create", "--name", "wp-plugin", "--scope", "records:read",
+                           "--site", registered["id"])
+        personal = service.cli("tokens", "create", "--name", "e2e-personal", "--scope", "records:read",
+                               "--scope", "records:read-personal")
+        archive = Archive(service, registered["id"], registered["secret"], read["token"], personal["token"])
+        settings = {
+            "service_url": service.url,
+            "site_id": archive.site_id,
+            "secret": archive.secret,
+            "read_token": archive.read_token,
+        }
+        wp.php(f"Offentlig\\Plugin::instance()->settings->update(json_decode({json.dumps(json.dumps(settings))}, true));")
+        yield Site(wp, archive)
+    finally:
+        if ARTIFACTS.exists():
+            for log in (wp.debug_log, wp.run_dir / "php.log"):
+                if log.exists():
+                    shutil.copy(log, ARTIFACTS / f"wordpress-{log.name}")
+        wp.stop()
