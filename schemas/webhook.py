@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import (
@@ -10,6 +12,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates_schema,
 )
@@ -17,6 +20,12 @@ from marshmallow import (
 from service.records.model import PING, EventType, Kind, all_event_types
 
 _TEXT_MAX = 5_000_000  # the request size limit bounds this first; this is a backstop
+# WordPress ids: the largest integer canonical JSON (RFC 8785) keeps exact.
+_ID = validate.Range(min=1, max=2**53 - 1)
+_OPTIONAL_ID = validate.Range(min=0, max=2**53 - 1)
+# Neither canonical JSON (lone surrogates) nor PostgreSQL text (NUL) can keep these.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_MESSAGE = "Must be valid Unicode without NUL characters."
 
 
 class Text(fields.String):
@@ -27,12 +36,54 @@ class Text(fields.String):
         super().__init__(**kwargs)
 
 
+class UTCDateTime(fields.AwareDateTime):
+    """An aware datetime that still exists once converted to UTC (it is stored as UTC)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Out of range once converted to UTC.") from None
+        return moment
+
+
+def unstorable_strings(document: Any) -> dict[Any, Any]:
+    """Error messages, nested like `document`, for every string nothing can store.
+
+    Iterative: the body may be nested as deep as the JSON parser allows.
+    """
+    errors: dict[Any, Any] = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                _nest(errors, path, [_UNSTORABLE_MESSAGE])
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _UNSTORABLE.search(key):
+                    _nest(errors, (*path, key), [_UNSTORABLE_MESSAGE])
+                else:
+                    stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, n), item) for n, item in enumerate(value))
+    return errors
+
+
+def _nest(errors: dict[Any, Any], path: tuple[Any, ...], messages: list[str]) -> None:
+    node = errors
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1] if path else "_schema"] = messages
+
+
 class AuthorSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    user_id = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    id = fields.Integer(load_default=None, validate=_OPTIONAL_ID)
+    user_id = fields.Integer(load_default=None, validate=_OPTIONAL_ID)
     name = Text(required=True, validate=validate.Length(max=1000))
     url = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -43,7 +94,7 @@ class PostDataSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    id = fields.Integer(required=True, strict=True, validate=_ID)
     guid = Text(required=True, validate=validate.Length(max=2000))
     title = Text(required=True)
     content = Text(required=True)
@@ -53,9 +104,9 @@ class PostDataSchema(Schema):
     status = fields.String(required=True, validate=validate.Length(min=1, max=20))
     previous_status = fields.String(load_default=None, validate=validate.Length(max=20))
     author = fields.Nested(AuthorSchema, required=True)
-    published_at = fields.AwareDateTime(required=True)
-    modified_at = fields.AwareDateTime(required=True)
-    parent = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    published_at = UTCDateTime(required=True)
+    modified_at = UTCDateTime(required=True)
+    parent = fields.Integer(load_default=0, strict=True, validate=_OPTIONAL_ID)
     terms = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=100)),
         values=fields.List(fields.String(validate=validate.Length(max=1000))),
@@ -72,11 +123,11 @@ class CommentDataSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    post_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    id = fields.Integer(required=True, strict=True, validate=_ID)
+    post_id = fields.Integer(required=True, strict=True, validate=_ID)
     post_type = fields.String(required=True, validate=validate.OneOf(["post", "page"]))
     post_title = Text(load_default=None, allow_none=True)
-    parent = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    parent = fields.Integer(load_default=0, strict=True, validate=_OPTIONAL_ID)
     content = Text(required=True)
     status = fields.String(required=True, validate=validate.Length(min=1, max=20))
     previous_status = fields.String(load_default=None, validate=validate.Length(max=20))
@@ -84,7 +135,7 @@ class CommentDataSchema(Schema):
     author_email = fields.String(load_default=None, validate=validate.Length(max=320))
     author_ip = fields.String(load_default=None, validate=validate.Length(max=64))
     author_user_agent = fields.String(load_default=None, validate=validate.Length(max=1000))
-    date = fields.AwareDateTime(required=True)
+    date = UTCDateTime(required=True)
     permalink = fields.Url(
         load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"}
     )
@@ -101,13 +152,23 @@ class WebhookEventSchema(Schema):
         validate=validate.OneOf(all_event_types()),
         metadata={"description": "Event type, e.g. `post.published`; see docs/webhooks.md."},
     )
-    timestamp = fields.AwareDateTime(
+    timestamp = UTCDateTime(
         required=True, metadata={"description": "When it happened in WordPress (occurred_at)."}
     )
     data = fields.Dict(
         required=True,
-        metadata={"description": "The post, page or comment; its fields depend on `type`."},
+        metadata={
+            "description": "The post or page (`PostData`) or comment (`CommentData`) as it is "
+            "at that moment; any object for `offentlig.ping`."
+        },
     )
+
+    @pre_load
+    def _storable(self, body: Any, **kwargs: Any) -> Any:
+        errors = unstorable_strings(body)
+        if errors:
+            raise ValidationError(errors)
+        return body
 
     @validates_schema
     def _data_matches_type(self, body: dict[str, Any], **kwargs: Any) -> None:

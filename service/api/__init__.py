@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
 from service.api import admin, changes, docs, errors, events, health, records, stats
 
 API_SPEC = {
@@ -41,6 +42,10 @@ def init_api(app: Flask) -> Api:
     for key, value in API_SPEC.items():
         app.config.setdefault(key, value)
     api = Api(app)
+    # The shapes of `data`, per event type, for whoever writes a sender.
+    api.spec.components.schema("PostData", schema=PostDataSchema)
+    api.spec.components.schema("CommentData", schema=CommentDataSchema)
+    api.spec.components.schema("PingAnswer", schema=PingAnswerSchema)
     errors.install(app, api)
     docs.install(app)
     for blueprint in (

@@ -60,9 +60,11 @@ class Events(MethodView):
     )
     @blp.response(201, EventAcceptedSchema, description="Something new was recorded.")
     @blp.alt_response(
-        200, schema=EventAcceptedSchema, description="Redelivery or unchanged content."
+        200,
+        schema=EventAcceptedSchema,
+        description="Redelivery or unchanged content (the answer to `offentlig.ping` is a "
+        "`PingAnswer`).",
     )
-    @blp.alt_response(200, schema=PingAnswerSchema, description="Answer to offentlig.ping.")
     @blp.alt_response(401, description="Missing, malformed, expired or wrong signature.")
     @blp.alt_response(404, description="Unknown site.")
     @blp.alt_response(413, description="Body over the size limit.")
