@@ -68,11 +68,11 @@ class Service:
         return json.loads(done.stdout)
 
     def start(self, timeout: float = 60) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [offentlig_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True, cwd=REPO,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+                [offentlig_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True, cwd=REPO,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -211,8 +211,8 @@ def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> I
     svc.start()
     yield svc
     svc.stop()
-    if ARTIFACTS.exists():
-        shutil.copy(svc.log_path, ARTIFACTS / "service.log")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(svc.log_path, ARTIFACTS / "service.log")
 
 
 @pytest.fixture(scope="session")
@@ -245,8 +245,8 @@ def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         wp.php(f"Offentlig\\Plugin::instance()->settings->update(json_decode({json.dumps(json.dumps(settings))}, true));")
         yield Site(wp, archive)
     finally:
-        if ARTIFACTS.exists():
-            for log in (wp.debug_log, wp.run_dir / "php.log"):
-                if log.exists():
-                    shutil.copy(log, ARTIFACTS / f"wordpress-{log.name}")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for log in (wp.debug_log, wp.run_dir / "php.log"):
+            if log.exists():
+                shutil.copy(log, ARTIFACTS / f"wordpress-{log.name}")
         wp.stop()

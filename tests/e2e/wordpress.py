@@ -115,6 +115,10 @@ http {
 NO_MAIL_PHP = "<?php\nadd_filter('pre_wp_mail', '__return_false');\n"
 
 
+# Servers started by this process; kept so they can be reaped (no zombies, no ResourceWarning).
+_CHILDREN: list[subprocess.Popen[bytes]] = []
+
+
 class WordPressError(RuntimeError):
     """Starting or driving the test WordPress failed; the message says what is missing."""
 
@@ -236,14 +240,18 @@ def _run(args: Sequence[str], log: Path, **kwargs: object) -> None:
         raise WordPressError(f"{args[0]} failed, see {log}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-def _spawn(args: Sequence[str], log: Path, pid_file: Path | None, env: Mapping[str, str]) -> int:
-    out = log.open("ab")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=dict(env), cwd=log.parent
-    )
+def _spawn(
+    args: Sequence[str], log: Path, pid_file: Path | None, env: Mapping[str, str]
+) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=dict(env),
+            cwd=log.parent,
+        )
     if pid_file is not None:
         pid_file.write_text(str(process.pid))
-    return process.pid
+    _CHILDREN.append(process)
+    return process
 
 
 def _wait_for(check: object, what: str, timeout: float, log: Path | None = None) -> None:
@@ -448,6 +456,9 @@ def stop(base: Path, *, remove: bool = True, timeout: float = 10.0) -> None:
             time.sleep(0.05)
         if _group_alive(pgid):
             os.killpg(pgid, signal.SIGKILL)
+    for child in list(_CHILDREN):
+        if child.poll() is not None:
+            _CHILDREN.remove(child)
     if remove:
         shutil.rmtree(base, ignore_errors=True)
 
