@@ -165,6 +165,20 @@ class Site:
         """Run the plugin's immediate-dispatch cron hook, as WP-Cron would."""
         self.wp.php("do_action('offentlig_dispatch_now');")
 
+    def admin_session(self) -> requests.Session:
+        """A browser-like session logged in to wp-admin as the administrator."""
+        session = requests.Session()
+        session.get(self.wp.url + "/wp-login.php", timeout=30)  # sets the test cookie
+        response = session.post(
+            self.wp.url + "/wp-login.php",
+            data={"log": wp_harness.ADMIN_USER, "pwd": wp_harness.ADMIN_PASSWORD,
+                  "wp-submit": "Log In", "testcookie": "1",
+                  "redirect_to": self.wp.url + "/wp-admin/"},
+            timeout=30,
+        )
+        assert "wp-admin" in response.url and "login_error" not in response.text, response.text[:2000]
+        return session
+
     def nudge_cron(self) -> None:
         """What any visitor does: a page view lets WordPress spawn WP-Cron."""
         try:

@@ -33,6 +33,20 @@ final class DashboardWidgetTest extends Test_Case {
 	}
 
 	/**
+	 * An unreachable archive is said plainly; the outbox part of the widget still works.
+	 */
+	public function test_render_when_the_service_is_down(): void {
+		delete_transient( 'offentlig_stats_' . md5( self::SITE_ID . '|30' ) );
+		$this->answer = new \WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		ob_start();
+		( new Dashboard_Widget( $this->plugin->client, $this->plugin->outbox ) )->render();
+		$html = (string) ob_get_clean();
+		$this->assertStringContainsString( '<p class="offentlig-stats-error">cURL error 7: Failed to connect</p>', $html );
+		$this->assertStringContainsString( '<strong class="offentlig-failed">0</strong>', $html );
+		$this->assertFalse( get_transient( 'offentlig_stats_' . md5( self::SITE_ID . '|30' ) ), 'errors are not cached' );
+	}
+
+	/**
 	 * The widget shows the service's counts and the outbox health; the token stays server side.
 	 */
 	public function test_render_shows_stats_backlog_and_retry(): void {

@@ -1,0 +1,125 @@
+"""The service goes down while people publish and comment; nothing is lost, nothing is doubled.
+
+The retry schedule is shortened to 1 s, 1 s (OFFENTLIG_RETRY_SCHEDULE in wp-config.php, see
+conftest.py), so every row gives up within seconds; the administrator then presses the dashboard
+widget's retry button, exactly as after a real outage.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Site, wait_until
+from tests.e2e.test_capture import visitor_comment
+from tests.e2e.wordpress import ADMIN_PASSWORD, ADMIN_USER
+from tests.e2e.xmlrpc import WordPressPost, client_for, posts
+
+pytestmark = pytest.mark.e2e
+
+POSTS = 20
+COMMENTS = 60
+
+
+def widget_number(html: str, name: str) -> int:
+    found = re.search(rf'<strong class="offentlig-{name}">([\d\s\xa0,.]+)</strong>', html)
+    assert found, f"no offentlig-{name} in the dashboard widget"
+    return int(re.sub(r"\D", "", found.group(1)))
+
+
+def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Path) -> None:
+    archive, service = site.archive, site.archive.service
+    client = client_for(site.wp.url, ADMIN_USER, ADMIN_PASSWORD)
+    admin = site.admin_session()
+    failed_before = site.outbox_counts()["failed"]
+    assert failed_before == 0
+
+    service.stop()
+    try:
+        post_ids: list[int] = []
+        slowest = 0.0
+        for n in range(POSTS):
+            post = WordPressPost()
+            post.title = f"Avbrottsnyhet {n}"
+            post.content = f"<p>Publicerad under avbrottet, nummer {n}.</p>"
+            post.post_status = "publish"
+            post.comment_status = "open"
+            started = time.monotonic()
+            post_ids.append(int(client.call(posts.NewPost(post))))
+            slowest = max(slowest, time.monotonic() - started)
+        comment_ids = [
+            visitor_comment(site, post_ids[n % POSTS], f"Avbrottskommentar {n}", f"besokare{n}@example.se")
+            for n in range(COMMENTS)
+        ]
+        assert slowest < 5, f"a publish waited {slowest:.2f}s for the unreachable archive"
+
+        # Every event is in the outbox; with the service down each gives up after its retries.
+        wait_until(
+            lambda: site.outbox_counts()["failed"] == POSTS + COMMENTS,
+            timeout=120, interval=0.5, nudge=site.dispatch_now,
+            what=f"{POSTS + COMMENTS} failed rows",
+        )
+        dashboard = admin.get(site.wp.url + "/wp-admin/index.php", timeout=60).text
+        (artifacts / "dashboard-during-outage.html").write_text(dashboard, encoding="utf-8")
+        assert widget_number(dashboard, "failed") == POSTS + COMMENTS
+    finally:
+        service.start()
+
+    # The administrator presses "Retry failed deliveries" in the widget.
+    nonce = re.search(
+        r'name="action" value="offentlig_retry_failed" />.*?name="_wpnonce" value="([0-9a-f]+)"',
+        dashboard, re.S,
+    )
+    assert nonce, "retry form with a nonce in the widget"
+    response = admin.post(
+        site.wp.url + "/wp-admin/admin-post.php",
+        data={"action": "offentlig_retry_failed", "_wpnonce": nonce.group(1),
+              "_wp_http_referer": "/wp-admin/index.php",
+              "redirect_to": site.wp.url + "/wp-admin/index.php"},
+        timeout=120,
+    )
+    assert response.status_code == 200 and response.url.endswith("/wp-admin/index.php")
+    assert "offentlig-notice" in response.text
+
+    wait_until(lambda: site.outbox_counts()["pending"] + site.outbox_counts()["sending"] == 0,
+               timeout=120, nudge=site.dispatch_now, what="the backlog to drain")
+    assert site.outbox_counts()["failed"] == 0
+
+    # All 80 captured, each exactly once.
+    for post_id in post_ids:
+        record = archive.record("post", post_id)
+        assert record is not None, f"post {post_id} lost"
+        assert record["latest_version"] == 1
+        assert [v["event_type"] for v in archive.versions("post", post_id)] == ["post.published"]
+    for comment_id in comment_ids:
+        record = archive.record("comment", comment_id)
+        assert record is not None, f"comment {comment_id} lost"
+        assert record["origin"] == "received"
+        assert record["status"] == "hold"
+        assert [v["event_type"] for v in archive.versions("comment", comment_id)] == ["comment.received"]
+    found = archive.get("/v1/records", site=archive.site_id, kind="post", q="Avbrottsnyhet", limit=100)
+    assert sorted(int(item["id"].rsplit(".", 1)[1]) for item in found.json()["items"]) == sorted(post_ids)
+
+    # The widget's failed count is back to 0.
+    dashboard = admin.get(site.wp.url + "/wp-admin/index.php", timeout=60).text
+    assert widget_number(dashboard, "failed") == 0
+    assert widget_number(dashboard, "backlog") == 0
+
+
+def test_retry_button_needs_a_valid_nonce(site: Site) -> None:
+    admin = site.admin_session()
+    response = admin.post(
+        site.wp.url + "/wp-admin/admin-post.php",
+        data={"action": "offentlig_retry_failed", "_wpnonce": "0123456789"},
+        timeout=30,
+    )
+    assert response.status_code == 403
+    anonymous = requests.post(
+        site.wp.url + "/wp-admin/admin-post.php", data={"action": "offentlig_retry_failed"},
+        timeout=30, allow_redirects=False,
+    )
+    assert anonymous.status_code in (302, 400, 403)
