@@ -130,7 +130,7 @@ def start_service(
         "--threads",
         str(settings.threads),
     ]
-    env = {**AWS_ENV, **config_env, "OFFENTLIG_LOG_LEVEL": "WARNING"}
+    env = {**AWS_ENV, **config_env}
     server = _spawn(name, argv, env, log_dir / f"{name}.log", f"http://127.0.0.1:{port}")
     wait_http(server, "/healthz")
     return server

@@ -33,7 +33,7 @@ from bench import capture, common, search
 from bench.common import RESULTS, SECRET_KEY, ServerSettings
 from bench.corpus import Corpus
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 CAPTURE_GOAL = 0.6
 SEARCH_GOAL = 10.0
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--seconds", type=float, default=20.0, help="Length of one measured phase.")
     g.add_argument("--warmup-seconds", type=float, default=5.0)
     g.add_argument("--rounds", type=int, default=2, help="Reference/service phases alternated.")
+    g.add_argument(
+        "--profile",
+        action="store_true",
+        help="After the measured rounds, one more (unmeasured) phase per service target "
+        "under py-spy; prints where the time goes.",
+    )
     g.add_argument(
         "--capture-db",
         default="sqlite,postgresql",
@@ -226,8 +232,50 @@ def run_capture(args: argparse.Namespace, work: Path, deadline: float) -> dict[s
                         )
                     )
                     bar.advance(task)
+        profiles = _profile(args, corpus, targets, servers, number) if args.profile else {}
         versions = {db: _count_versions(url) for db, url in database_urls.items()}
-    return _capture_report(args, settings, targets, results, versions, notes)
+    report = _capture_report(args, settings, targets, results, versions, notes)
+    report["profiles"] = profiles
+    return report
+
+
+def _profile(
+    args: argparse.Namespace,
+    corpus: Corpus,
+    targets: list[capture.Target],
+    servers: list[common.Server],
+    number: int,
+) -> dict[str, Any]:
+    from bench import profile
+
+    profiles: dict[str, Any] = {}
+    for target, server in zip(targets, servers, strict=True):
+        raw = RESULTS / f"profile-{server.name}.txt"
+        spy = profile.start(server.pid, args.seconds, raw)
+        if spy is None:
+            console.print("[yellow]py-spy is not installed: no profile[/]")
+            return profiles
+        number += 1
+        console.print(f"profiling {target.name} for {args.seconds:.0f} s …")
+        capture.run_phase(target, corpus, "profile", number, args.clients, args.seconds, 100_000)
+        spy.wait(timeout=args.seconds + 60)
+        if not raw.exists():
+            console.print(f"[yellow]py-spy wrote nothing for {target.name}[/]")
+            continue
+        rows = profile.summarize(raw)
+        table = Table(title=f"Where {target.name} spends its busy time (py-spy, all workers)")
+        table.add_column("function (file)")
+        table.add_column("on stack %", justify="right")
+        table.add_column("self %", justify="right")
+        for label, inclusive, own in rows:
+            table.add_row(label, f"{inclusive:.1f}", f"{own:.1f}")
+        console.print(table)
+        profiles[target.name] = {
+            "raw": str(raw.relative_to(common.REPO)),
+            "top": [{"function": a, "inclusive_pct": round(b, 1), "self_pct": round(c, 1)}
+                    for a, b, c in rows],
+        }
+    return profiles
 
 
 def _count_versions(url: str) -> int:

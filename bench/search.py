@@ -70,8 +70,10 @@ def load_sqlite(path: Path, count: int, corpus: Corpus, advance: Advance, phase:
     migrate(engine)
     fts = fulltext.SQLiteFullText()
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        conn.exec_driver_sql("PRAGMA cache_size=-400000")
+        raw = conn.connection.driver_connection  # outside any transaction
+        assert raw is not None
+        raw.execute("PRAGMA synchronous=OFF")
+        raw.execute("PRAGMA cache_size=-400000")
         with conn.begin():
             indexes = _secondary_indexes(conn, "sqlite")
             for name, _ in indexes:
@@ -91,7 +93,7 @@ def load_sqlite(path: Path, count: int, corpus: Corpus, advance: Advance, phase:
             for statement in fts.create_statements():
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     partial.rename(path)
 

@@ -1,0 +1,82 @@
+"""py-spy on the service while it is under load (`python -m bench --profile`).
+
+Records collapsed stacks of every gunicorn worker (`py-spy record --subprocesses`) and prints
+where the time goes: the share of samples in which a function is on the stack (inclusive),
+for the functions that matter most.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def py_spy() -> str | None:
+    candidate = Path(sys.executable).parent / "py-spy"
+    return str(candidate) if candidate.exists() else shutil.which("py-spy")
+
+
+def start(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    binary = py_spy()
+    if binary is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(  # noqa: S603 - fixed argv
+        [
+            binary, "record", "--pid", str(pid), "--subprocesses", "--idle",
+            "--duration", str(max(1, int(seconds))), "--rate", "200",
+            "--format", "raw", "--output", str(out), "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+_FRAME = re.compile(r"^(?P<func>[^ ]+) \((?P<file>[^:]+)(?::\d+)?\)$")
+IDLE = ("wait (threading.py", "select (selectors.py", "_worker (concurrent", "accept (",
+        "sleep (gunicorn", "poll (", "readinto (socket.py", "_wait_for_tstate_lock")
+
+
+def _label(frame: str) -> str:
+    match = _FRAME.match(frame)
+    if not match:
+        return frame
+    path = match["file"]
+    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{match['func']} ({path})"
+
+
+def summarize(raw: Path, top: int = 40) -> list[tuple[str, float, float]]:
+    """(function, inclusive %, self %) over busy samples, most inclusive first."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    busy = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        frames = stack.split(";")
+        if any(marker in frames[-1] for marker in IDLE):
+            continue  # a thread waiting for work or for a socket, not using the CPU
+        count = int(count_text)
+        busy += count
+        seen = set()
+        for frame in frames:
+            label = _label(frame)
+            if label not in seen:
+                inclusive[label] += count
+                seen.add(label)
+        own[_label(frames[-1])] += count
+    if not busy:
+        return []
+    return [
+        (label, 100 * n / busy, 100 * own[label] / busy)
+        for label, n in inclusive.most_common(top)
+    ]
