@@ -241,7 +241,11 @@ def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         plugins={"offentlig": PLUGIN_DIR},
         activate=["offentlig/offentlig.php"],
         mu_plugins={"offentlig-e2e.php": TEST_MU_PLUGIN},
-        extra_config=f"define('OFFENTLIG_RETRY_SCHEDULE', '{RETRY_SCHEDULE}');",
+        extra_config=(
+            f"define('OFFENTLIG_RETRY_SCHEDULE', '{RETRY_SCHEDULE}');\n"
+            # One setting fixed in wp-config.php: the settings page must show it read-only.
+            "define('OFFENTLIG_SEND_IP', false);"
+        ),
     )
     try:
         registered = service.cli("sites", "add", "--name", "Testkommunen", "--url", wp.url)
