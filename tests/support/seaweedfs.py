@@ -68,6 +68,9 @@ def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         "-master.telemetry=false",
+        # Every test gets its own bucket (a SeaweedFS collection with its own volume);
+        # the default limit (free disk / 1 GiB) runs out within one test run.
+        "-volume.max=5000",
     ]
     log_path = data_dir / "weed.log"
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
