@@ -161,6 +161,36 @@ final class DispatcherTest extends Test_Case {
 	}
 
 	/**
+	 * Loopback kicks: only a fresh token made with this site's salt starts a dispatch.
+	 *
+	 * @return array<string,array{0:callable,1:bool}>
+	 */
+	public function kicks(): array {
+		$now = 1795860000;
+		return array(
+			'fresh'            => array( static fn() => array( (string) $now, Dispatcher::kick_token( $now ), $now ), true ),
+			'four minutes old' => array( static fn() => array( (string) ( $now - 240 ), Dispatcher::kick_token( $now - 240 ), $now ), true ),
+			'six minutes old'  => array( static fn() => array( (string) ( $now - 360 ), Dispatcher::kick_token( $now - 360 ), $now ), false ),
+			'other time'       => array( static fn() => array( (string) ( $now + 1 ), Dispatcher::kick_token( $now ), $now ), false ),
+			'forged'           => array( static fn() => array( (string) $now, hash_hmac( 'sha256', 'offentlig_dispatch|' . $now, 'guess' ), $now ), false ),
+			'empty'            => array( static fn() => array( '', '', $now ), false ),
+			'not a number'     => array( static fn() => array( '1e9', Dispatcher::kick_token( 1000000000 ), $now ), false ),
+		);
+	}
+
+	/**
+	 * Kick verification.
+	 *
+	 * @dataProvider kicks
+	 * @param callable $make     Returns [time, token, now] (built after WordPress has loaded).
+	 * @param bool     $expected Accepted.
+	 */
+	public function test_verify_kick( callable $make, bool $expected ): void {
+		list( $time, $token, $now ) = $make();
+		$this->assertSame( $expected, Dispatcher::verify_kick( $time, $token, $now ) );
+	}
+
+	/**
 	 * The per-minute cron sends due rows and prunes old delivered ones.
 	 */
 	public function test_every_minute_cron_is_scheduled_and_sends(): void {

@@ -20,6 +20,8 @@ final class Dispatcher {
 	const NOW_HOOK      = 'offentlig_dispatch_now';
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 15;
+	const KICK_ACTION   = 'offentlig_dispatch';
+	const KICK_LIFETIME = 300;
 
 	/**
 	 * Settings.
@@ -187,6 +189,69 @@ final class Dispatcher {
 		}
 		$when = strtotime( $value );
 		return false === $when ? null : max( 0, $when - ( $now ?? time() ) );
+	}
+
+	/**
+	 * A token for the after-response loopback, valid for a few minutes (HMAC with the site's salt).
+	 *
+	 * @param int $time Unix time the kick was made.
+	 */
+	public static function kick_token( int $time ): string {
+		return hash_hmac( 'sha256', self::KICK_ACTION . '|' . $time, wp_salt( 'nonce' ) );
+	}
+
+	/**
+	 * Whether a loopback kick is genuine and recent.
+	 *
+	 * @param string   $time  Submitted time.
+	 * @param string   $token Submitted token.
+	 * @param int|null $now   Unix time (tests).
+	 */
+	public static function verify_kick( string $time, string $token, ?int $now = null ): bool {
+		if ( ! ctype_digit( $time ) || abs( ( $now ?? time() ) - (int) $time ) > self::KICK_LIFETIME ) {
+			return false;
+		}
+		return hash_equals( self::kick_token( (int) $time ), $token );
+	}
+
+	/**
+	 * Starts a dispatch in a separate request without waiting for it (non-blocking loopback).
+	 *
+	 * Used where fastcgi_finish_request() is not available. WP-Cron's own spawn is skipped while
+	 * any other cron run holds its lock, so the immediate single event could wait for the next
+	 * visitor; this kick does not. The scheduled event stays as the fallback.
+	 */
+	public function kick(): void {
+		$time = time();
+		wp_remote_post(
+			admin_url( 'admin-ajax.php' ),
+			array(
+				'blocking'  => false,
+				'timeout'   => 0.01,
+				'sslverify' => (bool) apply_filters( 'https_local_ssl_verify', false ),
+				'body'      => array(
+					'action' => self::KICK_ACTION,
+					'time'   => (string) $time,
+					'token'  => self::kick_token( $time ),
+				),
+			)
+		);
+	}
+
+	/**
+	 * The loopback's handler (admin-ajax, no login): verify the token, send, answer JSON.
+	 */
+	public function handle_kick(): void {
+		// The HMAC token stands in for capability and nonce: the loopback has no user session.
+		// phpcs:disable WordPress.Security.NonceVerification.Missing
+		$time  = isset( $_POST['time'] ) ? sanitize_text_field( wp_unslash( $_POST['time'] ) ) : '';
+		$token = isset( $_POST['token'] ) ? sanitize_text_field( wp_unslash( $_POST['token'] ) ) : '';
+		// phpcs:enable
+		if ( ! self::verify_kick( $time, $token ) ) {
+			wp_send_json_error( null, 403 );
+		}
+		ignore_user_abort( true );
+		wp_send_json_success( $this->run() );
 	}
 
 	/**

@@ -115,6 +115,8 @@ final class Plugin {
 		add_action( 'shutdown', array( $this, 'dispatch_after_response' ), 1000 );
 		add_action( Dispatcher::NOW_HOOK, array( $this, 'run_dispatch' ) );
 		add_action( Dispatcher::CRON_HOOK, array( $this, 'run_scheduled' ) );
+		add_action( 'wp_ajax_nopriv_' . Dispatcher::KICK_ACTION, array( $this->dispatcher, 'handle_kick' ) );
+		add_action( 'wp_ajax_' . Dispatcher::KICK_ACTION, array( $this->dispatcher, 'handle_kick' ) );
 
 		if ( is_admin() ) {
 			$actions = new Admin_Actions( $this->dispatcher, $this->outbox );
@@ -185,8 +187,9 @@ final class Plugin {
 	/**
 	 * Sends this request's events once the response is complete.
 	 *
-	 * Under PHP-FPM the client is released first with fastcgi_finish_request(); elsewhere an
-	 * immediate single WP-Cron event is scheduled and spawned, so the editor never waits.
+	 * Under PHP-FPM the client is released first with fastcgi_finish_request(). Elsewhere an
+	 * immediate single WP-Cron event is scheduled (the durable fallback) and a non-blocking
+	 * loopback request starts the dispatch at once, so the editor never waits.
 	 */
 	public function dispatch_after_response(): void {
 		$ids = $this->capture->written_ids();
@@ -205,8 +208,8 @@ final class Plugin {
 		if ( ! wp_next_scheduled( Dispatcher::NOW_HOOK ) ) {
 			wp_schedule_single_event( time(), Dispatcher::NOW_HOOK );
 		}
-		if ( 'cli' !== PHP_SAPI && ! ( defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON ) ) {
-			spawn_cron();
+		if ( 'cli' !== PHP_SAPI ) {
+			$this->dispatcher->kick();
 		}
 	}
 
