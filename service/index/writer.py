@@ -72,18 +72,17 @@ def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
     if not added:
         return False
     values = _record_values(document)
-    current = conn.execute(
-        select(t.records.c.latest_version).where(t.records.c.id == document["record_id"])
-    ).scalar_one_or_none()
-    if current is None:
+    # Race-free without a table lock: the first version inserts the row, a later one updates
+    # it, and an older one arriving late (a concurrent capture, a repair) changes nothing.
+    first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
+    if not insert_ignoring_duplicates(conn, t.records, {**first, **values}):
         conn.execute(
-            insert(t.records).values(
-                id=document["record_id"], first_captured_at=values["last_captured_at"], **values
+            update(t.records)
+            .where(
+                t.records.c.id == document["record_id"],
+                t.records.c.latest_version < document["version"],
             )
-        )
-    elif current < document["version"]:
-        conn.execute(
-            update(t.records).where(t.records.c.id == document["record_id"]).values(**values)
+            .values(**values)
         )
     if EventType.parse(document["event"]["type"]).action.changes_content:
         # A status delivery's answer names its event; `apply_event` records that one.
@@ -125,7 +124,10 @@ def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
         return False
     conn.execute(
         update(t.records)
-        .where(t.records.c.id == document["record_id"])
+        .where(
+            t.records.c.id == document["record_id"],
+            t.records.c.last_captured_at <= captured_at,  # the latest capture decides the status
+        )
         .values(
             status=document["status"],
             deleted=document["status"] == DELETED_STATUS,
@@ -148,7 +150,12 @@ def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
 
 
 def _lock_feed(conn: Connection) -> None:
-    """Feed positions are handed out in commit order, so a reader never skips a late commit."""
+    """Feed positions are handed out in commit order, so a reader never skips a late commit.
+
+    Taken just before the `changes` insert, the last statement of the transaction: the lock
+    then covers only that insert and the commit, and concurrent captures do the rest of
+    their index work in parallel. Still deadlock-free: a holder of this lock waits for no
+    row lock, it only inserts a new `changes` row and commits."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
 
@@ -187,15 +194,15 @@ class RecordIndex:
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:
         with writing(self.engine) as conn:
-            _lock_feed(conn)
             if apply_version(conn, document, key):
+                _lock_feed(conn)
                 self._append_change(conn, document, "version", None)
 
     @unavailable_on_db_error
     def add_event(self, document: dict[str, Any], key: str) -> None:
         with writing(self.engine) as conn:
-            _lock_feed(conn)
             if apply_event(conn, document, key):
+                _lock_feed(conn)
                 self._append_change(conn, document, "event", document["id"])
 
     @unavailable_on_db_error
