@@ -21,7 +21,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from bench.common import percentile
+from bench.common import percentile, process_tree_cpu
 from bench.corpus import Corpus
 
 
@@ -31,6 +31,7 @@ class Target:
     base_url: str
     site_id: str
     secret: str
+    pid: int = 0  # gunicorn master, for the CPU the server used
 
 
 @dataclass
@@ -40,10 +41,15 @@ class PhaseResult:
     ok: int
     statuses: dict[int, int]
     latencies_ms: list[float] = field(repr=False)
+    server_cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.ok if self.ok else float("nan")
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -54,6 +60,7 @@ class PhaseResult:
             "req_per_s": round(self.rate, 1),
             "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 2),
             "latency_p95_ms": round(percentile(self.latencies_ms, 0.95), 2),
+            "server_cpu_ms_per_request": round(self.cpu_ms_per_request, 2),
         }
 
 
@@ -146,16 +153,19 @@ def run_phase(
     start = threading.Event()
     stop_at = [float("inf")]
     threads = [
-        _Client(target, corpus, n, phase, phase_number, start, stop_at, max_requests) for n in range(clients)
+        _Client(target, corpus, n, phase, phase_number, start, stop_at, max_requests)
+        for n in range(clients)
     ]
     for thread in threads:
         thread.start()
+    cpu_before = process_tree_cpu(target.pid) if target.pid else 0.0
     began = time.monotonic()
     stop_at[0] = began + seconds
     start.set()
     for thread in threads:
         thread.join(timeout=seconds + 90)
     elapsed = time.monotonic() - began
+    cpu = process_tree_cpu(target.pid) - cpu_before if target.pid else 0.0
     statuses: dict[int, int] = {}
     latencies: list[float] = []
     for thread in threads:
@@ -163,4 +173,4 @@ def run_phase(
             statuses[status] = statuses.get(status, 0) + count
         latencies.extend(thread.latencies)
     ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
-    return PhaseResult(target.name, elapsed, ok, statuses, latencies)
+    return PhaseResult(target.name, elapsed, ok, statuses, latencies, cpu)

@@ -78,9 +78,8 @@ def wait_http(server: Server, path: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(
-                f"{server.name} exited early:\n{server.log_path.read_text(errors='replace')[-4000:]}"
-            )
+            log = server.log_path.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"{server.name} exited early:\n{log}")
         try:
             with urllib.request.urlopen(server.url + path, timeout=2) as answer:  # noqa: S310
                 if answer.status == 200:
@@ -217,6 +216,34 @@ def postgres_reachable(server_url: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return str(exc).splitlines()[0]
     return None
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by `root` and its direct children (gunicorn's
+    master and workers), from /proc; 0.0 where /proc is not there."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return 0.0
+    for entry in entries:
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
 
 
 def percentile(values: list[float], fraction: float) -> float:

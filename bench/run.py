@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -47,9 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker.")
     g = p.add_argument_group("capture")
     g.add_argument("--clients", type=int, default=16, help="Concurrent webhook senders.")
-    g.add_argument("--seconds", type=float, default=20.0, help="Length of one measured phase.")
-    g.add_argument("--warmup-seconds", type=float, default=5.0)
-    g.add_argument("--rounds", type=int, default=2, help="Reference/service phases alternated.")
+    g.add_argument("--seconds", type=float, default=12.0, help="Length of one measured phase.")
+    g.add_argument("--warmup-seconds", type=float, default=4.0)
+    g.add_argument("--rounds", type=int, default=3, help="Reference/service phases alternated.")
     g.add_argument(
         "--profile",
         action="store_true",
@@ -183,7 +184,9 @@ def run_capture(args: argparse.Namespace, work: Path, deadline: float) -> dict[s
                 work / "logs",
             )
         )
-        targets.append(capture.Target("reference", servers[-1].url, "ref", ref_secret))
+        targets.append(
+            capture.Target("reference", servers[-1].url, "ref", ref_secret, servers[-1].pid)
+        )
         database_urls: dict[str, str] = {}
         for db in dbs:
             bucket = f"bench-{db}"
@@ -204,7 +207,13 @@ def run_capture(args: argparse.Namespace, work: Path, deadline: float) -> dict[s
 
             database_urls[db] = settings_module.load(config)["DATABASE_URL"]
             targets.append(
-                capture.Target(f"service ({db})", servers[-1].url, made["site_id"], made["secret"])
+                capture.Target(
+                    f"service ({db})",
+                    servers[-1].url,
+                    made["site_id"],
+                    made["secret"],
+                    servers[-1].pid,
+                )
             )
         results: dict[str, list[capture.PhaseResult]] = {t.name: [] for t in targets}
         phases = len(targets) * (1 + args.rounds)
@@ -219,16 +228,23 @@ def run_capture(args: argparse.Namespace, work: Path, deadline: float) -> dict[s
                 )
                 bar.advance(task)
             for round_number in range(args.rounds):
-                for target in targets:
-                    if time.monotonic() > deadline:
-                        notes.append("time limit reached: fewer rounds than asked")
-                        break
+                # Alternate the order, so a drift in machine load favours no one.
+                ordered = targets if round_number % 2 == 0 else targets[::-1]
+                if time.monotonic() > deadline:
+                    notes.append("time limit reached: fewer rounds than asked")
+                    break
+                for target in ordered:
                     number += 1
                     bar.update(task, description=f"round {round_number + 1}: {target.name}")
                     results[target.name].append(
                         capture.run_phase(
-                            target, corpus, f"r{round_number}", number, args.clients,
-                            args.seconds, 100_000,
+                            target,
+                            corpus,
+                            f"r{round_number}",
+                            number,
+                            args.clients,
+                            args.seconds,
+                            100_000,
                         )
                     )
                     bar.advance(task)
@@ -272,8 +288,10 @@ def _profile(
         console.print(table)
         profiles[target.name] = {
             "raw": str(raw.relative_to(common.REPO)),
-            "top": [{"function": a, "inclusive_pct": round(b, 1), "self_pct": round(c, 1)}
-                    for a, b, c in rows],
+            "top": [
+                {"function": a, "inclusive_pct": round(b, 1), "self_pct": round(c, 1)}
+                for a, b, c in rows
+            ],
         }
     return profiles
 
@@ -299,32 +317,47 @@ def _capture_report(
     versions: dict[str, int],
     notes: list[str],
 ) -> dict[str, Any]:
-    def rate(name: str) -> float:
-        phases = results[name]
-        seconds = sum(p.seconds for p in phases)
-        return sum(p.ok for p in phases) / seconds if seconds else 0.0
-
-    reference = rate("reference")
+    reference = results["reference"]
     table = Table(title="Webhook capture throughput (higher is better)")
-    for column in ("target", "req/s", "ok", "other answers", "p50 ms", "p95 ms", "ratio"):
+    for column in (
+        "target",
+        "req/s",
+        "ok",
+        "other answers",
+        "p50 ms",
+        "p95 ms",
+        "server CPU ms/req",
+        "ratio per round",
+        "ratio",
+    ):
         table.add_column(column, justify="left" if column == "target" else "right")
     rows = []
     for target in targets:
         phases = results[target.name]
+        seconds = sum(p.seconds for p in phases)
+        ok = sum(p.ok for p in phases)
+        rate = ok / seconds if seconds else 0.0
+        cpu_ms = 1000 * sum(p.server_cpu_seconds for p in phases) / ok if ok else float("nan")
         latencies = [ms for p in phases for ms in p.latencies_ms]
         statuses: dict[int, int] = {}
         for p in phases:
             for status, count in p.statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
         other = {s: c for s, c in statuses.items() if not 200 <= s < 300}
-        ratio = rate(target.name) / reference if reference else float("nan")
+        # Each round's service phase against the reference phase of the same round.
+        per_round = [
+            p.rate / ref.rate for p, ref in zip(phases, reference, strict=False) if ref.rate
+        ]
+        ratio = statistics.median(per_round) if per_round else float("nan")
         row = {
             "target": target.name,
-            "req_per_s": round(rate(target.name), 1),
-            "ok": sum(p.ok for p in phases),
+            "req_per_s": round(rate, 1),
+            "ok": ok,
             "other_answers": {str(k): v for k, v in other.items()},
             "latency_p50_ms": round(common.percentile(latencies, 0.5), 2),
             "latency_p95_ms": round(common.percentile(latencies, 0.95), 2),
+            "server_cpu_ms_per_request": round(cpu_ms, 2),
+            "ratio_per_round": [round(r, 3) for r in per_round],
             "ratio_to_reference": round(ratio, 3),
             "rounds": [p.summary() for p in phases],
         }
@@ -334,16 +367,21 @@ def _capture_report(
         table.add_row(
             target.name,
             f"{row['req_per_s']:.1f}",
-            str(row["ok"]),
+            str(ok),
             ", ".join(f"{k}: {v}" for k, v in other.items()) or "–",
             f"{row['latency_p50_ms']:.1f}",
             f"{row['latency_p95_ms']:.1f}",
+            f"{cpu_ms:.2f}",
+            "" if is_ref else " ".join(f"{r:.2f}" for r in per_round),
             "1.000" if is_ref else f"{ratio:.3f}{verdict}",
         )
     console.print(table)
     console.print(
-        f"ratio = service req/s ÷ reference req/s, same run; goal ≥ {CAPTURE_GOAL}. "
-        "Reference: verify the Standard Webhooks HMAC + one S3 PUT of the body (bench/reference.py)."
+        "ratio = service req/s ÷ reference req/s of the same round (median over rounds); goal ≥ "
+        f"{CAPTURE_GOAL}. Reference: verify the Standard Webhooks HMAC + one S3 PUT of the body "
+        "(bench/reference.py). Server CPU = user+system seconds of the gunicorn master and "
+        "workers per answered request (SeaweedFS and the load generator not counted): less "
+        "sensitive than req/s to other work on the machine."
     )
     for db, count in versions.items():
         console.print(f"service ({db}) index now holds {count} record versions.")
@@ -443,7 +481,7 @@ def run_search(args: argparse.Namespace, work: Path, deadline: float) -> dict[st
                     args.repeat,
                     args.query_warmup,
                     deadline,
-                    lambda n: bar.advance(task, n),
+                    lambda n, task=task: bar.advance(task, n),  # type: ignore[misc]
                 )
             report["databases"][db] = _search_table(db, count, origin, timings)
     for note in notes:
@@ -456,7 +494,14 @@ def _search_table(
 ) -> dict[str, Any]:
     table = Table(title=f"Search latency, {db}, {count:,} records ({origin}); limit 50")
     for column in (
-        "query", "items", "direct p50", "direct p95", "API p50", "API p95", "p50 ×", "p95 ×",
+        "query",
+        "items",
+        "direct p50",
+        "direct p95",
+        "API p50",
+        "API p95",
+        "p50 ×",
+        "p95 ×",
     ):
         table.add_column(column, justify="left" if column == "query" else "right")
     pooled = search.Timing()
@@ -522,7 +567,14 @@ def main(argv: list[str] | None = None) -> None:
         f"[bold]Offentlig bench[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
         f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
     )
+    load = common.load_average()
+    if load and load[0] > (os.cpu_count() or 1):
+        console.print(
+            f"[yellow]note:[/] load average {load[0]:.1f} on {os.cpu_count()} CPUs: other work "
+            "is running, absolute figures will be low and noisy (ratios less so)"
+        )
     result: dict[str, Any] = {
+        "load_average_at_start": load,
         "started_at": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "arguments": {k: v for k, v in vars(args).items() if k != "postgres_url"},
@@ -539,6 +591,7 @@ def main(argv: list[str] | None = None) -> None:
             shutil.copytree(work / "logs", RESULTS / "logs")
         shutil.rmtree(work, ignore_errors=True)
     result["seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_at_end"] = common.load_average()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"bench-{stamp}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))

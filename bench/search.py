@@ -61,7 +61,9 @@ def _secondary_indexes(conn: Any, dialect: str) -> list[tuple[str, str]]:
     return [(name, ddl) for name, ddl in rows]
 
 
-def load_sqlite(path: Path, count: int, corpus: Corpus, advance: Advance, phase: Callable[[str], None]) -> None:
+def load_sqlite(
+    path: Path, count: int, corpus: Corpus, advance: Advance, phase: Callable[[str], None]
+) -> None:
     """Build the SQLite index at `path` (via a .partial file, renamed when complete)."""
     partial = path.with_name(path.name + ".partial")
     for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
@@ -98,7 +100,9 @@ def load_sqlite(path: Path, count: int, corpus: Corpus, advance: Advance, phase:
     partial.rename(path)
 
 
-def load_postgres(url: str, count: int, corpus: Corpus, advance: Advance, phase: Callable[[str], None]) -> None:
+def load_postgres(
+    url: str, count: int, corpus: Corpus, advance: Advance, phase: Callable[[str], None]
+) -> None:
     """COPY into a migrated PostgreSQL database; indexes (GIN included) built afterwards."""
     engine = make_engine(url)
     migrate(engine)
@@ -111,9 +115,10 @@ def load_postgres(url: str, count: int, corpus: Corpus, advance: Advance, phase:
         raw = conn.connection.driver_connection
         assert raw is not None
         for rows in corpus.index_rows(count):
-            with raw.cursor() as cursor, cursor.copy(
-                f"COPY records ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY records ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
             raw.commit()
