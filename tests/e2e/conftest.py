@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests: the real service on SeaweedFS and a real WordPress with the plugin.
+"""End-to-end fixtures: the real service on SeaweedFS, a real WordPress with the plugin.
 
 Both are started once per session, in private directories on free loopback ports, and stopped by
 killing their process groups. A missing component (php, mariadb, chromium, the `offentlig` command)
@@ -7,6 +7,7 @@ fails the test with its name; nothing is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ import requests
 
 from tests.e2e import wordpress as wp_harness
 from tests.e2e.wordpress import WordPress
+from tests.e2e.xmlrpc import Client, connect
 from tests.support.ports import free_port
 from tests.support.seaweedfs import SeaweedFS
 
@@ -41,7 +43,9 @@ TEST_MU_PLUGIN = "<?php\nadd_filter('wp_is_comment_flood', '__return_false', 99)
 def offentlig_command() -> str:
     found = Path(sys.executable).parent / "offentlig"
     if not found.exists():
-        pytest.fail(f"the `offentlig` command is missing next to {sys.executable}: pip install -e '.[test]'")
+        pytest.fail(
+            f"the `offentlig` command is missing next to {sys.executable}: pip install -e '.[test]'"
+        )
     return str(found)
 
 
@@ -61,22 +65,34 @@ class Service:
     def cli(self, *args: str) -> Any:
         done = subprocess.run(  # noqa: S603 - fixed argv
             [offentlig_command(), *args, "--json"],
-            capture_output=True, text=True, env=self.env, timeout=120, cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+            cwd=REPO,
         )
         if done.returncode != 0:
-            raise AssertionError(f"offentlig {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"offentlig {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+            )
         return json.loads(done.stdout)
 
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv
                 [offentlig_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True, cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+                cwd=REPO,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"offentlig serve exited:\n{self.log_path.read_text()[-4000:]}")
+                raise AssertionError(
+                    f"offentlig serve exited:\n{self.log_path.read_text()[-4000:]}"
+                )
             try:
                 if requests.get(self.url + "/readyz", timeout=1).status_code == 200:
                     return
@@ -84,7 +100,9 @@ class Service:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise AssertionError(f"offentlig serve not ready in {timeout}s:\n{self.log_path.read_text()[-4000:]}")
+        raise AssertionError(
+            f"offentlig serve not ready in {timeout}s:\n{self.log_path.read_text()[-4000:]}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -128,7 +146,9 @@ class Archive:
             timeout=10,
         )
 
-    def record(self, kind: str, wp_id: int | str, *, personal: bool = False) -> dict[str, Any] | None:
+    def record(
+        self, kind: str, wp_id: int | str, *, personal: bool = False
+    ) -> dict[str, Any] | None:
         response = self.get(f"/v1/records/{self.site_id}.{kind}.{wp_id}", personal=personal)
         if response.status_code == 404:
             return None
@@ -159,7 +179,11 @@ class Site:
     archive: Archive
 
     def outbox_counts(self) -> dict[str, int]:
-        return dict(self.wp.php_json("echo wp_json_encode(Offentlig\\Plugin::instance()->outbox->counts());"))  # type: ignore[arg-type]
+        return dict(
+            self.wp.php_json(
+                "echo wp_json_encode(Offentlig\\Plugin::instance()->outbox->counts());"
+            )
+        )  # type: ignore[arg-type]
 
     def dispatch_now(self) -> None:
         """Run the plugin's immediate-dispatch cron hook, as WP-Cron would."""
@@ -171,24 +195,28 @@ class Site:
         session.get(self.wp.url + "/wp-login.php", timeout=30)  # sets the test cookie
         response = session.post(
             self.wp.url + "/wp-login.php",
-            data={"log": wp_harness.ADMIN_USER, "pwd": wp_harness.ADMIN_PASSWORD,
-                  "wp-submit": "Log In", "testcookie": "1",
-                  "redirect_to": self.wp.url + "/wp-admin/"},
+            data={
+                "log": wp_harness.ADMIN_USER,
+                "pwd": wp_harness.ADMIN_PASSWORD,
+                "wp-submit": "Log In",
+                "testcookie": "1",
+                "redirect_to": self.wp.url + "/wp-admin/",
+            },
             timeout=30,
         )
-        assert "wp-admin" in response.url and "login_error" not in response.text, response.text[:2000]
+        logged_in = "wp-admin" in response.url and "login_error" not in response.text
+        assert logged_in, response.text[:2000]
         return session
 
-    def nudge_cron(self) -> None:
-        """What any visitor does: a page view lets WordPress spawn WP-Cron."""
-        try:
-            requests.get(self.wp.url + "/wp-cron.php", timeout=5)
-        except requests.RequestException:
-            pass
 
-
-def wait_until(check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.3,
-               nudge: Callable[[], None] | None = None, what: str = "condition") -> Any:
+def wait_until(
+    check: Callable[[], Any],
+    *,
+    timeout: float = 30,
+    interval: float = 0.3,
+    nudge: Callable[[], None] | None = None,
+    what: str = "condition",
+) -> Any:
     """Poll until check() is truthy; return its value. Fails with the last value seen."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -200,6 +228,19 @@ def wait_until(check: Callable[[], Any], *, timeout: float = 30, interval: float
             nudge()
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+@pytest.fixture
+def xmlrpc() -> Iterator[Callable[[Site], Client]]:
+    """Makes XML-RPC clients logged in as the administrator; closes them after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def make(site: Site) -> Client:
+            return stack.enter_context(
+                connect(site.wp.url, wp_harness.ADMIN_USER, wp_harness.ADMIN_PASSWORD)
+            )
+
+        yield make
 
 
 @pytest.fixture(scope="session")
@@ -229,13 +270,13 @@ def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> I
     shutil.copy(svc.log_path, ARTIFACTS / "service.log")
 
 
-@pytest.fixture(scope="session")
-def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextlib.contextmanager
+def running_site(service: Service, base: Path, server: str, name: str) -> Iterator[Site]:
+    """WordPress with the plugin active, registered as a site of the archive and configured."""
     try:
-        wp_harness.check_programs()
+        wp_harness.check_programs(server)
     except wp_harness.WordPressError as exc:
         pytest.fail(str(exc))
-    base = tmp_path_factory.mktemp("wordpress")
     wp = wp_harness.start(
         base,
         plugins={"offentlig": PLUGIN_DIR},
@@ -246,25 +287,53 @@ def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             # One setting fixed in wp-config.php: the settings page must show it read-only.
             "define('OFFENTLIG_SEND_IP', false);"
         ),
+        server=server,
     )
     try:
-        registered = service.cli("sites", "add", "--name", "Testkommunen", "--url", wp.url)
-        read = service.cli("tokens", "create", "--name", "wp-plugin", "--scope", "records:read",
-                           "--site", registered["id"])
-        personal = service.cli("tokens", "create", "--name", "e2e-personal", "--scope", "records:read",
-                               "--scope", "records:read-personal")
-        archive = Archive(service, registered["id"], registered["secret"], read["token"], personal["token"])
+        registered = service.cli("sites", "add", "--name", name, "--url", wp.url)
+        site_id = registered["id"]
+        read = service.cli(
+            "tokens", "create", "--name", "wp-plugin", "--scope", "records:read", "--site", site_id
+        )
+        personal = service.cli(
+            "tokens", "create", "--name", "e2e-personal",
+            "--scope", "records:read", "--scope", "records:read-personal",
+        )  # fmt: skip
+        archive = Archive(service, site_id, registered["secret"], read["token"], personal["token"])
         settings = {
             "service_url": service.url,
             "site_id": archive.site_id,
             "secret": archive.secret,
             "read_token": archive.read_token,
         }
-        wp.php(f"Offentlig\\Plugin::instance()->settings->update(json_decode({json.dumps(json.dumps(settings))}, true));")
+        wp.php(
+            "Offentlig\\Plugin::instance()->settings->update("
+            f"json_decode({json.dumps(json.dumps(settings))}, true));"
+        )
         yield Site(wp, archive)
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for log in (wp.debug_log, wp.run_dir / "php.log"):
+        logs = [
+            wp.debug_log,
+            *(wp.run_dir / n for n in ("php.log", "php-fpm.log", "nginx-error.log")),
+        ]
+        for log in logs:
             if log.exists():
-                shutil.copy(log, ARTIFACTS / f"wordpress-{log.name}")
+                shutil.copy(log, ARTIFACTS / f"wordpress-{server}-{log.name}")
         wp.stop()
+
+
+@pytest.fixture(scope="session")
+def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """WordPress on PHP's built-in server with 4 workers (no fastcgi_finish_request)."""
+    with running_site(service, tmp_path_factory.mktemp("wordpress"), "php", "Testkommunen") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def fpm_site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """WordPress the way authorities host it: PHP-FPM behind nginx (fastcgi_finish_request)."""
+    with running_site(
+        service, tmp_path_factory.mktemp("wordpress-fpm"), "fpm", "FPM-kommunen"
+    ) as s:
+        yield s

@@ -1,4 +1,4 @@
-"""An administrator's view, in Debian's Chromium: dashboard widget, settings, Test connection, records.
+"""An administrator's view in Debian's Chromium: widget, settings, Test connection, records.
 
 Screenshots are kept under artifacts/browser/ (gitignored) as test artifacts.
 """
@@ -6,21 +6,26 @@ Screenshots are kept under artifacts/browser/ (gitignored) as test artifacts.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Site, wait_until
 from tests.e2e.wordpress import ADMIN_PASSWORD, ADMIN_USER
-from tests.e2e.xmlrpc import WordPressPost, client_for, posts
+from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 TITLE = "Detaljplan för Norra hamnen på samråd"
 
@@ -64,9 +69,11 @@ def number(page, selector: str) -> int:  # type: ignore[no-untyped-def]
     return int("".join(ch for ch in page.inner_text(selector) if ch.isdigit()))
 
 
-def test_admin_sees_widget_tests_connection_and_searches(site: Site, page, shots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_admin_sees_widget_tests_connection_and_searches(  # type: ignore[no-untyped-def]
+    site: Site, page, shots: Path, xmlrpc: Callable[[Site], Client]
+) -> None:
     archive = site.archive
-    client = client_for(site.wp.url, ADMIN_USER, ADMIN_PASSWORD)
+    client = xmlrpc(site)
     post = WordPressPost()
     post.title = TITLE
     post.content = "<p>Planförslaget finns på kommunens webbplats.</p>"
@@ -144,7 +151,10 @@ def test_admin_screens_in_swedish(site: Site, page, shots: Path) -> None:  # typ
         page.locator("#offentlig_dashboard").screenshot(path=str(shots / "dashboard-widget-sv.png"))
         page.goto(site.wp.url + "/wp-admin/options-general.php?page=offentlig-settings")
         assert "Testa anslutningen" in page.content()
-        assert page.inner_text(".offentlig-locked") == "Låst av konstanten OFFENTLIG_SEND_IP i wp-config.php."
+        assert (
+            page.inner_text(".offentlig-locked")
+            == "Låst av konstanten OFFENTLIG_SEND_IP i wp-config.php."
+        )
         page.goto(site.wp.url + "/wp-admin/admin.php?page=offentlig-records")
         assert page.inner_text("h1") == "Allmänna handlingar"
         page.screenshot(path=str(shots / "records-sv.png"), full_page=True)

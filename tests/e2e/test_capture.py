@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 
 from tests.e2e.conftest import Site, wait_until
-from tests.e2e.wordpress import ADMIN_PASSWORD, ADMIN_USER
-from tests.e2e.xmlrpc import WordPressPost, client_for, comments, posts
+from tests.e2e.xmlrpc import Client, WordPressPost, comments, posts
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +46,11 @@ def event_types(record: dict[str, Any]) -> list[str]:
     return [event["type"] for event in record["events"]]
 
 
-def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
+def test_post_and_comment_lifecycle_is_archived(
+    site: Site, xmlrpc: Callable[[Site], Client]
+) -> None:
     archive = site.archive
-    client = client_for(site.wp.url, ADMIN_USER, ADMIN_PASSWORD)
+    client = xmlrpc(site)
 
     # Publish, then edit twice.
     post = WordPressPost()
@@ -61,7 +63,9 @@ def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
     post_id = int(client.call(posts.NewPost(post)))
     publish_seconds = time.monotonic() - started
 
-    first = wait_until(lambda: archive.record("post", post_id), what="post.published in the archive")
+    first = wait_until(
+        lambda: archive.record("post", post_id), what="post.published in the archive"
+    )
     assert first["origin"] == "drawn_up"
     assert first["title"] == "Kommunfullmäktige sammanträder"
     assert first["latest_version"] == 1
@@ -69,8 +73,10 @@ def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
     for text in ("<p>Mötet börjar klockan 19.</p>", "<p>Mötet är inställt.</p>"):
         post.content = text
         assert client.call(posts.EditPost(post_id, post)) is True
-    wait_until(lambda: (archive.record("post", post_id) or {}).get("latest_version") == 3,
-               what="two edits as versions 2 and 3")
+    wait_until(
+        lambda: (archive.record("post", post_id) or {}).get("latest_version") == 3,
+        what="two edits as versions 2 and 3",
+    )
 
     # A visitor comments (held for moderation: first-time commenter).
     comment_id = visitor_comment(site, post_id, "Varför är mötet inställt?", "anna@example.se")
@@ -83,12 +89,19 @@ def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
     comment = client.call(comments.GetComment(comment_id))
     comment.status = "approve"
     assert client.call(comments.EditComment(comment_id, comment)) is True
-    wait_until(lambda: "comment.approved" in event_types(archive.record("comment", comment_id) or {"events": []}),
-               what="comment.approved")
+    wait_until(
+        lambda: (
+            "comment.approved"
+            in event_types(archive.record("comment", comment_id) or {"events": []})
+        ),
+        what="comment.approved",
+    )
     comment.content = "Varför är mötet inställt? (rättad)"
     assert client.call(comments.EditComment(comment_id, comment)) is True
-    wait_until(lambda: (archive.record("comment", comment_id) or {}).get("latest_version") == 2,
-               what="comment.edited as version 2")
+    wait_until(
+        lambda: (archive.record("comment", comment_id) or {}).get("latest_version") == 2,
+        what="comment.edited as version 2",
+    )
 
     # Trash and delete the comment, then the post.
     assert client.call(comments.DeleteComment(comment_id)) is True  # → trash
@@ -126,14 +139,22 @@ def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
     # The comment: received, two versions, every moderation step an event, text kept after delete.
     assert comment_record["origin"] == "received"
     assert comment_record["latest_version"] == 2
-    assert {"comment.approved", "comment.trashed", "comment.deleted"} <= set(event_types(comment_record))
-    assert "comment.edited" not in event_types(comment_record) or comment_record["latest_version"] == 2
+    assert {"comment.approved", "comment.trashed", "comment.deleted"} <= set(
+        event_types(comment_record)
+    )
+    assert (
+        "comment.edited" not in event_types(comment_record) or comment_record["latest_version"] == 2
+    )
     assert archive.version("comment", comment_id, 1)["content"] == "Varför är mötet inställt?"
-    assert archive.version("comment", comment_id, 2)["content"] == "Varför är mötet inställt? (rättad)"
+    assert (
+        archive.version("comment", comment_id, 2)["content"] == "Varför är mötet inställt? (rättad)"
+    )
 
     # Personal data: e-mail sent (default), IP and user agent not; visible only with the privilege.
-    assert "personal_data" not in (archive.record("comment", comment_id) or {}) or \
-        archive.record("comment", comment_id)["personal_data"] is None
+    assert (
+        "personal_data" not in (archive.record("comment", comment_id) or {})
+        or archive.record("comment", comment_id)["personal_data"] is None
+    )
     personal = archive.record("comment", comment_id, personal=True)
     assert personal is not None
     assert personal["personal_data"] == {"email": "anna@example.se", "ip": None, "user_agent": None}
@@ -144,8 +165,8 @@ def test_post_and_comment_lifecycle_is_archived(site: Site) -> None:
     assert publish_seconds < 5, f"publishing took {publish_seconds:.2f}s"
 
 
-def test_drafts_are_never_archived(site: Site) -> None:
-    client = client_for(site.wp.url, ADMIN_USER, ADMIN_PASSWORD)
+def test_drafts_are_never_archived(site: Site, xmlrpc: Callable[[Site], Client]) -> None:
+    client = xmlrpc(site)
     draft = WordPressPost()
     draft.title = "Utkast: budget 2027"
     draft.content = "Arbetsmaterial."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,7 @@ import requests
 
 from tests.e2e.conftest import Site, wait_until
 from tests.e2e.test_capture import visitor_comment
-from tests.e2e.wordpress import ADMIN_PASSWORD, ADMIN_USER
-from tests.e2e.xmlrpc import WordPressPost, client_for, posts
+from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = pytest.mark.e2e
 
@@ -31,9 +31,11 @@ def widget_number(html: str, name: str) -> int:
     return int(re.sub(r"\D", "", found.group(1)))
 
 
-def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Path) -> None:
+def test_outage_loses_nothing_and_sends_nothing_twice(
+    site: Site, artifacts: Path, xmlrpc: Callable[[Site], Client]
+) -> None:
     archive, service = site.archive, site.archive.service
-    client = client_for(site.wp.url, ADMIN_USER, ADMIN_PASSWORD)
+    client = xmlrpc(site)
     admin = site.admin_session()
     failed_before = site.outbox_counts()["failed"]
     assert failed_before == 0
@@ -52,7 +54,9 @@ def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Pat
             post_ids.append(int(client.call(posts.NewPost(post))))
             slowest = max(slowest, time.monotonic() - started)
         comment_ids = [
-            visitor_comment(site, post_ids[n % POSTS], f"Avbrottskommentar {n}", f"besokare{n}@example.se")
+            visitor_comment(
+                site, post_ids[n % POSTS], f"Avbrottskommentar {n}", f"besokare{n}@example.se"
+            )
             for n in range(COMMENTS)
         ]
         assert slowest < 5, f"a publish waited {slowest:.2f}s for the unreachable archive"
@@ -60,7 +64,9 @@ def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Pat
         # Every event is in the outbox; with the service down each gives up after its retries.
         wait_until(
             lambda: site.outbox_counts()["failed"] == POSTS + COMMENTS,
-            timeout=120, interval=0.5, nudge=site.dispatch_now,
+            timeout=120,
+            interval=0.5,
+            nudge=site.dispatch_now,
             what=f"{POSTS + COMMENTS} failed rows",
         )
         dashboard = admin.get(site.wp.url + "/wp-admin/index.php", timeout=60).text
@@ -72,21 +78,29 @@ def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Pat
     # The administrator presses "Retry failed deliveries" in the widget.
     nonce = re.search(
         r'name="action" value="offentlig_retry_failed" />.*?name="_wpnonce" value="([0-9a-f]+)"',
-        dashboard, re.S,
+        dashboard,
+        re.S,
     )
     assert nonce, "retry form with a nonce in the widget"
     response = admin.post(
         site.wp.url + "/wp-admin/admin-post.php",
-        data={"action": "offentlig_retry_failed", "_wpnonce": nonce.group(1),
-              "_wp_http_referer": "/wp-admin/index.php",
-              "redirect_to": site.wp.url + "/wp-admin/index.php"},
+        data={
+            "action": "offentlig_retry_failed",
+            "_wpnonce": nonce.group(1),
+            "_wp_http_referer": "/wp-admin/index.php",
+            "redirect_to": site.wp.url + "/wp-admin/index.php",
+        },
         timeout=120,
     )
     assert response.status_code == 200 and response.url.endswith("/wp-admin/index.php")
     assert "offentlig-notice" in response.text
 
-    wait_until(lambda: site.outbox_counts()["pending"] + site.outbox_counts()["sending"] == 0,
-               timeout=120, nudge=site.dispatch_now, what="the backlog to drain")
+    wait_until(
+        lambda: site.outbox_counts()["pending"] + site.outbox_counts()["sending"] == 0,
+        timeout=120,
+        nudge=site.dispatch_now,
+        what="the backlog to drain",
+    )
     assert site.outbox_counts()["failed"] == 0
 
     # All 80 captured, each exactly once.
@@ -100,9 +114,15 @@ def test_outage_loses_nothing_and_sends_nothing_twice(site: Site, artifacts: Pat
         assert record is not None, f"comment {comment_id} lost"
         assert record["origin"] == "received"
         assert record["status"] == "hold"
-        assert [v["event_type"] for v in archive.versions("comment", comment_id)] == ["comment.received"]
-    found = archive.get("/v1/records", site=archive.site_id, kind="post", q="Avbrottsnyhet", limit=100)
-    assert sorted(int(item["id"].rsplit(".", 1)[1]) for item in found.json()["items"]) == sorted(post_ids)
+        assert [v["event_type"] for v in archive.versions("comment", comment_id)] == [
+            "comment.received"
+        ]
+    found = archive.get(
+        "/v1/records", site=archive.site_id, kind="post", q="Avbrottsnyhet", limit=100
+    )
+    assert sorted(int(item["id"].rsplit(".", 1)[1]) for item in found.json()["items"]) == sorted(
+        post_ids
+    )
 
     # The widget's failed count is back to 0.
     dashboard = admin.get(site.wp.url + "/wp-admin/index.php", timeout=60).text
@@ -119,7 +139,9 @@ def test_retry_button_needs_a_valid_nonce(site: Site) -> None:
     )
     assert response.status_code == 403
     anonymous = requests.post(
-        site.wp.url + "/wp-admin/admin-post.php", data={"action": "offentlig_retry_failed"},
-        timeout=30, allow_redirects=False,
+        site.wp.url + "/wp-admin/admin-post.php",
+        data={"action": "offentlig_retry_failed"},
+        timeout=30,
+        allow_redirects=False,
     )
     assert anonymous.status_code in (302, 400, 403)

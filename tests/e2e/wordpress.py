@@ -1,4 +1,4 @@
-"""A private, throwaway WordPress for tests: MariaDB + Debian's WordPress + `php -S` or PHP-FPM/nginx.
+"""A private, throwaway WordPress for tests: MariaDB, Debian's WordPress, `php -S` or PHP-FPM+nginx.
 
 Everything lives under one directory; every server runs in its own process group and is stopped
 by killing that group. Standard library only, so `wp-plugin/bin/check` can use it without the venv:
@@ -44,79 +44,23 @@ REQUIRED_PROGRAMS = {
 }
 FPM_PROGRAMS = {"php-fpm8.2": "php8.2-fpm", "nginx": "nginx"}
 
-INSTALL_PHP = r"""<?php
-$doc = rtrim($argv[1], '/'); define('WP_INSTALLING', true);
-$_SERVER['HTTP_HOST'] = $argv[2]; $_SERVER['REQUEST_URI'] = '/'; $_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-require $doc . '/wp-load.php';
-function wp_new_blog_notification(...$a) {}
-require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-if (is_blog_installed()) exit(0);
-$r = wp_install('Test Blog', '%(user)s', '%(email)s', true, '', '%(password)s');
-if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message() . "\n"); exit(1); }
-update_option('permalink_structure', '/%%year%%/%%monthnum%%/%%postname%%/');
-update_option('timezone_string', 'Europe/Stockholm');
-"""
-
-ROUTER_PHP = r"""<?php
-$root = $_SERVER['DOCUMENT_ROOT']; $path = urldecode(parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH));
-if ($path !== '/' && file_exists($root . $path) && !(is_dir($root . $path) && !file_exists(rtrim($root . $path, '/') . '/index.php')))
-    return false;
-$_SERVER['SCRIPT_NAME'] = '/index.php'; $_SERVER['SCRIPT_FILENAME'] = $root . '/index.php'; chdir($root);
-require $root . '/index.php';
-"""
-
-WP_CONFIG_PHP = r"""<?php
-define('DB_NAME', 'wordpress'); define('DB_USER', 'wp'); define('DB_PASSWORD', 'wp');
-define('DB_HOST', '127.0.0.1:%(db_port)d'); define('DB_CHARSET', 'utf8mb4'); define('DB_COLLATE', '');
-$table_prefix = 'wp_';
-define('WP_HOME', '%(url)s'); define('WP_SITEURL', '%(url)s');
-define('WP_ENVIRONMENT_TYPE', getenv('WP_ENVIRONMENT_TYPE') ?: 'local');
-define('WP_HTTP_BLOCK_EXTERNAL', true);
-define('AUTOMATIC_UPDATER_DISABLED', true); define('FS_METHOD', 'direct');
-define('WP_DEBUG', true); define('WP_DEBUG_LOG', __DIR__ . '/wp-content/debug.log'); define('WP_DEBUG_DISPLAY', false);
-if (getenv('WP_DISABLE_CRON') && !defined('DISABLE_WP_CRON')) define('DISABLE_WP_CRON', true);
-foreach (['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'] as $k)
-    define($k, 'offentlig-test-' . $k);
-%(extra)s
-if (!defined('ABSPATH')) define('ABSPATH', __DIR__ . '/');
-require_once ABSPATH . 'wp-settings.php';
-"""
-
-PHP_FPM_CONF = """[global]
-pid = run/php-fpm.pid
-error_log = run/php-fpm.log
-daemonize = no
-[wp]
-listen = run/php-fpm.sock
-pm = static
-pm.max_children = 4
-clear_env = no
-catch_workers_output = yes
-php_admin_value[opcache.revalidate_freq] = 0
-"""
-
-NGINX_CONF = """user root; worker_processes 1; pid run/nginx.pid; error_log run/nginx-error.log;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types; default_type application/octet-stream; access_log run/nginx-access.log;
-  client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi; proxy_temp_path tmp/proxy;
-  scgi_temp_path tmp/scgi; uwsgi_temp_path tmp/uwsgi; client_max_body_size 64m;
-  server {
-    listen 127.0.0.1:@PORT@; root site; index index.php;
-    location / { try_files $uri $uri/ /index.php?$args; }
-    location ~ \\.php$ {
-      try_files $uri =404; include /etc/nginx/fastcgi_params;
-      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
-      fastcgi_param HTTP_HOST $http_host;
-      fastcgi_pass unix:@B@/run/php-fpm.sock;
-} } }
-"""
 
 NO_MAIL_PHP = "<?php\nadd_filter('pre_wp_mail', '__return_false');\n"
 
 
 # Servers started by this process; kept so they can be reaped (no zombies, no ResourceWarning).
 _CHILDREN: list[subprocess.Popen[bytes]] = []
+
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def template(name: str, **values: str) -> str:
+    """A file from templates/ with every @NAME@ replaced by its value."""
+    text = TEMPLATES.joinpath(name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    return text
 
 
 class WordPressError(RuntimeError):
@@ -184,7 +128,8 @@ class WordPress:
             "<?php\n"
             f"$_SERVER['HTTP_HOST'] = '127.0.0.1:{self.port}'; $_SERVER['REQUEST_URI'] = '/';\n"
             "$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1'; $_SERVER['REQUEST_METHOD'] = 'GET';\n"
-            "$_SERVER['REMOTE_ADDR'] = '127.0.0.1'; $_SERVER['HTTP_USER_AGENT'] = 'offentlig-tests';\n"
+            "$_SERVER['REMOTE_ADDR'] = '127.0.0.1';\n"
+            "$_SERVER['HTTP_USER_AGENT'] = 'offentlig-tests';\n"
             "define('DISABLE_WP_CRON', true);\n"
             f"require {json.dumps(str(self.docroot / 'wp-load.php'))};\n" + code + "\n",
             encoding="utf-8",
@@ -237,7 +182,9 @@ def _run(args: Sequence[str], log: Path, **kwargs: object) -> None:
     with log.open("ab") as out:
         done = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload]  # noqa: S603
     if done.returncode != 0:
-        raise WordPressError(f"{args[0]} failed, see {log}:\n{log.read_text(errors='replace')[-3000:]}")
+        raise WordPressError(
+            f"{args[0]} failed, see {log}:\n{log.read_text(errors='replace')[-3000:]}"
+        )
 
 
 def _spawn(
@@ -245,7 +192,11 @@ def _spawn(
 ) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=dict(env),
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=dict(env),
             cwd=log.parent,
         )
     if pid_file is not None:
@@ -296,9 +247,15 @@ def start(
     run = base / "run"
     run.mkdir(parents=True, exist_ok=True)
     (base / "tmp").mkdir(exist_ok=True)
-    user = os.environ.get("USER") or subprocess.run(
-        ["id", "-un"], capture_output=True, text=True, check=True  # noqa: S607
-    ).stdout.strip()
+    user = (
+        os.environ.get("USER")
+        or subprocess.run(
+            ["id", "-un"],
+            capture_output=True,
+            text=True,
+            check=True,  # noqa: S607
+        ).stdout.strip()
+    )
     db_port, port = free_port(), free_port()
     wp = WordPress(base, port, db_port, server, dict(env or {}))
     (run / "wordpress.pgids").write_text("")
@@ -307,9 +264,18 @@ def start(
         _make_docroot(wp, plugins or {}, mu_plugins or {}, extra_config)
         log = run / "install.log"
         (run / "install.php").write_text(
-            INSTALL_PHP % {"user": ADMIN_USER, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+            template(
+                "install.php",
+                ADMIN_USER=ADMIN_USER,
+                ADMIN_EMAIL=ADMIN_EMAIL,
+                ADMIN_PASSWORD=ADMIN_PASSWORD,
+            )
         )
-        _run(["php", str(run / "install.php"), str(wp.docroot), f"127.0.0.1:{port}"], log, timeout=120)
+        _run(
+            ["php", str(run / "install.php"), str(wp.docroot), f"127.0.0.1:{port}"],
+            log,
+            timeout=120,
+        )
         _start_web(wp)
         for plugin_file in activate:
             wp.activate_plugin(plugin_file)
@@ -329,8 +295,12 @@ def _start_mariadb(base: Path, user: str, db_port: int) -> None:
     run = base / "run"
     _run(
         [
-            "mariadb-install-db", "--no-defaults", f"--datadir={base / 'db'}", f"--user={user}",
-            "--auth-root-authentication-method=normal", "--skip-test-db",
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={base / 'db'}",
+            f"--user={user}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
             "--innodb-log-file-size=16M",
         ],
         run / "install-db.log",
@@ -340,10 +310,17 @@ def _start_mariadb(base: Path, user: str, db_port: int) -> None:
     pid_file = run / "mariadbd.pid"
     _spawn(
         [
-            _which("mariadbd") or "mariadbd", "--no-defaults", f"--datadir={base / 'db'}",
-            f"--socket={sock}", f"--pid-file={run / 'mysqld.pid'}", f"--port={db_port}",
-            "--bind-address=127.0.0.1", f"--user={user}", "--skip-log-bin",
-            "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
+            _which("mariadbd") or "mariadbd",
+            "--no-defaults",
+            f"--datadir={base / 'db'}",
+            f"--socket={sock}",
+            f"--pid-file={run / 'mysqld.pid'}",
+            f"--port={db_port}",
+            "--bind-address=127.0.0.1",
+            f"--user={user}",
+            "--skip-log-bin",
+            "--innodb-buffer-pool-size=64M",
+            "--innodb-log-file-size=16M",
             f"--log-error={run / 'mysqld.err'}",
         ],
         run / "mariadbd.out",
@@ -353,18 +330,26 @@ def _start_mariadb(base: Path, user: str, db_port: int) -> None:
     _remember_group(base, "mariadbd", pid_file)
 
     def ready() -> bool:
-        return subprocess.run(  # noqa: S603
-            ["mariadb-admin", "--no-defaults", f"--socket={sock}", "-uroot", "ping"],
-            capture_output=True,
-        ).returncode == 0
+        return (
+            subprocess.run(  # noqa: S603
+                ["mariadb-admin", "--no-defaults", f"--socket={sock}", "-uroot", "ping"],
+                capture_output=True,
+            ).returncode
+            == 0
+        )
 
     _wait_for(ready, "MariaDB", 60, run / "mysqld.err")
     sql = (
         "CREATE DATABASE wordpress CHARACTER SET utf8mb4;"
-        "CREATE USER 'wp'@'localhost' IDENTIFIED BY 'wp'; GRANT ALL ON wordpress.* TO 'wp'@'localhost';"
-        "CREATE USER 'wp'@'127.0.0.1' IDENTIFIED BY 'wp'; GRANT ALL ON wordpress.* TO 'wp'@'127.0.0.1';"
+        "CREATE USER 'wp'@'localhost' IDENTIFIED BY 'wp';"
+        "GRANT ALL ON wordpress.* TO 'wp'@'localhost';"
+        "CREATE USER 'wp'@'127.0.0.1' IDENTIFIED BY 'wp';"
+        "GRANT ALL ON wordpress.* TO 'wp'@'127.0.0.1';"
     )
-    _run(["mariadb", "--no-defaults", f"--socket={sock}", "-uroot", "-e", sql], run / "install-db.log")
+    _run(
+        ["mariadb", "--no-defaults", f"--socket={sock}", "-uroot", "-e", sql],
+        run / "install-db.log",
+    )
 
 
 def _make_docroot(
@@ -387,9 +372,9 @@ def _make_docroot(
     for name, code in mu_plugins.items():
         (doc / "wp-content" / "mu-plugins" / name).write_text(code)
     (doc / "wp-config.php").write_text(
-        WP_CONFIG_PHP % {"db_port": wp.db_port, "url": wp.url, "extra": extra}
+        template("wp-config.php.in", DB_PORT=str(wp.db_port), URL=wp.url, EXTRA=extra)
     )
-    (wp.run_dir / "router.php").write_text(ROUTER_PHP)
+    (wp.run_dir / "router.php").write_text(template("router.php"))
 
 
 def _start_web(wp: WordPress) -> None:
@@ -405,20 +390,31 @@ def _start_web(wp: WordPress) -> None:
         _remember_group(wp.base, "php", pid_file)
         _wait_for(lambda: _http_ok(wp.url + "/wp-json/"), "php -S", 60, run / "php.log")
         return
-    (wp.base / "php-fpm.conf").write_text(PHP_FPM_CONF)
+    (wp.base / "php-fpm.conf").write_text(template("php-fpm.conf"))
     (wp.base / "nginx.conf").write_text(
-        NGINX_CONF.replace("@PORT@", str(wp.port)).replace("@B@", str(wp.base))
+        template("nginx.conf.in", PORT=str(wp.port), B=str(wp.base))
     )
     _spawn(
-        ["php-fpm8.2", "--nodaemonize", "--allow-to-run-as-root", "--prefix", str(wp.base),
-         "--fpm-config", str(wp.base / "php-fpm.conf")],
-        run / "php-fpm.out", None, env,
+        [
+            "php-fpm8.2",
+            "--nodaemonize",
+            "--allow-to-run-as-root",
+            "--prefix",
+            str(wp.base),
+            "--fpm-config",
+            str(wp.base / "php-fpm.conf"),
+        ],
+        run / "php-fpm.out",
+        None,
+        env,
     )
     _remember_group(wp.base, "php-fpm", run / "php-fpm.pid")
     _wait_for(lambda: (run / "php-fpm.sock").exists(), "php-fpm", 30, run / "php-fpm.out")
     _spawn(
         ["nginx", "-p", f"{wp.base}/", "-c", "nginx.conf", "-g", "daemon off;"],
-        run / "nginx.out", None, env,
+        run / "nginx.out",
+        None,
+        env,
     )
     _remember_group(wp.base, "nginx", run / "nginx.pid")
     _wait_for(lambda: _http_ok(wp.url + "/wp-json/"), "nginx + php-fpm", 60, run / "nginx.out")
@@ -468,8 +464,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start an instance and print its details as JSON")
     up.add_argument("--dir", type=Path, help="base directory (default: a new temp dir)")
-    up.add_argument("--plugin", type=Path, action="append", default=[],
-                    help="plugin directory to link and activate (its main file is <dir>/<dir>.php)")
+    up.add_argument(
+        "--plugin",
+        type=Path,
+        action="append",
+        default=[],
+        help="plugin directory to link and activate (its main file is <dir>/<dir>.php)",
+    )
     up.add_argument("--server", choices=("php", "fpm"), default="php")
     down = sub.add_parser("down", help="stop an instance and delete its directory")
     down.add_argument("--dir", type=Path, required=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import collections
 import collections.abc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 if not hasattr(collections, "Iterable"):
     collections.Iterable = collections.abc.Iterable  # type: ignore[attr-defined]
@@ -15,9 +17,14 @@ if not hasattr(collections, "Iterable"):
 from wordpress_xmlrpc import Client, WordPressComment, WordPressPost  # noqa: E402
 from wordpress_xmlrpc.methods import comments, posts  # noqa: E402
 
-__all__ = ["Client", "WordPressComment", "WordPressPost", "comments", "posts", "client_for"]
+__all__ = ["Client", "WordPressComment", "WordPressPost", "comments", "connect", "posts"]
 
 
-def client_for(url: str, user: str, password: str) -> Client:
-    """An XML-RPC client for a site's /xmlrpc.php."""
-    return Client(url.rstrip("/") + "/xmlrpc.php", user, password)
+@contextmanager
+def connect(url: str, user: str, password: str) -> Iterator[Client]:
+    """An XML-RPC client for a site's /xmlrpc.php; its keep-alive connection is closed after."""
+    client = Client(url.rstrip("/") + "/xmlrpc.php", user, password)
+    try:
+        yield client
+    finally:
+        client.server("close")()
