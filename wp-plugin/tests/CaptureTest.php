@@ -121,6 +121,30 @@ final class CaptureTest extends Test_Case {
 	}
 
 	/**
+	 * A scheduled post is sent when it goes live, not when it is scheduled.
+	 */
+	public function test_scheduled_post_is_sent_when_it_goes_live(): void {
+		$future = gmdate( 'Y-m-d H:i:s', time() + DAY_IN_SECONDS );
+		$id     = $this->make_post(
+			array(
+				'post_status'   => 'future',
+				'post_date_gmt' => $future,
+				'post_date'     => get_date_from_gmt( $future ),
+			)
+		);
+		$this->assertSame( 'future', get_post_status( $id ) );
+		$this->assertSame( array(), $this->event_types() );
+		$this->next_request();
+		check_and_publish_future_post( $id ); // Too early: WP-Cron's publish_future_post reschedules.
+		$this->assertSame( array(), $this->event_types() );
+		wp_publish_post( $id );               // What publish_future_post does at the time.
+		$rows = $this->outbox_rows();
+		$this->assertSame( array( 'post.published' ), array_column( $rows, 'event_type' ) );
+		$this->assertSame( 'future', $rows[0]['event']['data']['previous_status'] );
+		$this->assertSame( str_replace( ' ', 'T', $future ) . 'Z', $rows[0]['event']['data']['published_at'] );
+	}
+
+	/**
 	 * Pages get page.* events.
 	 */
 	public function test_pages_get_page_events(): void {

@@ -94,7 +94,7 @@ final class Outbox {
   KEY claim_token (claim_token)
 ) {$charset};"
 		);
-		update_option( self::DB_VERSION_OPTION, self::DB_VERSION, false );
+		update_option( self::DB_VERSION_OPTION, self::DB_VERSION ); // Autoloaded: read on every request.
 	}
 
 	/**
