@@ -22,8 +22,10 @@ def parse_time(value: str) -> datetime:
 def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
     """Insert unless the primary key is taken; True if a row was added."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: with implicit RETURNING, psycopg reports rowcount -1.
+    first_key = next(iter(table.primary_key.columns))
+    return conn.execute(statement.returning(first_key)).first() is not None
 
 
 def _record_values(document: dict[str, Any]) -> dict[str, Any]:
