@@ -42,6 +42,19 @@ final class DispatcherTest extends Test_Case {
 	}
 
 	/**
+	 * The after-response run under PHP-FPM sends only its own request's rows, not the backlog.
+	 */
+	public function test_run_can_be_limited_to_this_requests_rows(): void {
+		$backlog = $this->plugin->outbox->add( 'post:998', \Offentlig\Event_Builder::envelope( 'post.published', array( 'id' => 998 ) ) );
+		$this->plugin->capture->reset();
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$mine = $this->plugin->capture->written_ids();
+		$this->assertSame( 1, $this->plugin->dispatcher->run( $mine, 10.0, false )['delivered'] );
+		$this->assertSame( Outbox::PENDING, $this->plugin->outbox->get( $backlog )['status'] );
+		$this->assertSame( 1, $this->plugin->dispatcher->run()['delivered'], 'the backlog goes with the next cron run' );
+	}
+
+	/**
 	 * Every retry keeps the webhook-id and signs afresh.
 	 */
 	public function test_retry_keeps_id_and_resigns(): void {

@@ -63,11 +63,12 @@ final class Dispatcher {
 	/**
 	 * Sends what is due (or the given rows first), until nothing is left or the time budget is spent.
 	 *
-	 * @param int[] $ids    Rows this request wrote; they go out even before their scheduled time.
-	 * @param float $budget Seconds to spend at most.
+	 * @param int[] $ids      Rows this request wrote; they go out even before their scheduled time.
+	 * @param float $budget   Seconds to spend at most.
+	 * @param bool  $then_due After the given rows, also send every other due row.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function run( array $ids = array(), float $budget = 20.0 ): array {
+	public function run( array $ids = array(), float $budget = 20.0, bool $then_due = true ): array {
 		$result = array(
 			'delivered' => 0,
 			'retrying'  => 0,
@@ -77,7 +78,7 @@ final class Dispatcher {
 			return $result;
 		}
 		$deadline = microtime( true ) + $budget;
-		$passes   = empty( $ids ) ? array( array() ) : array( $ids, array() );
+		$passes   = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
 		foreach ( $passes as $only ) {
 			while ( microtime( true ) < $deadline ) {
 				$rows = $this->outbox->claim( $only );

@@ -202,7 +202,8 @@ final class Plugin {
 		}
 		if ( function_exists( 'fastcgi_finish_request' ) && 'cli' !== PHP_SAPI ) {
 			fastcgi_finish_request();
-			$this->dispatcher->run( $ids );
+			// Only this request's rows: a backlog is WP-Cron's job, not an editor's PHP worker's.
+			$this->dispatcher->run( $ids, 10.0, false );
 			return;
 		}
 		if ( ! wp_next_scheduled( Dispatcher::NOW_HOOK ) ) {
