@@ -110,6 +110,17 @@ def test_admin_sees_widget_tests_connection_and_searches(  # type: ignore[no-unt
     assert "OFFENTLIG_SEND_IP" in page.inner_text(".offentlig-locked")
     assert page.is_checked("#offentlig_send_email")
 
+    # Saving through the Settings API: a valid change is kept, an invalid URL is refused.
+    page.fill("#offentlig_keep_delivered_days", "14")
+    page.fill("#offentlig_service_url", "ftp://arkiv.example.se")
+    page.click("#submit")
+    page.wait_for_url("**settings-updated=true*")
+    assert "must be an http:// or https:// address" in page.inner_text("#setting-error-offentlig_bad_url")
+    assert page.input_value("#offentlig_service_url") == archive.service.url
+    assert page.input_value("#offentlig_keep_delivered_days") == "14"
+    assert page.input_value("#offentlig_secret") == "", "the saved secret is kept, not shown"
+    page.screenshot(path=str(shots / "settings-saved.png"), full_page=True)
+
     # Test connection: a signed ping, the service's answer in a success notice.
     page.click("#offentlig-test-connection")
     page.wait_for_url("**/options-general.php?page=offentlig-settings*")
