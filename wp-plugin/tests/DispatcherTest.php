@@ -55,6 +55,28 @@ final class DispatcherTest extends Test_Case {
 	}
 
 	/**
+	 * When the time budget runs out mid-batch, the unsent rows are handed back, not left claimed.
+	 */
+	public function test_out_of_time_releases_the_rest_of_the_batch(): void {
+		foreach ( array( 1, 2, 3 ) as $n ) {
+			$this->plugin->outbox->add( 'post:' . ( 900 + $n ), \Offentlig\Event_Builder::envelope( 'post.published', array( 'id' => 900 + $n ) ) );
+		}
+		$slow = static function ( $pre ) {
+			usleep( 60000 );
+			return $pre;
+		};
+		add_filter( 'pre_http_request', $slow, 5 );
+		$result = $this->plugin->dispatcher->run( array(), 0.05 );
+		remove_filter( 'pre_http_request', $slow, 5 );
+
+		$this->assertSame( 1, $result['delivered'] );
+		$counts = $this->plugin->outbox->counts();
+		$this->assertSame( 2, $counts[ Outbox::PENDING ] );
+		$this->assertSame( 0, $counts[ Outbox::SENDING ] );
+		$this->assertCount( 2, $this->plugin->outbox->claim(), 'released rows are due at once' );
+	}
+
+	/**
 	 * Every retry keeps the webhook-id and signs afresh.
 	 */
 	public function test_retry_keeps_id_and_resigns(): void {

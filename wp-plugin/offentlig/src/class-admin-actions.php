@@ -89,7 +89,7 @@ final class Admin_Actions {
 		$redirect = isset( $_POST['redirect_to'] ) ? esc_url_raw( wp_unslash( $_POST['redirect_to'] ) ) : '';
 
 		$requeued = $this->outbox->retry_failed();
-		$result   = $this->dispatcher->run( array(), 20.0 );
+		$result   = $this->dispatcher->run( array(), 15.0 );
 		$this->notice(
 			$result['retrying'] + $result['failed'] > 0 ? 'warning' : 'success',
 			sprintf(

@@ -19,7 +19,8 @@ final class Dispatcher {
 	const CRON_HOOK     = 'offentlig_dispatch';
 	const NOW_HOOK      = 'offentlig_dispatch_now';
 	const CRON_SCHEDULE = 'offentlig_every_minute';
-	const TIMEOUT       = 15;
+	const TIMEOUT       = 10;
+	const BATCH         = 10;
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
 
@@ -68,7 +69,7 @@ final class Dispatcher {
 	 * @param bool  $then_due After the given rows, also send every other due row.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function run( array $ids = array(), float $budget = 20.0, bool $then_due = true ): array {
+	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true ): array {
 		$result = array(
 			'delivered' => 0,
 			'retrying'  => 0,
@@ -81,11 +82,16 @@ final class Dispatcher {
 		$passes   = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
 		foreach ( $passes as $only ) {
 			while ( microtime( true ) < $deadline ) {
-				$rows = $this->outbox->claim( $only );
+				$rows = $this->outbox->claim( $only, self::BATCH );
 				if ( empty( $rows ) ) {
 					break;
 				}
-				foreach ( $rows as $row ) {
+				foreach ( $rows as $i => $row ) {
+					if ( microtime( true ) >= $deadline ) {
+						// Out of time: hand the rest back at once instead of letting their claim expire.
+						$this->outbox->release( array_map( 'intval', array_column( array_slice( $rows, $i ), 'id' ) ) );
+						break 3;
+					}
 					$outcome = $this->deliver( $row );
 					++$result[ $outcome ];
 				}

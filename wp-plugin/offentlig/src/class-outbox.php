@@ -32,7 +32,7 @@ final class Outbox {
 
 	const DB_VERSION        = '1';
 	const DB_VERSION_OPTION = 'offentlig_outbox_db_version';
-	const CLAIM_SECONDS     = 120;
+	const CLAIM_SECONDS     = 300; // Longer than a dispatch run's budget plus one HTTP timeout.
 	const MAX_RETRY_AFTER   = 86400;
 
 	/**
@@ -276,6 +276,21 @@ final class Outbox {
 		$rows = $this->db->get_results( $this->db->prepare( "SELECT * FROM {$table} WHERE claim_token = %s ORDER BY id", $token ), ARRAY_A );
 		// phpcs:enable
 		return is_array( $rows ) ? $rows : array();
+	}
+
+	/**
+	 * Hands claimed rows back unsent (the sender ran out of time); they are due at once.
+	 *
+	 * @param int[] $ids Row ids.
+	 */
+	public function release( array $ids ): void {
+		if ( empty( $ids ) ) {
+			return;
+		}
+		$table = $this->table();
+		$in    = implode( ',', array_map( 'intval', $ids ) );
+		// phpcs:ignore WordPress.DB -- our own table; the ids are integers.
+		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL, claimed_until = NULL WHERE status = %s AND id IN ({$in})", self::PENDING, self::SENDING ) );
 	}
 
 	/**
