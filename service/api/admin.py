@@ -25,15 +25,15 @@ tokens_blp = Blueprint("tokens", __name__, url_prefix="/v1/tokens", description=
 
 @sites_blp.route("")
 class Sites(MethodView):
-    @sites_blp.response(200, SiteSchema(many=True))
     @require(ADMIN)
+    @sites_blp.response(200, SiteSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Every site"""
         return services().sites.all()
 
+    @require(ADMIN)
     @sites_blp.arguments(SiteCreateSchema)
     @sites_blp.response(201, SiteCreatedSchema)
-    @require(ADMIN)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Add a site; its webhook secret is in this answer only"""
         site, secret = services().sites.add(body["name"], body["url"])
@@ -42,15 +42,15 @@ class Sites(MethodView):
 
 @tokens_blp.route("")
 class Tokens(MethodView):
-    @tokens_blp.response(200, TokenSchema(many=True))
     @require(ADMIN)
+    @tokens_blp.response(200, TokenSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Every token (never the token itself)"""
         return services().tokens.all()
 
+    @require(ADMIN)
     @tokens_blp.arguments(TokenCreateSchema)
     @tokens_blp.response(201, TokenCreatedSchema)
-    @require(ADMIN)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a token; its value is in this answer only"""
         row, token = services().tokens.create(body["name"], body["scopes"], body["site_id"])
@@ -59,8 +59,8 @@ class Tokens(MethodView):
 
 @tokens_blp.route("/<token_id>")
 class Token(MethodView):
-    @tokens_blp.response(204)
     @require(ADMIN)
+    @tokens_blp.response(204)
     def delete(self, token_id: str) -> None:
         """Revoke a token"""
         services().tokens.revoke(token_id)

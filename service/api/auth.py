@@ -21,7 +21,11 @@ def principal() -> Principal:
 
 
 def require(scope: str) -> Callable[[F], F]:
-    """The view needs a valid token that carries `scope`; it is kept in `g.principal`."""
+    """The view needs a valid token that carries `scope`; it is kept in `g.principal`.
+
+    Put it above `@blp.arguments`: the token is checked before any input is parsed, so an
+    unauthenticated caller gets 401, never a 422 that describes the arguments.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)

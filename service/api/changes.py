@@ -19,9 +19,9 @@ blp = Blueprint(
 
 @blp.route("")
 class Changes(MethodView):
+    @require(READ)
     @blp.arguments(ChangesArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ChangePageSchema)
-    @require(READ)
     def get(self, after: int, limit: int, site: str | None) -> dict[str, Any]:
         """Versions and events captured after the cursor, oldest first; no gaps, no repeats"""
         items = services().queries.changes(after, limit, site_filter(site))

@@ -48,9 +48,9 @@ def _visible_record(record_id: str) -> Row[Any]:
 
 @blp.route("")
 class Records(MethodView):
+    @require(READ)
     @blp.arguments(RecordSearchArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, RecordPageSchema)
-    @require(READ)
     def get(self, site: str | None = None, **args: Any) -> dict[str, Any]:
         """Search and filter records, newest first by default; follow `next_cursor`"""
         page = services().queries.search(RecordQuery(site_ids=site_filter(site), **args))
@@ -59,8 +59,8 @@ class Records(MethodView):
 
 @blp.route("/<record_id>")
 class RecordDetail(MethodView):
-    @blp.response(200, RecordDetailSchema)
     @require(READ)
+    @blp.response(200, RecordDetailSchema)
     def get(self, record_id: str) -> dict[str, Any]:
         """One record with its status events; personal data only with `records:read-personal`"""
         row = _visible_record(record_id)
@@ -73,8 +73,8 @@ class RecordDetail(MethodView):
 
 @blp.route("/<record_id>/versions")
 class Versions(MethodView):
-    @blp.response(200, VersionListSchema)
     @require(READ)
+    @blp.response(200, VersionListSchema)
     def get(self, record_id: str) -> dict[str, Any]:
         """Every version of a record, oldest first"""
         _visible_record(record_id)
@@ -83,13 +83,13 @@ class Versions(MethodView):
 
 @blp.route("/<record_id>/versions/<int:number>")
 class VersionDocument(MethodView):
+    @require(READ)
     @blp.response(
         200,
         description="The version exactly as stored (canonical JSON); its SHA-256 in "
         f"`{SHA256_HEADER}`.",
         content_type="application/json",
     )
-    @require(READ)
     def get(self, record_id: str, number: int) -> Response:
         """One version, byte for byte as it is kept in storage"""
         _visible_record(record_id)
@@ -105,8 +105,8 @@ class VersionDocument(MethodView):
 
 @blp.route("/<record_id>/versions/<int:number>/personal-data")
 class VersionPersonalData(MethodView):
-    @blp.response(200, description="The commenter's e-mail, IP and user agent of this version.")
     @require(READ_PERSONAL)
+    @blp.response(200, description="The commenter's e-mail, IP and user agent of this version.")
     def get(self, record_id: str, number: int) -> dict[str, Any]:
         """Personal data referenced by one version (every read is audited)"""
         row = _visible_record(record_id)

@@ -17,9 +17,9 @@ blp = Blueprint("stats", __name__, url_prefix="/v1/stats", description="Capture 
 
 @blp.route("")
 class Stats(MethodView):
+    @require(READ)
     @blp.arguments(StatsArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, StatsSchema)
-    @require(READ)
     def get(self, site: str | None, days: int) -> dict[str, Any]:
         """Versions captured per local day (Europe/Stockholm) and kind"""
         svc = services()
