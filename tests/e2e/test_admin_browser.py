@@ -115,7 +115,8 @@ def test_admin_sees_widget_tests_connection_and_searches(  # type: ignore[no-unt
     page.fill("#offentlig_service_url", "ftp://arkiv.example.se")
     page.click("#submit")
     page.wait_for_url("**settings-updated=true*")
-    assert "must be an http:// or https:// address" in page.inner_text("#setting-error-offentlig_bad_url")
+    refused = page.inner_text("#setting-error-offentlig_bad_url")
+    assert "must be an http:// or https:// address" in refused
     assert page.input_value("#offentlig_service_url") == archive.service.url
     assert page.input_value("#offentlig_keep_delivered_days") == "14"
     assert page.input_value("#offentlig_secret") == "", "the saved secret is kept, not shown"
