@@ -17,6 +17,7 @@ delete_option( 'offentlig_outbox_db_version' );
 delete_option( 'offentlig_last_delivery' );
 delete_post_meta_by_key( '_offentlig_captured' );
 delete_post_meta_by_key( '_offentlig_permalink' );
+delete_post_meta_by_key( '_offentlig_fingerprint' );
 // phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery,WordPress.DB.DirectDatabaseQuery.NoCaching -- no API deletes comment meta by key.
 $wpdb->delete( $wpdb->commentmeta, array( 'meta_key' => '_offentlig_captured' ) );
 // phpcs:ignore WordPress.DB.DirectDatabaseQuery.DirectQuery,WordPress.DB.DirectDatabaseQuery.NoCaching -- transients named offentlig_*.

@@ -145,6 +145,48 @@ final class CaptureTest extends Test_Case {
 	}
 
 	/**
+	 * Saving a published post without a change (the block editor's meta-box request) sends nothing.
+	 */
+	public function test_unchanged_save_is_not_sent_again(): void {
+		$id = $this->make_post( array( 'post_status' => 'publish', 'tags_input' => array( 'a' ) ) );
+		$this->next_request();
+		wp_update_post( array( 'ID' => $id ) );
+		$this->next_request();
+		wp_update_post( array( 'ID' => $id, 'tags_input' => array( 'a', 'b' ) ) );
+		$this->next_request();
+		wp_update_post( array( 'ID' => $id ) );
+		$this->next_request();
+		wp_update_post( array( 'ID' => $id, 'post_title' => 'Ny rubrik' ) );
+		$this->assertSame( array( 'post.published', 'post.updated', 'post.updated' ), $this->event_types() );
+		$rows = $this->outbox_rows();
+		$this->assertEqualsCanonicalizing( array( 'a', 'b' ), $rows[1]['event']['data']['terms']['post_tag'] );
+		$this->assertSame( 'Ny rubrik', $rows[2]['event']['data']['title'] );
+	}
+
+	/**
+	 * A term added after an unchanged save (REST sets terms after the status change) is still sent.
+	 */
+	public function test_terms_set_after_an_otherwise_unchanged_save_are_sent(): void {
+		$id = $this->make_post( array( 'post_status' => 'publish' ) );
+		$this->next_request();
+		add_action(
+			'transition_post_status',
+			$late = static function ( $new, $old, $post ) use ( $id ) {
+				if ( $post->ID === $id ) {
+					wp_set_post_tags( $id, array( 'sent-late' ) );
+				}
+			},
+			20,
+			3
+		);
+		wp_update_post( array( 'ID' => $id ) );
+		remove_action( 'transition_post_status', $late, 20 );
+		$rows = $this->outbox_rows();
+		$this->assertSame( array( 'post.published', 'post.updated' ), array_column( $rows, 'event_type' ) );
+		$this->assertSame( array( 'sent-late' ), $rows[1]['event']['data']['terms']['post_tag'] );
+	}
+
+	/**
 	 * Pages get page.* events.
 	 */
 	public function test_pages_get_page_events(): void {

@@ -21,8 +21,9 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Capture {
 
-	const CAPTURED_META  = '_offentlig_captured';
-	const PERMALINK_META = '_offentlig_permalink';
+	const CAPTURED_META    = '_offentlig_captured';
+	const PERMALINK_META   = '_offentlig_permalink';
+	const FINGERPRINT_META = '_offentlig_fingerprint';
 
 	/**
 	 * Settings.
@@ -200,7 +201,7 @@ final class Capture {
 	 */
 	public function on_after_insert_post( $post_id, $post ): void {
 		$key = 'post:' . (int) $post_id;
-		if ( ! $post instanceof WP_Post || empty( $this->pending[ $key ]['row'] ) || null === $this->pending[ $key ]['action'] ) {
+		if ( ! $post instanceof WP_Post || ! isset( $this->pending[ $key ] ) || null === $this->pending[ $key ]['action'] ) {
 			return;
 		}
 		$this->write_post( $post, $this->pending[ $key ]['action'], $this->pending[ $key ]['first_status'] );
@@ -214,10 +215,27 @@ final class Capture {
 	 * @param string  $previous_status Status before the action.
 	 */
 	private function write_post( WP_Post $post, string $action, string $previous_status ): void {
+		$key      = 'post:' . $post->ID;
 		$previous = in_array( $previous_status, array( 'new', 'auto-draft', 'inherit' ), true ) ? '' : $previous_status;
-		$event    = Event_Builder::envelope( self::kind( $post ) . '.' . $action, $this->post_data( $post, $previous ) );
-		$this->write( 'post:' . $post->ID, $event );
+		$data     = $this->post_data( $post, $previous );
+		$print    = self::fingerprint( $data );
+		if ( 'updated' === $action && empty( $this->pending[ $key ]['row'] ) && get_post_meta( $post->ID, self::FINGERPRINT_META, true ) === $print ) {
+			// Saved without a change (e.g. the block editor's second, meta-box request): nothing to send.
+			return;
+		}
+		$this->write( $key, Event_Builder::envelope( self::kind( $post ) . '.' . $action, $data ) );
 		update_post_meta( $post->ID, self::CAPTURED_META, 1 );
+		update_post_meta( $post->ID, self::FINGERPRINT_META, $print );
+	}
+
+	/**
+	 * What an update must change to be worth sending: everything but the modification time.
+	 *
+	 * @param array<string,mixed> $data Post data.
+	 */
+	private static function fingerprint( array $data ): string {
+		unset( $data['modified_at'], $data['previous_status'] );
+		return md5( (string) wp_json_encode( $data ) );
 	}
 
 	/**
