@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import PlainString
 from service.auth.tokens import SCOPES
 
 
 class SiteCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    name = PlainString(required=True, validate=validate.Length(min=1, max=300))
     url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
 
 
@@ -26,13 +27,13 @@ class SiteCreatedSchema(SiteSchema):
 
 
 class TokenCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = PlainString(required=True, validate=validate.Length(min=1, max=200))
     scopes = fields.List(
         fields.String(validate=validate.OneOf(SCOPES)),
         required=True,
         validate=validate.Length(min=1),
     )
-    site_id = fields.String(
+    site_id = PlainString(
         load_default=None, metadata={"description": "Limit the token to this one site."}
     )
 

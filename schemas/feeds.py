@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import BIGINT_MAX, PlainString
+
 
 class ChangesArgsSchema(Schema):
     after = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=BIGINT_MAX),
         metadata={"description": "The `next_cursor` of the previous page; 0 from the start."},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    site = fields.String(load_default=None, validate=validate.Length(max=40))
+    site = PlainString(load_default=None, validate=validate.Length(max=40))
 
 
 class ChangeSchema(Schema):
@@ -34,7 +36,7 @@ class ChangePageSchema(Schema):
 
 
 class StatsArgsSchema(Schema):
-    site = fields.String(load_default=None, validate=validate.Length(max=40))
+    site = PlainString(load_default=None, validate=validate.Length(max=40))
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
 
 

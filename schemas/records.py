@@ -6,28 +6,28 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import PageArgsSchema
+from schemas.common import PageArgsSchema, PlainString, UTCDateTime
 
 KINDS = ["post", "page", "comment"]
 ORIGINS = ["drawn_up", "received"]
 
 
 class RecordSearchArgsSchema(PageArgsSchema):
-    q = fields.String(
+    q = PlainString(
         load_default=None,
         validate=validate.Length(max=500),
         metadata={"description": "Free text (every word must occur: title, text or author)."},
     )
-    site = fields.String(load_default=None, validate=validate.Length(max=40))
+    site = PlainString(load_default=None, validate=validate.Length(max=40))
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     origin = fields.String(load_default=None, validate=validate.OneOf(ORIGINS))
-    status = fields.String(load_default=None, validate=validate.Length(max=20))
-    author = fields.String(load_default=None, validate=validate.Length(max=1000))
-    parent = fields.String(load_default=None, validate=validate.Length(max=200))
-    published_after = fields.AwareDateTime(load_default=None)
-    published_before = fields.AwareDateTime(load_default=None)
-    captured_after = fields.AwareDateTime(load_default=None)
-    captured_before = fields.AwareDateTime(load_default=None)
+    status = PlainString(load_default=None, validate=validate.Length(max=20))
+    author = PlainString(load_default=None, validate=validate.Length(max=1000))
+    parent = PlainString(load_default=None, validate=validate.Length(max=200))
+    published_after = UTCDateTime(load_default=None)
+    published_before = UTCDateTime(load_default=None)
+    captured_after = UTCDateTime(load_default=None)
+    captured_before = UTCDateTime(load_default=None)
     sort = fields.String(
         load_default="-published_at",
         validate=validate.OneOf(["published_at", "-published_at", "captured_at", "-captured_at"]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import (
@@ -17,6 +16,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from schemas.common import UTCDateTime
 from service.records.model import PING, EventType, Kind, all_event_types
 
 _TEXT_MAX = 5_000_000  # the request size limit bounds this first; this is a backstop
@@ -34,18 +34,6 @@ class Text(fields.String):
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("validate", validate.Length(max=_TEXT_MAX))
         super().__init__(**kwargs)
-
-
-class UTCDateTime(fields.AwareDateTime):
-    """An aware datetime that still exists once converted to UTC (it is stored as UTC)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            moment.astimezone(UTC)
-        except OverflowError:
-            raise ValidationError("Out of range once converted to UTC.") from None
-        return moment
 
 
 def unstorable_strings(document: Any) -> dict[Any, Any]:

@@ -7,7 +7,7 @@ import binascii
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from service.errors import InvalidInput
 from service.index import fulltext
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
+
+_PK_MAX = 2**63 - 1  # BIGINT
 
 SORTS = {
     "published_at": t.records.c.published_at,
@@ -52,17 +54,24 @@ def _encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> list[Any]:
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (sort value, pk) a cursor carries; only what `_encode_cursor` can have written."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not (isinstance(values, list) and len(values) == 2 and isinstance(values[1], int)):
+        if not (isinstance(values, list) and len(values) == 2):
             raise ValueError("bad cursor")
-        datetime.fromisoformat(values[0])
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        moment, pk = values
+        if type(pk) is not int or not 0 < pk <= _PK_MAX:
+            raise ValueError("bad cursor")
+        boundary = datetime.fromisoformat(moment)
+        if boundary.tzinfo is None:
+            raise ValueError("bad cursor")
+        boundary.astimezone(UTC)  # OverflowError near year 1 or 9999
+    except (ValueError, TypeError, OverflowError, binascii.Error):
         raise InvalidInput(
             "Invalid cursor.", errors={"query": {"cursor": ["Not a cursor from this API."]}}
         ) from None
-    return values
+    return boundary, pk
 
 
 class RecordQueries:
@@ -104,8 +113,7 @@ class RecordQueries:
         sort_column = SORTS[query.sort.lstrip("-")]
         conditions = self._conditions(query)
         if query.cursor:
-            value, pk = _decode_cursor(query.cursor)
-            boundary = datetime.fromisoformat(value)
+            boundary, pk = _decode_cursor(query.cursor)
             if descending:
                 conditions.append(
                     or_(sort_column < boundary, and_(sort_column == boundary, t.records.c.pk < pk))
