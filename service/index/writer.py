@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from service.capture.ports import Head, Outcome
@@ -19,13 +29,22 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+# Built once per dialect and table; the values travel as execute() parameters, so SQLAlchemy
+# neither coerces them into a new statement nor recomputes its cache key on every capture.
+_INSERTS_IGNORING_DUPLICATES: dict[tuple[str, str], Executable] = {}
+
+
 def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
     """Insert unless the primary key is taken; True if a row was added."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    # RETURNING, not rowcount: with implicit RETURNING, psycopg reports rowcount -1.
-    first_key = next(iter(table.primary_key.columns))
-    return conn.execute(statement.returning(first_key)).first() is not None
+    key = (conn.dialect.name, table.name)
+    statement = _INSERTS_IGNORING_DUPLICATES.get(key)
+    if statement is None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        # RETURNING, not rowcount: with implicit RETURNING, psycopg reports rowcount -1.
+        first_key = next(iter(table.primary_key.columns))
+        statement = dialect.insert(table).on_conflict_do_nothing().returning(first_key)
+        _INSERTS_IGNORING_DUPLICATES[key] = statement
+    return conn.execute(statement, values).first() is not None
 
 
 def _record_values(document: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +69,13 @@ def _record_values(document: dict[str, Any]) -> dict[str, Any]:
         "content_sha256": document["content_sha256"],
         "personal_sha256": personal.get("sha256"),
     }
+
+
+_INSERT_CHANGE = insert(t.changes)
+# A later version's values on the record's row (SET columns come from the parameters).
+_UPDATE_RECORD = update(t.records).where(
+    t.records.c.id == bindparam("b_id"), t.records.c.latest_version < bindparam("b_version")
+)
 
 
 def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
@@ -79,12 +105,8 @@ def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
     first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
     if not insert_ignoring_duplicates(conn, t.records, {**first, **values}):
         conn.execute(
-            update(t.records)
-            .where(
-                t.records.c.id == document["record_id"],
-                t.records.c.latest_version < document["version"],
-            )
-            .values(**values)
+            _UPDATE_RECORD,
+            {**values, "b_id": document["record_id"], "b_version": document["version"]},
         )
     if EventType.parse(document["event"]["type"]).action.changes_content:
         # A status delivery's answer names its event; `apply_event` records that one.
@@ -162,6 +184,19 @@ def _lock_feed(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
 
 
+# The two reads of every capture, built once.
+_DELIVERY = select(t.deliveries).where(
+    t.deliveries.c.site_id == bindparam("site_id"),
+    t.deliveries.c.webhook_id == bindparam("webhook_id"),
+)
+_HEAD = select(
+    t.records.c.latest_version,
+    t.records.c.latest_sha256,
+    t.records.c.content_sha256,
+    t.records.c.personal_sha256,
+).where(t.records.c.id == bindparam("record_id"))
+
+
 class RecordIndex:
     """The capture side of the index (`service.capture.ports.CaptureIndex`)."""
 
@@ -171,11 +206,7 @@ class RecordIndex:
     @unavailable_on_db_error
     def delivery(self, site_id: str, webhook_id: str) -> Outcome | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.deliveries).where(
-                    t.deliveries.c.site_id == site_id, t.deliveries.c.webhook_id == webhook_id
-                )
-            ).first()
+            row = conn.execute(_DELIVERY, {"site_id": site_id, "webhook_id": webhook_id}).first()
         if row is None:
             return None
         return Outcome(row.record_id, row.version, row.event_id, created=False)
@@ -183,14 +214,7 @@ class RecordIndex:
     @unavailable_on_db_error
     def head(self, record_id: str) -> Head | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    t.records.c.latest_version,
-                    t.records.c.latest_sha256,
-                    t.records.c.content_sha256,
-                    t.records.c.personal_sha256,
-                ).where(t.records.c.id == record_id)
-            ).first()
+            row = conn.execute(_HEAD, {"record_id": record_id}).first()
         return Head(*row) if row else None
 
     @unavailable_on_db_error
@@ -228,13 +252,14 @@ class RecordIndex:
     ) -> None:
         site_id = document["site"]["id"] if "site" in document else document["site_id"]
         conn.execute(
-            insert(t.changes).values(
-                site_id=site_id,
-                record_id=document["record_id"],
-                change=change,
-                version=document["version"],
-                event_id=event_id,
-                event_type=document["event"]["type"],
-                captured_at=parse_time(document["captured_at"]),
-            )
+            _INSERT_CHANGE,
+            {
+                "site_id": site_id,
+                "record_id": document["record_id"],
+                "change": change,
+                "version": document["version"],
+                "event_id": event_id,
+                "event_type": document["event"]["type"],
+                "captured_at": parse_time(document["captured_at"]),
+            },
         )

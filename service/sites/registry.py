@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, bindparam, insert, select
 
 from service.capture.ports import Site
 from service.capture.snapshot import iso
@@ -22,6 +22,13 @@ from service.records import keys
 from service.storage.port import ObjectStore
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+
+
+# Read on every webhook: built once.
+_SITE = select(t.sites.c.id, t.sites.c.name, t.sites.c.url).where(
+    t.sites.c.id == bindparam("site_id")
+)
+_SECRET = select(t.sites.c.secret_encrypted).where(t.sites.c.id == bindparam("site_id"))
 
 
 def new_webhook_secret() -> str:
@@ -66,9 +73,7 @@ class SiteRegistry:
     @unavailable_on_db_error
     def get(self, site_id: str) -> Site:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.sites.c.id, t.sites.c.name, t.sites.c.url).where(t.sites.c.id == site_id)
-            ).first()
+            row = conn.execute(_SITE, {"site_id": site_id}).first()
         if row is None:
             raise NotFound(f"No site {site_id!r}.")
         return Site(row.id, row.name, row.url)
@@ -76,9 +81,7 @@ class SiteRegistry:
     @unavailable_on_db_error
     def secret(self, site_id: str) -> str:
         with self.engine.connect() as conn:
-            encrypted = conn.execute(
-                select(t.sites.c.secret_encrypted).where(t.sites.c.id == site_id)
-            ).scalar_one_or_none()
+            encrypted = conn.execute(_SECRET, {"site_id": site_id}).scalar_one_or_none()
         if encrypted is None:
             raise NotFound(f"No site {site_id!r}.")
         return self.fernet.decrypt(encrypted.encode()).decode()
