@@ -170,7 +170,13 @@ def seaweedfs(data_dir: Path) -> Iterator[str]:
     sys.path.insert(0, str(REPO))
     from tests.support.seaweedfs import start_seaweedfs
 
-    server = start_seaweedfs(data_dir, timeout=60)
+    # weed mini turns on S3 authentication when it finds AWS credentials in its environment;
+    # the bench's server is anonymous (any key works), like the tests'.
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
+    try:
+        server = start_seaweedfs(data_dir, timeout=60)
+    finally:
+        os.environ.update(saved)
     try:
         yield server.endpoint_url
     finally:
