@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, literal, select, text, union_all
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 
 from service.index import tables as t
 from service.index.db import writing
@@ -72,6 +84,7 @@ def rebuild(
             batch = []
     _apply(engine, batch, report)
     advance(len(batch))
+    _renumber_records(engine)
     _rebuild_feed(engine)
     return report
 
@@ -94,6 +107,38 @@ def _apply(engine: Engine, batch: list[tuple[str, dict[str, Any]]], report: Rebu
                 report.versions += apply_version(conn, document, key)
             else:
                 report.events += apply_event(conn, document, key)
+
+
+def _renumber_records(engine: Engine) -> None:
+    """Records get their pks in first-capture order, the order capture inserted them in.
+
+    Search breaks ties (records published the same second) on the pk, and cursors carry it:
+    storage order (by key) would give other answers after a reindex.
+    """
+    r = t.records
+    names = [c.name for c in r.columns if c.name != "pk"]
+    kept = Table(
+        "records_in_capture_order",
+        MetaData(),
+        *[Column(name, r.c[name].type) for name in names],
+        prefixes=["TEMPORARY"],
+    )
+    rank = func.row_number().over(order_by=(kept.c.first_captured_at, kept.c.id))
+    with writing(engine) as conn:
+        kept.create(conn)
+        conn.execute(insert(kept).from_select(names, select(*[r.c[name] for name in names])))
+        conn.execute(delete(r))
+        conn.execute(
+            insert(r).from_select(["pk", *names], select(rank, *[kept.c[n] for n in names]))
+        )
+        kept.drop(conn)
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('records', 'pk'), "
+                    "coalesce(max(pk), 1), max(pk) IS NOT NULL) FROM records"
+                )
+            )
 
 
 def _rebuild_feed(engine: Engine) -> None:
