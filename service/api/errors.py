@@ -31,9 +31,12 @@ def error_response(
 def install(app: Flask, api: Api) -> None:
     @app.errorhandler(OffentligError)
     def _ours(exc: OffentligError) -> Response:
+        message = exc.message
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
-        response = error_response(exc.status, exc.message, exc.errors)
+            # The details (endpoints, keys, driver errors) are for the log, not the caller.
+            message = type(exc).message
+        response = error_response(exc.status, message, exc.errors)
         if isinstance(exc, Unavailable):
             response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
         return response
