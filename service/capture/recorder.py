@@ -61,6 +61,8 @@ class Recorder:
         """The record's latest version, after writing a new one if the content changed."""
         head = self.index.head(snap.record_id)
         for _ in range(MAX_RACE_ATTEMPTS):
+            if head is not None and not snap.content_is_a_document:
+                return head, False
             personal_ref = self._personal_ref(site, snap, head)
             content_sha256 = snap.content_sha256(personal_ref)
             if head is not None and head.content_sha256 == content_sha256:

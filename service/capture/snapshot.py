@@ -51,6 +51,16 @@ class Snapshot:
     def record_id(self) -> str:
         return record_id(self.site_id, self.kind, self.source_id)
 
+    @property
+    def content_is_a_document(self) -> bool:
+        """Whether the content this delivery carries may become a version.
+
+        Published posts and pages are documents, drafts are working material: an unpublished,
+        trashed or deleted post's content becomes a version only if nothing of it was ever
+        captured (a post from before the plugin). A comment is received whatever its state.
+        """
+        return self.event_type.action.changes_content or self.kind is Kind.COMMENT
+
     def content_sha256(self, personal_sha256: str | None) -> str:
         """Identity of the content: equal hashes mean an unchanged re-send."""
         return sha256_hex(canonical({**self.content, "personal_data": personal_sha256}))

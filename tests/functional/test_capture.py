@@ -219,12 +219,34 @@ def test_ping_answers_with_the_site(site):
 
 
 def test_redelivery_of_a_status_change_that_also_changed_content_keeps_its_event_id(site):
-    site.sender.send("post.published", post_data(1))
-    changed = post_data(1, title="Ändrad i papperskorgen", status="trash")
-    first = site.sender.send("post.trashed", changed, webhook_id="msg_trash")
-    again = site.sender.send("post.trashed", changed, webhook_id="msg_trash")
+    site.sender.send("comment.received", comment_data(10))
+    changed = comment_data(10, content="Köp billiga klockor här", status="spam")
+    first = site.sender.send("comment.spam", changed, webhook_id="msg_spam")
+    again = site.sender.send("comment.spam", changed, webhook_id="msg_spam")
 
     assert first.status_code == 201
     assert first.json["version"] == 2
     assert first.json["event_id"]
     assert (again.status_code, again.json) == (200, first.json)
+
+
+def test_draft_text_after_unpublishing_never_becomes_a_version(site, client, reader):
+    """Drafts are working material: only what was published is a document."""
+    site.sender.send("post.published", post_data(1))
+    draft = post_data(1, title="Utkast", content="<p>Hemligt utkast</p>", status="draft")
+    site.sender.send("post.unpublished", draft)
+    site.sender.send("post.trashed", {**draft, "status": "trash"})
+    deleted = site.sender.send("post.deleted", draft)
+
+    assert deleted.status_code == 201
+    record = client.get(f"/v1/records/{site.id}.post.1", headers=reader).json
+    assert record["latest_version"] == 1
+    assert record["title"] == "Vinterns snöröjning"
+    assert [e["type"] for e in record["events"]] == [
+        "post.unpublished",
+        "post.trashed",
+        "post.deleted",
+    ]
+    assert record["deleted"] is True
+    stored = client.get(f"/v1/records/{site.id}.post.1/versions/1", headers=reader)
+    assert b"Hemligt utkast" not in stored.data
