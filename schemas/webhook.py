@@ -175,7 +175,13 @@ class WebhookEventSchema(Schema):
 
 
 def data_schema(kind: Kind) -> Schema:
-    return CommentDataSchema() if kind is Kind.COMMENT else PostDataSchema()
+    """One shared instance per kind: creating a schema deep-copies its fields, which cost more
+    than a load itself; `load` and `validate` keep no state on the instance."""
+    return _COMMENT_DATA if kind is Kind.COMMENT else _POST_DATA
+
+
+_COMMENT_DATA = CommentDataSchema()
+_POST_DATA = PostDataSchema()
 
 
 class EventAcceptedSchema(Schema):
