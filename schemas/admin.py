@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PlainString
+from schemas.common import PlainString, no_nul
 from service.auth.tokens import SCOPES
 
 
 class SiteCreateSchema(Schema):
     name = PlainString(required=True, validate=validate.Length(min=1, max=300))
-    url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    # The sites table keeps at most 2000 characters, and PostgreSQL no NUL.
+    url = fields.Url(
+        required=True,
+        require_tld=False,
+        schemes={"http", "https"},
+        validate=[validate.Length(max=2000), no_nul],
+    )
 
 
 class SiteSchema(Schema):

@@ -11,13 +11,19 @@ from marshmallow import Schema, ValidationError, fields, validate
 BIGINT_MAX = 2**63 - 1
 
 
+def no_nul(text: str) -> None:
+    """PostgreSQL text cannot hold NUL characters: refuse them as input (422), not at the
+    database (500)."""
+    if "\x00" in text:
+        raise ValidationError("Must not contain NUL characters.")
+
+
 class PlainString(fields.String):
-    """A string without NUL characters, which PostgreSQL text cannot hold."""
+    """A string without NUL characters."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text: str = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Must not contain NUL characters.")
+        no_nul(text)
         return text
 
 

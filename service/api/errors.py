@@ -6,9 +6,9 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from service.errors import OffentligError, Unavailable
 
@@ -29,6 +29,12 @@ def error_response(
 
 
 def install(app: Flask, api: Api) -> None:
+    @app.before_request
+    def _no_nul_in_the_path() -> None:
+        # Nothing here has a NUL in its name, and PostgreSQL cannot even compare one.
+        if "\x00" in request.path:
+            raise NotFound()
+
     @app.errorhandler(OffentligError)
     def _ours(exc: OffentligError) -> Response:
         message = exc.message

@@ -30,6 +30,8 @@ blp = Blueprint(
 )
 
 SHA256_HEADER = "X-Offentlig-SHA256"
+# Version numbers are INTEGER in the index: a larger number names no version (404, not 500).
+VERSION_NUMBER = "<int(min=1, max=2147483647):number>"
 
 
 def as_record(row: Row[Any]) -> dict[str, Any]:
@@ -81,7 +83,7 @@ class Versions(MethodView):
         return {"items": [dict(v._mapping) for v in services().queries.versions(record_id)]}
 
 
-@blp.route("/<record_id>/versions/<int:number>")
+@blp.route(f"/<record_id>/versions/{VERSION_NUMBER}")
 class VersionDocument(MethodView):
     @require(READ)
     @blp.response(
@@ -103,7 +105,7 @@ class VersionDocument(MethodView):
         return response
 
 
-@blp.route("/<record_id>/versions/<int:number>/personal-data")
+@blp.route(f"/<record_id>/versions/{VERSION_NUMBER}/personal-data")
 class VersionPersonalData(MethodView):
     @require(READ_PERSONAL)
     @blp.response(200, description="The commenter's e-mail, IP and user agent of this version.")

@@ -24,7 +24,7 @@ def spec(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 def openapi_path(rule: str) -> str:
     """/v1/records/<record_id>/versions/<int:number> → /v1/records/{record_id}/versions/{number}"""
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return re.sub(r"<(?:[^:>]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
