@@ -86,7 +86,7 @@ def main() -> None:
             svc.close()
             return
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(45)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(400)
         print(out.getvalue())
         svc.close()
 

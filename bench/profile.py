@@ -7,6 +7,7 @@ a function is on the stack (inclusive) and at its top (self).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -41,6 +42,8 @@ def start(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None
             "--output",
             str(out),
             "--nonblocking",
+            # BENCH_PROFILE_IDLE=1: waiting threads too (wall time, not CPU)
+            *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
