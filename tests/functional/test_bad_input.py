@@ -7,13 +7,16 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
 import pytest
+import requests
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from service.sites.registry import new_webhook_secret
 from tests.factories import comment_data, event, post_data, signed_headers
@@ -336,6 +339,35 @@ def test_body_exactly_at_the_limit_is_accepted(app, send):
     assert len(body) == LIMIT
 
     assert send(body).status_code == 201
+
+
+def test_chunked_body_over_the_limit_is_413_too(app, site):
+    """Without Content-Length the server cannot refuse up front; it must not truncate either."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    body = body_of("post.published", post_data(1, content="x" * LIMIT))
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": "msg_chunked",
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign_bytes(site.secret, body, "msg_chunked", timestamp),
+    }
+    chunks = (body[i : i + 8192] for i in range(0, len(body), 8192))
+    before = state(app)
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}/v1/sites/{site.id}/events"
+        answer = requests.post(url, data=chunks, headers=headers, timeout=30)
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+
+    assert answer.request.headers["Transfer-Encoding"] == "chunked"
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["code"] == 413
+    assert state(app) == before
 
 
 def test_limit_comes_from_max_event_bytes(app):
