@@ -26,7 +26,6 @@ DEFAULTS: dict[str, Any] = {
     # default: generated once into <DATA_DIR>/secret.key
     "SECRET_KEY": None,
     "MAX_EVENT_BYTES": 10 * 1024 * 1024,
-    "WEBHOOK_TOLERANCE_SECONDS": 300,
     "RETRY_AFTER_SECONDS": 30,
     "TIMEZONE": "Europe/Stockholm",
     "LOG_LEVEL": "INFO",

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, NotFound
 
-from service.errors import OffentligError, Unavailable
+from service.errors import OffentligError, Unauthorized, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def install(app: Flask, api: Api) -> None:
             # The details (endpoints, keys, driver errors) are for the log, not the caller.
             message = type(exc).message
         response = error_response(exc.status, message, exc.errors)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="offentlig"'
         if isinstance(exc, Unavailable):
             response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
         return response

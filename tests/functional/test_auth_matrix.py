@@ -271,3 +271,10 @@ def test_token_for_an_unknown_site_cannot_be_created(client, token):
 
     assert answer.status_code == 422
     assert "site_id" in answer.get_json()["errors"]
+
+
+def test_a_missing_token_is_answered_with_the_bearer_challenge(client):
+    answer = client.get("/v1/records")
+
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="offentlig"'

@@ -13,7 +13,9 @@ from service.index.db import make_engine, migrate
 from service.index.tables import metadata
 
 
-def _only_modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def _only_modelled(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     # The full-text machinery (FTS5 table, tsvector column) is DDL the models do not describe.
     return not (name or "").startswith(("records_fts", "search_vector", "ix_records_search"))
 
