@@ -1,0 +1,539 @@
+"""`python -m bench.wordpress`: what the WordPress plugin costs an editor, and how soon a
+published post can be found in the archive.
+
+WordPress is hosted the way authorities host it: Debian's WordPress under PHP-FPM (4 static
+children) behind nginx, private configs on loopback ports (tests/e2e/wordpress.py), the real
+service (`offentlig serve`) on SeaweedFS, the plugin configured as the e2e tests configure it
+(tests/e2e/conftest.py), but with the plugin's own retry schedule. One editor publishes posts
+through XML-RPC (python-wordpress-xmlrpc), one every `--interval` seconds, in four scenarios:
+
+  inactive  the plugin deactivated: the baseline
+  fast      plugin active, the service answering at once
+  slow      plugin active, the service answering after 2 s (a loopback proxy that waits,
+            then forwards to the real service)
+  down      plugin active, the service URL a closed loopback port
+
+Each round runs every scenario once (a warm-up, then measured publishes); the order rotates
+from round to round so drift hits every scenario alike. In `fast`, after each publish the
+service's search (`GET /v1/records?q=<the post's unique word>`) is polled until it lists the
+post: publish → visible, from the moment the editor's request was sent.
+
+Prints a table (median/p95 per scenario, ratios to `inactive`) and writes
+bench/results/wordpress-<UTC time>.json (and wordpress-latest.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import common
+from bench.common import RESULTS, percentile
+
+console = Console(width=None if sys.stdout.isatty() else 120)
+
+SCENARIOS = ("inactive", "fast", "slow", "down")
+DESCRIPTION = {
+    "inactive": "plugin inactive (baseline)",
+    "fast": "(a) service fast",
+    "slow": "(b) service answers after {delay:g} s",
+    "down": "(c) service down (closed port)",
+}
+RATIO_GOAL = 1.2
+VISIBLE_GOAL = 1.0
+PLUGIN_FILE = "offentlig/offentlig.php"
+
+# A Swedish post of ordinary length (about 1,700 characters of HTML).
+BODY = (
+    "<p>Kommunstyrelsen har beslutat att bygga om skolgården vid Norra skolan under sommaren. "
+    "Arbetet börjar i juni och ska vara klart till skolstarten i augusti.</p>\n"
+    "<h2>Vad händer?</h2>\n<p>Asfalten byts mot gräs och genomsläpplig beläggning, det blir "
+    "fler träd, en ny lekplats och cykelställ med tak. Under byggtiden är skolgården stängd och "
+    "fritidsverksamheten flyttar till Parkskolan.</p>\n"
+    "<ul><li>Vecka 24: rivning av gammal asfalt</li><li>Vecka 26–30: markarbeten och "
+    "plantering</li><li>Vecka 32: besiktning</li></ul>\n"
+    "<p>Frågor om arbetet besvaras av samhällsbyggnadsförvaltningen, telefon 0123-45 67 89. "
+    "Beslutet har diarienummer Dnr KS 2026/245 och kan överklagas genom laglighetsprövning "
+    "inom tre veckor från den dag då protokollet anslogs på kommunens anslagstavla.</p>\n"
+    '<p>Läs mer om <a href="https://www.example.se/skolgardar">kommunens satsning på '
+    "gröna skolgårdar</a>.</p>"
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.wordpress",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--publishes",
+        type=int,
+        default=42,
+        help="Measured publishes per scenario, over all rounds (default 42).",
+    )
+    p.add_argument("--rounds", type=int, default=3, help="Rounds (each runs every scenario).")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="Unmeasured publishes at the start of each scenario block.",
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="Seconds from one publish's start to the next one's (default 1.0).",
+    )
+    p.add_argument("--delay", type=float, default=2.0, help="The slow service's delay (s).")
+    p.add_argument(
+        "--visible-timeout",
+        type=float,
+        default=10.0,
+        help="Give up waiting for one post in the search after this (s).",
+    )
+    p.add_argument("--poll", type=float, default=0.02, help="Search polling interval (s).")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="A smoke run: 1 round, 8 measured publishes per scenario.",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=8 * 60,
+        help="Stop publishing after this many seconds in all (default 480).",
+    )
+    p.add_argument("--seed", type=int, default=2026)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.rounds, args.publishes, args.warmup = 1, min(args.publishes, 8), min(args.warmup, 2)
+    if args.rounds < 1 or args.publishes < args.rounds or args.interval <= 0:
+        p.error("need --rounds ≥ 1, --publishes ≥ --rounds and --interval > 0")
+    return args
+
+
+# --- the slow service and the dead one -------------------------------------------------
+
+
+class SlowProxy(ThreadingHTTPServer):
+    """Waits `delay` seconds, then forwards the request to the real service and relays its
+    answer: the service as it looks over a slow network or under heavy load."""
+
+    daemon_threads = True
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port, self.delay = target_port, delay
+        self.forwarded = 0
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    server: SlowProxy
+    timeout = 30  # an idle or stuck client connection is dropped after this
+
+    def _relay(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 16 * 1024 * 1024)) if length else None
+        time.sleep(self.server.delay)
+        headers = {
+            k: v for k, v in self.headers.items()
+            if k.lower() not in ("host", "connection", "keep-alive", "transfer-encoding")
+        }  # fmt: skip
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.target_port, timeout=15)
+        try:
+            upstream.request(self.command, self.path, body=body, headers=headers)
+            answer = upstream.getresponse()
+            data = answer.read()
+            self.send_response(answer.status)
+            for key, value in answer.getheaders():
+                if key.lower() not in ("connection", "transfer-encoding", "content-length"):
+                    self.send_header(key, value)
+        except OSError as exc:
+            data = json.dumps({"message": f"proxy: {exc}"}).encode()
+            self.send_response(502)
+            self.send_header("Content-Type", "application/json")
+        finally:
+            upstream.close()
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.server.forwarded += 1
+
+    do_POST = do_GET = _relay  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        pass
+
+
+@contextlib.contextmanager
+def slow_proxy(target_port: int, delay: float) -> Iterator[SlowProxy]:
+    proxy = SlowProxy(target_port, delay)
+    thread = threading.Thread(target=proxy.serve_forever, name="slow-proxy", daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound (so nobody else takes it), never
+    listening (so the kernel answers every SYN with a reset)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+# --- the site --------------------------------------------------------------------------
+
+
+class Bench:
+    """The running site, the client that publishes, and the current scenario."""
+
+    def __init__(self, site: Any, client: Any, urls: dict[str, str], args: argparse.Namespace):
+        self.site, self.client, self.urls, self.args = site, client, urls, args
+        self.active = True
+        self.rng = random.Random(args.seed)
+        self.published: dict[str, list[int]] = {name: [] for name in SCENARIOS}
+
+    def configure(self, scenario: str) -> None:
+        wp = self.site.wp
+        if scenario == "inactive":
+            if self.active:
+                wp.php(
+                    "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
+                    f"deactivate_plugins({json.dumps(PLUGIN_FILE)});"
+                )
+                self.active = False
+            return
+        if not self.active:
+            wp.activate_plugin(PLUGIN_FILE)
+            self.active = True
+        wp.php(
+            "Offentlig\\Plugin::instance()->settings->update(['service_url' => "
+            f"{json.dumps(self.urls[scenario])}]);"
+        )
+
+    def word(self) -> str:
+        """A word found nowhere else in the archive (letters only, so every tokenizer keeps it)."""
+        return "bmk" + "".join(self.rng.choice(string.ascii_lowercase) for _ in range(12))
+
+    def publish(self, scenario: str, word: str) -> float:
+        from tests.e2e.xmlrpc import WordPressPost, posts
+
+        post = WordPressPost()
+        post.title = f"Ny skolgård vid Norra skolan {word}"
+        post.content = BODY.replace("Dnr KS", f"{word} Dnr KS", 1)
+        post.post_status = "publish"
+        post.comment_status = "open"
+        started = time.perf_counter()
+        post_id = int(self.client.call(posts.NewPost(post)))
+        elapsed = time.perf_counter() - started
+        self.published[scenario].append(post_id)
+        return elapsed
+
+    def visible_after(self, word: str, sent_at: float) -> float | None:
+        """Seconds from `sent_at` until the search lists the post; None after the timeout."""
+        archive = self.site.archive
+        deadline = sent_at + self.args.visible_timeout
+        while time.perf_counter() < deadline:
+            answer = archive.get("/v1/records", q=word, site=archive.site_id, kind="post")
+            if answer.status_code == 200 and answer.json()["items"]:
+                return time.perf_counter() - sent_at
+            time.sleep(self.args.poll)
+        return None
+
+
+def run_block(
+    bench: Bench, scenario: str, count: int, deadline: float, out: dict[str, list[float]]
+) -> int:
+    """Warm-up, then `count` measured publishes, one every `interval` seconds. Returns how
+    many publishes started late (the previous one, with its search polling, took longer)."""
+    args = bench.args
+    late = 0
+    next_start = time.perf_counter()
+    for i in range(args.warmup + count):
+        if time.monotonic() > deadline:
+            break
+        now = time.perf_counter()
+        if now < next_start:
+            time.sleep(next_start - now)
+        elif now - next_start > 0.05 and i > 0:
+            late += 1
+        next_start = max(now, next_start) + args.interval
+        word = bench.word()
+        sent_at = time.perf_counter()
+        seconds = bench.publish(scenario, word)
+        if i < args.warmup:
+            continue
+        out["publish"].append(seconds)
+        if scenario == "fast":
+            visible = bench.visible_after(word, sent_at)
+            if visible is None:
+                out["not_visible"].append(sent_at)
+            else:
+                out["visible"].append(visible)
+    return late
+
+
+def summarize(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p95": percentile(values, 0.95),
+        "min": min(values),
+        "max": max(values),
+        "mean": statistics.fmean(values),
+    }
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value * 1000:.1f}"
+
+
+def _verdict(value: float, goal: float) -> str:
+    return f"{value:.2f} " + ("[green]✓[/]" if value <= goal else "[red]✗[/]")
+
+
+def report(args: argparse.Namespace, results: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
+    base = summarize(results["inactive"]["publish"])
+    table = Table(
+        title=f"Publish through XML-RPC (PHP-FPM behind nginx), one every {args.interval:g} s",
+        title_justify="left",
+    )
+    for column in ("scenario", "n", "median ms", "p95 ms", "max ms", "ratio median", "ratio p95"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    rows: dict[str, Any] = {}
+    for name in SCENARIOS:
+        stats = summarize(results[name]["publish"])
+        row: dict[str, Any] = {k: round(v, 5) for k, v in stats.items()}
+        ratio_cells = ["", ""]
+        if name != "inactive" and stats["n"] and base["n"]:
+            row["ratio_median"] = round(stats["median"] / base["median"], 3)
+            row["ratio_p95"] = round(stats["p95"] / base["p95"], 3)
+            row["goal_met"] = row["ratio_median"] <= RATIO_GOAL
+            ratio_cells = [_verdict(row["ratio_median"], RATIO_GOAL), f"{row['ratio_p95']:.2f}"]
+        rows[name] = row
+        table.add_row(
+            DESCRIPTION[name].format(delay=args.delay),
+            str(stats["n"]),
+            _ms(stats.get("median")),
+            _ms(stats.get("p95")),
+            _ms(stats.get("max")),
+            *ratio_cells,
+        )
+    console.print(table)
+    console.print(
+        f"ratio = with the plugin ÷ plugin inactive, same site and PHP-FPM/nginx settings; "
+        f"goal: ratio of medians ≤ {RATIO_GOAL}× in (a), (b) and (c)."
+    )
+    visible = summarize(results["fast"]["visible"])
+    missing = len(results["fast"]["not_visible"])
+    vis_table = Table(
+        title="Publish → visible in the service's search (service fast)", title_justify="left"
+    )
+    for column in ("n", "not found", "p50 ms", "p95 ms", "max ms", "goal p95 ≤ 1 s"):
+        vis_table.add_column(column, justify="right")
+    vis: dict[str, Any] = {k: round(v, 5) for k, v in visible.items()}
+    vis["not_visible_within_s"] = {"count": missing, "timeout": args.visible_timeout}
+    if visible["n"]:
+        vis["goal_met"] = missing == 0 and visible["p95"] <= VISIBLE_GOAL
+        vis_table.add_row(
+            str(visible["n"]), str(missing), _ms(visible["median"]), _ms(visible["p95"]),
+            _ms(visible["max"]), ("[green]✓[/]" if vis["goal_met"] else "[red]✗[/]"),
+        )  # fmt: skip
+    console.print(vis_table)
+    console.print(
+        "from the moment the editor's XML-RPC request is sent until GET /v1/records?q=<word> "
+        f"lists the post (polled every {args.poll * 1000:.0f} ms)."
+    )
+    return {"publish": rows, "visibility": vis}
+
+
+def _versions() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, argv in {
+        "php-fpm": ["php-fpm8.2", "-v"],
+        "nginx": ["nginx", "-v"],
+        "mariadb": ["mariadbd", "--version"],
+    }.items():
+        path = shutil.which(argv[0]) or shutil.which(argv[0], path="/usr/sbin:/usr/bin")
+        if path:
+            done = subprocess.run([path, *argv[1:]], capture_output=True, text=True, timeout=10)  # noqa: S603
+            found[name] = (done.stdout or done.stderr).strip().splitlines()[0]
+    version_php = Path("/usr/share/wordpress/wp-includes/version.php")
+    if version_php.exists():
+        for line in version_php.read_text().splitlines():
+            if line.startswith("$wp_version"):
+                found["wordpress"] = line.split("'")[1]
+    return found
+
+
+def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]:
+    from tests.e2e import conftest as e2e
+    from tests.e2e import wordpress as wp_harness
+    from tests.e2e.xmlrpc import connect
+
+    wp_harness.check_programs("fpm")
+    logs = RESULTS / "logs" / "wordpress"
+    shutil.rmtree(logs, ignore_errors=True)
+    results = {n: {"publish": [], "visible": [], "not_visible": []} for n in SCENARIOS}
+    late: dict[str, int] = dict.fromkeys(SCENARIOS, 0)
+    order: list[list[str]] = []
+    with contextlib.ExitStack() as stack:
+        console.print("starting SeaweedFS, the service, WordPress (PHP-FPM + nginx) …")
+        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs"))
+        service = e2e.start_service(endpoint, work / "service")
+        stack.callback(service.stop)
+        site = stack.enter_context(
+            e2e.running_site(
+                service, work / "wordpress", "fpm", "Benchmarkkommunen",
+                retry_schedule=None, artifacts=logs,
+            )
+        )  # fmt: skip
+        proxy = stack.enter_context(slow_proxy(service.port, args.delay))
+        dead = stack.enter_context(closed_port())
+        urls = {"fast": service.url, "slow": proxy.url, "down": f"http://127.0.0.1:{dead}"}
+        # WordPress's first cron run (update checks, https detection) before anything is timed.
+        site.wp.run_cron()
+        client = stack.enter_context(
+            connect(site.wp.url, wp_harness.ADMIN_USER, wp_harness.ADMIN_PASSWORD)
+        )
+        bench = Bench(site, client, urls, args)
+        per_round = [args.publishes // args.rounds] * args.rounds
+        for i in range(args.publishes % args.rounds):
+            per_round[i] += 1
+        console.print(
+            f"{args.rounds} round(s) × {len(SCENARIOS)} scenarios × ({args.warmup} warm-up + "
+            f"~{per_round[0]} measured) publishes, one every {args.interval:g} s"
+        )
+        for r in range(args.rounds):
+            rotated = list(SCENARIOS[r % len(SCENARIOS) :] + SCENARIOS[: r % len(SCENARIOS)])
+            order.append(rotated)
+            for name in rotated:
+                if time.monotonic() > deadline:
+                    console.print("[yellow]time limit reached: stopping early[/]")
+                    break
+                bench.configure(name)
+                block_started = time.monotonic()
+                late[name] += run_block(bench, name, per_round[r], deadline, results[name])
+                publish = results[name]["publish"]
+                console.print(
+                    f"  round {r + 1} {name:<8} {len(publish):3d} measured so far, median "
+                    f"{_ms(statistics.median(publish) if publish else None)} ms "
+                    f"({time.monotonic() - block_started:.0f} s)"
+                )
+        # Make sure the plugin is on again and every delivery to the slow proxy had its time.
+        bench.configure("fast")
+        checks = verify(bench, args)
+    summary = report(args, results)
+    summary["checks"] = checks
+    summary["late_starts"] = late
+    summary["order"] = order
+    summary["raw_seconds"] = {
+        name: {k: [round(v, 5) for v in vals] for k, vals in res.items()}
+        for name, res in results.items()
+    }
+    return summary
+
+
+def verify(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """Every post published while the service was up (fast or slow) reached the archive;
+    the ones published while it was down wait in the outbox."""
+    archive = bench.site.archive
+    expected = bench.published["fast"] + bench.published["slow"]
+    deadline = time.monotonic() + 15 + args.delay
+    missing = list(expected)
+    while missing and time.monotonic() < deadline:
+        missing = [i for i in missing if archive.record("post", i) is None]
+        if missing:
+            time.sleep(0.5)
+    counts = bench.site.outbox_counts()
+    checks = {
+        "posts_expected_in_archive": len(expected),
+        "posts_missing_from_archive": missing,
+        "posts_published_while_down": len(bench.published["down"]),
+        "outbox": counts,
+    }
+    mark = "[green]ok[/]" if not missing else f"[red]{len(missing)} missing[/]"
+    console.print(
+        f"check: {len(expected) - len(missing)}/{len(expected)} posts published with the service "
+        f"up are in the archive ({mark}); outbox {counts} "
+        f"({len(bench.published['down'])} published while it was down wait for a retry)"
+    )
+    return checks
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"[bold]Offentlig bench: WordPress plugin[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
+        f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
+    )
+    load = common.load_average()
+    if load and load[0] > (os.cpu_count() or 1):
+        console.print(
+            f"[yellow]note:[/] load average {load[0]:.1f} on {os.cpu_count()} CPUs: other work "
+            "is running, absolute figures will be noisy (ratios less so)"
+        )
+    result: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "load_average_at_start": load,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    **_versions(), "php_fpm_children": 4},
+        "arguments": vars(args),
+    }  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="offentlig-bench-wp-"))
+    try:
+        result.update(run(args, work, started + args.time_limit))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_at_end"] = common.load_average()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"wordpress-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    shutil.copyfile(out, RESULTS / "wordpress-latest.json")
+    console.print(f"Results: {out.relative_to(common.REPO)} ({result['seconds']:.0f} s in all)")
+
+
+if __name__ == "__main__":
+    main()
