@@ -249,21 +249,28 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    data = tmp_path_factory.mktemp("service")
+def start_service(s3_endpoint_url: str, data: Path) -> Service:
+    """`offentlig serve` on a free loopback port, storing in a new bucket on the (anonymous)
+    SeaweedFS at `s3_endpoint_url`. Also used by bench/wordpress.py."""
+    data.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "OFFENTLIG_DATA_DIR": str(data),
         "OFFENTLIG_STORAGE_URL": "s3://offentlig-e2e/records",
-        "OFFENTLIG_S3_ENDPOINT_URL": seaweedfs.endpoint_url,
-        "AWS_ACCESS_KEY_ID": seaweedfs.access_key,
-        "AWS_SECRET_ACCESS_KEY": seaweedfs.secret_key,
+        "OFFENTLIG_S3_ENDPOINT_URL": s3_endpoint_url,
+        "AWS_ACCESS_KEY_ID": SeaweedFS.access_key,
+        "AWS_SECRET_ACCESS_KEY": SeaweedFS.secret_key,
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     svc = Service(free_port(), env, data / "serve.log")
     svc.cli("storage", "create-bucket")
     svc.start()
+    return svc
+
+
+@pytest.fixture(scope="session")
+def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    svc = start_service(seaweedfs.endpoint_url, tmp_path_factory.mktemp("service"))
     yield svc
     svc.stop()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -271,8 +278,20 @@ def service(seaweedfs: SeaweedFS, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @contextlib.contextmanager
-def running_site(service: Service, base: Path, server: str, name: str) -> Iterator[Site]:
-    """WordPress with the plugin active, registered as a site of the archive and configured."""
+def running_site(
+    service: Service,
+    base: Path,
+    server: str,
+    name: str,
+    *,
+    retry_schedule: str | None = RETRY_SCHEDULE,
+    artifacts: Path = ARTIFACTS,
+) -> Iterator[Site]:
+    """WordPress with the plugin active, registered as a site of the archive and configured.
+
+    retry_schedule: OFFENTLIG_RETRY_SCHEDULE for wp-config.php (None: the plugin's default).
+    artifacts: where the WordPress logs are copied when it stops.
+    """
     try:
         wp_harness.check_programs(server)
     except wp_harness.WordPressError as exc:
@@ -283,9 +302,9 @@ def running_site(service: Service, base: Path, server: str, name: str) -> Iterat
         activate=["offentlig/offentlig.php"],
         mu_plugins={"offentlig-e2e.php": TEST_MU_PLUGIN},
         extra_config=(
-            f"define('OFFENTLIG_RETRY_SCHEDULE', '{RETRY_SCHEDULE}');\n"
+            (f"define('OFFENTLIG_RETRY_SCHEDULE', '{retry_schedule}');\n" if retry_schedule else "")
             # One setting fixed in wp-config.php: the settings page must show it read-only.
-            "define('OFFENTLIG_SEND_IP', false);"
+            + "define('OFFENTLIG_SEND_IP', false);"
         ),
         server=server,
     )
@@ -312,14 +331,14 @@ def running_site(service: Service, base: Path, server: str, name: str) -> Iterat
         )
         yield Site(wp, archive)
     finally:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        artifacts.mkdir(parents=True, exist_ok=True)
         logs = [
             wp.debug_log,
             *(wp.run_dir / n for n in ("php.log", "php-fpm.log", "nginx-error.log")),
         ]
         for log in logs:
             if log.exists():
-                shutil.copy(log, ARTIFACTS / f"wordpress-{server}-{log.name}")
+                shutil.copy(log, artifacts / f"wordpress-{server}-{log.name}")
         wp.stop()
 
 
