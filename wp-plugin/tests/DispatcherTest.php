@@ -55,6 +55,27 @@ final class DispatcherTest extends Test_Case {
 	}
 
 	/**
+	 * With the service down, this request's rows get one attempt each and then wait for their
+	 * back-off: not every retry of the schedule at once (which marked them failed in milliseconds).
+	 */
+	public function test_own_rows_get_one_attempt_per_run(): void {
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$this->make_post( array( 'post_status' => 'publish' ) );
+		$mine         = $this->plugin->capture->written_ids();
+		$this->answer = new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		$result       = $this->plugin->dispatcher->run( $mine, 10.0, false );
+
+		$this->assertSame( array( 'delivered' => 0, 'retrying' => 2, 'failed' => 0 ), $result );
+		$this->assertCount( 2, $this->requests );
+		foreach ( $mine as $id ) {
+			$row = $this->plugin->outbox->get( $id );
+			$this->assertSame( Outbox::PENDING, $row['status'] );
+			$this->assertSame( '1', $row['attempts'] );
+			$this->assertGreaterThan( gmdate( 'Y-m-d H:i:s' ), $row['next_attempt_at'], 'due only after its back-off' );
+		}
+	}
+
+	/**
 	 * When the time budget runs out mid-batch, the unsent rows are handed back, not left claimed.
 	 */
 	public function test_out_of_time_releases_the_rest_of_the_batch(): void {

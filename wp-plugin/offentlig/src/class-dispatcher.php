@@ -81,6 +81,7 @@ final class Dispatcher {
 		$deadline = microtime( true ) + $budget;
 		$passes   = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
 		foreach ( $passes as $only ) {
+			$only = array_map( 'intval', $only );
 			while ( microtime( true ) < $deadline ) {
 				$rows = $this->outbox->claim( $only, self::BATCH );
 				if ( empty( $rows ) ) {
@@ -94,6 +95,15 @@ final class Dispatcher {
 					}
 					$outcome = $this->deliver( $row );
 					++$result[ $outcome ];
+				}
+				if ( ! empty( $only ) ) {
+					// The given rows are claimed whatever their next attempt time, so each gets one
+					// attempt per run: a failed one waits for its back-off (WP-Cron), instead of being
+					// retried here at once until its whole schedule is spent.
+					$only = array_values( array_diff( $only, array_map( 'intval', array_column( $rows, 'id' ) ) ) );
+					if ( empty( $only ) ) {
+						break;
+					}
 				}
 			}
 		}
