@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_EVENT_BYTES": 10 * 1024 * 1024,
     "RETRY_AFTER_SECONDS": 30,
+    # How long a process keeps a site and its webhook secret after reading them.
+    "SITE_CACHE_SECONDS": 30,
     "TIMEZONE": "Europe/Stockholm",
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).

@@ -63,7 +63,9 @@ def build(
         storage=storage,
         engine=engine,
         recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
-        sites=SiteRegistry(engine, storage, fernet, clock, id_factory),
+        sites=SiteRegistry(
+            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
+        ),
         tokens=TokenStore(engine, clock, id_factory),
         queries=RecordQueries(engine),
         audit=AuditLog(engine, clock),

@@ -34,9 +34,11 @@ class Outcome:
 
 
 class CaptureIndex(Protocol):
-    def delivery(self, site_id: str, webhook_id: str) -> Outcome | None: ...
-
-    def head(self, record_id: str) -> Head | None: ...
+    def recall(
+        self, site_id: str, webhook_id: str, record_id: str
+    ) -> tuple[Outcome | None, Head | None]:
+        """In one read: the answer already given to this delivery, and the record's head."""
+        ...
 
     def add_version(self, document: dict[str, Any], key: str) -> None: ...
 

@@ -41,11 +41,11 @@ class Recorder:
         self.new_id = new_id
 
     def record(self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot) -> Outcome:
-        known = self.index.delivery(site.id, webhook_id)
+        known, head = self.index.recall(site.id, webhook_id, snap.record_id)
         if known is not None:
-            return Outcome(known.record_id, known.version, known.event_id, created=False)
+            return known
 
-        head, new_version = self._ensure_version(site, webhook_id, occurred_at, snap)
+        head, new_version = self._ensure_version(site, webhook_id, occurred_at, snap, head)
         if snap.event_type.action.changes_content:
             outcome = Outcome(snap.record_id, head.version, None, created=new_version)
         else:
@@ -56,10 +56,14 @@ class Recorder:
         return outcome
 
     def _ensure_version(
-        self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot
+        self,
+        site: Site,
+        webhook_id: str,
+        occurred_at: datetime,
+        snap: Snapshot,
+        head: Head | None,
     ) -> tuple[Head, bool]:
         """The record's latest version, after writing a new one if the content changed."""
-        head = self.index.head(snap.record_id)
         for _ in range(MAX_RACE_ATTEMPTS):
             if head is not None and not snap.content_is_a_document:
                 return head, False

@@ -12,8 +12,11 @@ from sqlalchemy import (
     Table,
     bindparam,
     insert,
+    literal,
+    null,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -184,17 +187,29 @@ def _lock_feed(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
 
 
-# The two reads of every capture, built once.
-_DELIVERY = select(t.deliveries).where(
-    t.deliveries.c.site_id == bindparam("site_id"),
-    t.deliveries.c.webhook_id == bindparam("webhook_id"),
+# The one read of every capture, built once: the delivery's earlier answer (if any) and
+# the record's head (if any), as up to two rows.
+_RECALL = union_all(
+    select(
+        literal("delivery").label("row"),
+        t.deliveries.c.record_id.label("record_id"),
+        t.deliveries.c.version.label("version"),
+        t.deliveries.c.event_id.label("a"),
+        null().label("b"),
+        null().label("c"),
+    ).where(
+        t.deliveries.c.site_id == bindparam("site_id"),
+        t.deliveries.c.webhook_id == bindparam("webhook_id"),
+    ),
+    select(
+        literal("head"),
+        t.records.c.id,
+        t.records.c.latest_version,
+        t.records.c.latest_sha256,
+        t.records.c.content_sha256,
+        t.records.c.personal_sha256,
+    ).where(t.records.c.id == bindparam("record_id")),
 )
-_HEAD = select(
-    t.records.c.latest_version,
-    t.records.c.latest_sha256,
-    t.records.c.content_sha256,
-    t.records.c.personal_sha256,
-).where(t.records.c.id == bindparam("record_id"))
 
 
 class RecordIndex:
@@ -204,18 +219,20 @@ class RecordIndex:
         self.engine = engine
 
     @unavailable_on_db_error
-    def delivery(self, site_id: str, webhook_id: str) -> Outcome | None:
+    def recall(
+        self, site_id: str, webhook_id: str, record_id: str
+    ) -> tuple[Outcome | None, Head | None]:
         with self.engine.connect() as conn:
-            row = conn.execute(_DELIVERY, {"site_id": site_id, "webhook_id": webhook_id}).first()
-        if row is None:
-            return None
-        return Outcome(row.record_id, row.version, row.event_id, created=False)
-
-    @unavailable_on_db_error
-    def head(self, record_id: str) -> Head | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(_HEAD, {"record_id": record_id}).first()
-        return Head(*row) if row else None
+            rows = conn.execute(
+                _RECALL, {"site_id": site_id, "webhook_id": webhook_id, "record_id": record_id}
+            ).all()
+        known = head = None
+        for row in rows:
+            if row.row == "delivery":
+                known = Outcome(row.record_id, row.version, row.a, created=False)
+            else:
+                head = Head(row.version, row.a, row.b, row.c)
+        return known, head
 
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:

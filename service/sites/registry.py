@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import cachetools
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, bindparam, insert, select
 
@@ -25,13 +27,9 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 
 
 # Read on every webhook: built once.
-_SITE = select(t.sites.c.id, t.sites.c.name, t.sites.c.url).where(
-    t.sites.c.id == bindparam("site_id")
-)
 _SITE_AND_SECRET = select(
     t.sites.c.id, t.sites.c.name, t.sites.c.url, t.sites.c.secret_encrypted
 ).where(t.sites.c.id == bindparam("site_id"))
-_SECRET = select(t.sites.c.secret_encrypted).where(t.sites.c.id == bindparam("site_id"))
 
 
 def new_webhook_secret() -> str:
@@ -46,7 +44,12 @@ class SiteRegistry:
         fernet: Fernet,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        cache_seconds: float = 30,
     ):
+        self._recent: cachetools.TTLCache[str, tuple[Site, str]] = cachetools.TTLCache(
+            maxsize=1024, ttl=cache_seconds
+        )
+        self._recent_lock = threading.Lock()
         self.engine = engine
         self.storage = storage
         self.fernet = fernet
@@ -73,25 +76,14 @@ class SiteRegistry:
             )
         return {**description, "created_at": created_at}, secret
 
-    @unavailable_on_db_error
-    def get(self, site_id: str) -> Site:
-        with self.engine.connect() as conn:
-            row = conn.execute(_SITE, {"site_id": site_id}).first()
-        if row is None:
-            raise NotFound(f"No site {site_id!r}.")
-        return Site(row.id, row.name, row.url)
-
-    @unavailable_on_db_error
-    def secret(self, site_id: str) -> str:
-        with self.engine.connect() as conn:
-            encrypted = conn.execute(_SECRET, {"site_id": site_id}).scalar_one_or_none()
-        if encrypted is None:
-            raise NotFound(f"No site {site_id!r}.")
-        return self.fernet.decrypt(encrypted.encode()).decode()
-
+    @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)
     @unavailable_on_db_error
     def with_secret(self, site_id: str) -> tuple[Site, str]:
-        """The site and its webhook secret in one read: what every webhook needs first."""
+        """The site and its webhook secret in one read: what every webhook needs first.
+
+        Kept for `cache_seconds` per process (a site's name, URL and secret do not change
+        today; when secret rotation comes, this is how long an old secret is still taken).
+        """
         with self.engine.connect() as conn:
             row = conn.execute(_SITE_AND_SECRET, {"site_id": site_id}).first()
         if row is None:
