@@ -62,6 +62,50 @@ final class CaptureTest extends Test_Case {
 	}
 
 	/**
+	 * The publish's event is built once, when the post is complete, not again for every hook.
+	 */
+	public function test_xmlrpc_style_publish_builds_the_event_once(): void {
+		$post          = get_default_post_to_edit( 'post', true );
+		$this->posts[] = $post->ID;
+		$builds        = 0;
+		$count         = static function ( $excerpt ) use ( &$builds ) {
+			++$builds; // Event_Builder::post_data() asks for the excerpt once per build.
+			return $excerpt;
+		};
+		add_filter( 'get_the_excerpt', $count );
+		wp_insert_post(
+			array(
+				'ID'           => $post->ID,
+				'post_title'   => 'En gång',
+				'post_content' => 'Innehåll',
+				'post_status'  => 'publish',
+				'post_author'  => 1,
+			)
+		);
+		remove_filter( 'get_the_excerpt', $count );
+		$this->assertSame( 1, $builds );
+		$this->assertSame( array( 'post.published' ), $this->event_types() );
+	}
+
+	/**
+	 * A status change that no wp_after_insert_post follows (a plugin calling
+	 * wp_transition_post_status() itself) is still written, at shutdown before the dispatch.
+	 */
+	public function test_status_change_without_after_insert_is_written_at_shutdown(): void {
+		$id = $this->make_post( array( 'post_status' => 'draft' ) );
+		$this->next_request();
+		global $wpdb;
+		$wpdb->update( $wpdb->posts, array( 'post_status' => 'publish' ), array( 'ID' => $id ) ); // phpcs:ignore WordPress.DB
+		clean_post_cache( $id );
+		wp_transition_post_status( 'publish', 'draft', get_post( $id ) );
+		$this->assertSame( array(), $this->event_types() );
+		$this->plugin->capture->write_unwritten();
+		$this->assertSame( array( 'post.published' ), $this->event_types() );
+		$this->assertSame( 1000, has_action( 'shutdown', array( $this->plugin, 'dispatch_after_response' ) ) );
+		$this->assertSame( 0, has_action( 'shutdown', array( $this->plugin->capture, 'write_unwritten' ) ) );
+	}
+
+	/**
 	 * Terms set after the status change (as the REST API does) are in the event.
 	 */
 	public function test_terms_set_after_status_change_are_included(): void {

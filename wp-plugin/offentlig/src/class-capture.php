@@ -68,6 +68,13 @@ final class Capture {
 	private $written = array();
 
 	/**
+	 * Posts whose status changed in this request but whose row is not written yet (ID => true).
+	 *
+	 * @var array<int,bool>
+	 */
+	private $unwritten = array();
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Settings      $settings Settings.
@@ -96,6 +103,7 @@ final class Capture {
 		$this->pending        = array();
 		$this->comment_before = array();
 		$this->written        = array();
+		$this->unwritten      = array();
 	}
 
 	/**
@@ -183,13 +191,19 @@ final class Capture {
 
 		$this->pending[ $key ]['action'] = $action;
 		if ( null === $action ) {
+			unset( $this->unwritten[ $post->ID ] );
 			// E.g. draft → publish → draft within one request: nothing public remains to report.
 			if ( $this->pending[ $key ]['row'] > 0 && $this->outbox->delete_unsent( $this->pending[ $key ]['row'] ) ) {
 				$this->pending[ $key ]['row'] = 0;
 			}
 			return;
 		}
-		$this->write_post( $post, $action, $first );
+		// The row is written by on_after_insert_post, once terms and meta are final: every status
+		// change in core (wp_insert_post, wp_publish_post, the REST API, the Customizer) fires
+		// wp_after_insert_post after it. Building it here as well cost a second rendering and a
+		// rewrite on every publish. write_unwritten() (shutdown, before the dispatch) and
+		// on_before_delete_post catch a status change that no wp_after_insert_post follows.
+		$this->unwritten[ $post->ID ] = true;
 	}
 
 	/**
@@ -204,7 +218,23 @@ final class Capture {
 		if ( ! $post instanceof WP_Post || ! isset( $this->pending[ $key ] ) || null === $this->pending[ $key ]['action'] ) {
 			return;
 		}
+		unset( $this->unwritten[ $post->ID ] );
 		$this->write_post( $post, $this->pending[ $key ]['action'], $this->pending[ $key ]['first_status'] );
+	}
+
+	/**
+	 * Writes the rows of status changes that no wp_after_insert_post followed (a plugin calling
+	 * wp_transition_post_status() itself). Runs on shutdown, before the after-response dispatch.
+	 */
+	public function write_unwritten(): void {
+		foreach ( array_keys( $this->unwritten ) as $post_id ) {
+			unset( $this->unwritten[ $post_id ] );
+			$key  = 'post:' . $post_id;
+			$post = get_post( $post_id );
+			if ( $post instanceof WP_Post && null !== ( $this->pending[ $key ]['action'] ?? null ) ) {
+				$this->write_post( $post, (string) $this->pending[ $key ]['action'], (string) $this->pending[ $key ]['first_status'] );
+			}
+		}
 	}
 
 	/**
@@ -224,8 +254,28 @@ final class Capture {
 			return;
 		}
 		$this->write( $key, Event_Builder::envelope( self::kind( $post ) . '.' . $action, $data ) );
-		update_post_meta( $post->ID, self::CAPTURED_META, 1 );
-		update_post_meta( $post->ID, self::FINGERPRINT_META, $print );
+		self::set_post_meta( $post->ID, self::CAPTURED_META, '1' );
+		self::set_post_meta( $post->ID, self::FINGERPRINT_META, $print );
+	}
+
+	/**
+	 * Update_post_meta without its queries when nothing changes: no write for an equal value,
+	 * and a plain insert (no lookup first) for a key the post does not have yet.
+	 *
+	 * @param int    $post_id Post ID.
+	 * @param string $key     Meta key.
+	 * @param string $value   New value.
+	 */
+	private static function set_post_meta( int $post_id, string $key, string $value ): void {
+		$current = get_post_meta( $post_id, $key, false );
+		if ( array( $value ) === $current ) {
+			return;
+		}
+		if ( empty( $current ) ) {
+			add_post_meta( $post_id, $key, $value );
+			return;
+		}
+		update_post_meta( $post_id, $key, $value );
 	}
 
 	/**
@@ -252,7 +302,7 @@ final class Capture {
 	private function post_data( WP_Post $post, string $previous_status = '' ): array {
 		$data = $this->builder->post_data( $post, $previous_status );
 		if ( 'publish' === $post->post_status ) {
-			update_post_meta( $post->ID, self::PERMALINK_META, $data['permalink'] );
+			self::set_post_meta( $post->ID, self::PERMALINK_META, (string) $data['permalink'] );
 		} else {
 			$public = (string) get_post_meta( $post->ID, self::PERMALINK_META, true );
 			if ( '' !== $public ) {
@@ -272,6 +322,9 @@ final class Capture {
 		$post = $post instanceof WP_Post ? $post : get_post( (int) $post_id );
 		if ( ! $post instanceof WP_Post || ! $this->is_tracked_post( $post ) ) {
 			return;
+		}
+		if ( isset( $this->unwritten[ $post->ID ] ) ) {
+			$this->write_unwritten();
 		}
 		if ( 'publish' !== $post->post_status && ! get_post_meta( $post->ID, self::CAPTURED_META, true ) ) {
 			return; // A draft that was never public.
@@ -323,7 +376,7 @@ final class Capture {
 		$previous                        = 'received' === $action ? '' : $previous_status;
 		$event                           = Event_Builder::envelope( 'comment.' . $action, $this->builder->comment_data( $comment, $previous ) );
 		$this->write( $key, $event );
-		update_comment_meta( (int) $comment->comment_ID, self::CAPTURED_META, 1 );
+		update_comment_meta( (int) $comment->comment_ID, self::CAPTURED_META, '1' );
 	}
 
 	/**

@@ -112,6 +112,7 @@ final class Plugin {
 		add_action( 'delete_comment', array( $this->capture, 'on_delete_comment' ), 10, 2 );
 
 		// Delivery: after the response, right-away cron, and every minute.
+		add_action( 'shutdown', array( $this->capture, 'write_unwritten' ), 0 );
 		add_action( 'shutdown', array( $this, 'dispatch_after_response' ), 1000 );
 		add_action( Dispatcher::NOW_HOOK, array( $this, 'run_dispatch' ) );
 		add_action( Dispatcher::CRON_HOOK, array( $this, 'run_scheduled' ) );
