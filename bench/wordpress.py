@@ -13,8 +13,10 @@ through XML-RPC (python-wordpress-xmlrpc), one every `--interval` seconds, in fo
             then forwards to the real service)
   down      plugin active, the service URL a closed loopback port
 
-Each round runs every scenario once (a warm-up, then measured publishes); the order rotates
-from round to round so drift hits every scenario alike. In `fast`, after each publish the
+The scenarios take turns publish by publish (a cycle is one publish in each, in an order that
+rotates from cycle to cycle), so whatever else the machine is doing hits all four alike. Between
+two publishes the next scenario is set up from the PHP CLI (activate or deactivate the plugin,
+set its service URL), never while a publish is being timed. In `fast`, after each publish the
 service's search (`GET /v1/records?q=<the post's unique word>`) is polled until it lists the
 post: publish → visible, from the moment the editor's request was sent.
 
@@ -91,15 +93,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--publishes",
         type=int,
-        default=42,
-        help="Measured publishes per scenario, over all rounds (default 42).",
+        default=50,
+        help="Measured publishes per scenario (= measured cycles; default 50).",
     )
-    p.add_argument("--rounds", type=int, default=3, help="Rounds (each runs every scenario).")
     p.add_argument(
         "--warmup",
         type=int,
-        default=3,
-        help="Unmeasured publishes at the start of each scenario block.",
+        default=2,
+        help="Unmeasured cycles first (default 2).",
     )
     p.add_argument(
         "--interval",
@@ -118,7 +119,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="A smoke run: 1 round, 8 measured publishes per scenario.",
+        help="A smoke run: 8 measured publishes per scenario, 1 warm-up cycle.",
     )
     p.add_argument(
         "--time-limit",
@@ -129,9 +130,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=2026)
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.publishes, args.warmup = 1, min(args.publishes, 8), min(args.warmup, 2)
-    if args.rounds < 1 or args.publishes < args.rounds or args.interval <= 0:
-        p.error("need --rounds ≥ 1, --publishes ≥ --rounds and --interval > 0")
+        args.publishes, args.warmup = min(args.publishes, 8), min(args.warmup, 1)
+    if args.publishes < 1 or args.warmup < 0 or args.interval <= 0:
+        p.error("need --publishes ≥ 1, --warmup ≥ 0 and --interval > 0")
     return args
 
 
@@ -231,22 +232,21 @@ class Bench:
         self.published: dict[str, list[int]] = {name: [] for name in SCENARIOS}
 
     def configure(self, scenario: str) -> None:
-        wp = self.site.wp
+        """One PHP CLI run: the plugin deactivated (its own deactivation, as from the Plugins
+        screen), or activated and pointed at this scenario's service URL."""
+        plugin = json.dumps(PLUGIN_FILE)
+        code = "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
         if scenario == "inactive":
-            if self.active:
-                wp.php(
-                    "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
-                    f"deactivate_plugins({json.dumps(PLUGIN_FILE)});"
-                )
-                self.active = False
-            return
-        if not self.active:
-            wp.activate_plugin(PLUGIN_FILE)
-            self.active = True
-        wp.php(
-            "Offentlig\\Plugin::instance()->settings->update(['service_url' => "
-            f"{json.dumps(self.urls[scenario])}]);"
-        )
+            code += f"deactivate_plugins({plugin});"
+        else:
+            code += (
+                f"if (!is_plugin_active({plugin})) {{ $r = activate_plugin({plugin});\n"
+                "  if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message()); exit(1); } }\n"
+                "Offentlig\\Plugin::instance()->settings->update(['service_url' => "
+                f"{json.dumps(self.urls[scenario])}]);"
+            )
+        self.site.wp.php(code)
+        self.active = scenario != "inactive"
 
     def word(self) -> str:
         """A word found nowhere else in the archive (letters only, so every tokenizer keeps it)."""
@@ -278,36 +278,56 @@ class Bench:
         return None
 
 
-def run_block(
-    bench: Bench, scenario: str, count: int, deadline: float, out: dict[str, list[float]]
-) -> int:
-    """Warm-up, then `count` measured publishes, one every `interval` seconds. Returns how
-    many publishes started late (the previous one, with its search polling, took longer)."""
+def cycle_order(cycle: int) -> list[str]:
+    """The scenarios of one cycle: rotated by one each cycle, and every other cycle reversed,
+    so each scenario follows each other one about equally often."""
+    shift = cycle % len(SCENARIOS)
+    order = list(SCENARIOS[shift:] + SCENARIOS[:shift])
+    return order[::-1] if (cycle // len(SCENARIOS)) % 2 else order
+
+
+def run_cycles(
+    bench: Bench, deadline: float, results: dict[str, dict[str, list[float]]]
+) -> dict[str, Any]:
+    """Warm-up cycles, then measured ones; one publish every `interval` seconds. A publish
+    whose slot the setup (or the previous publish's search polling) overran starts late."""
     args = bench.args
     late = 0
+    cycles = args.warmup + args.publishes
     next_start = time.perf_counter()
-    for i in range(args.warmup + count):
-        if time.monotonic() > deadline:
-            break
-        now = time.perf_counter()
-        if now < next_start:
-            time.sleep(next_start - now)
-        elif now - next_start > 0.05 and i > 0:
-            late += 1
-        next_start = max(now, next_start) + args.interval
-        word = bench.word()
-        sent_at = time.perf_counter()
-        seconds = bench.publish(scenario, word)
-        if i < args.warmup:
-            continue
-        out["publish"].append(seconds)
-        if scenario == "fast":
-            visible = bench.visible_after(word, sent_at)
-            if visible is None:
-                out["not_visible"].append(sent_at)
-            else:
-                out["visible"].append(visible)
-    return late
+    done = 0
+    for cycle in range(cycles):
+        measured = cycle >= args.warmup
+        for name in cycle_order(cycle):
+            if time.monotonic() > deadline:
+                console.print("[yellow]time limit reached: stopping early[/]")
+                return {"cycles": done, "late_starts": late}
+            bench.configure(name)
+            now = time.perf_counter()
+            if now < next_start:
+                time.sleep(next_start - now)
+            elif now - next_start > 0.05:
+                late += 1
+            next_start = max(now, next_start) + args.interval
+            word = bench.word()
+            sent_at = time.perf_counter()
+            seconds = bench.publish(name, word)
+            if not measured:
+                continue
+            results[name]["publish"].append(seconds)
+            if name == "fast":
+                visible = bench.visible_after(word, sent_at)
+                if visible is None:
+                    results[name]["not_visible"].append(sent_at)
+                else:
+                    results[name]["visible"].append(visible)
+        done += 1
+        if measured and (cycle - args.warmup + 1) % 10 == 0:
+            medians = "  ".join(
+                f"{n} {_ms(statistics.median(results[n]['publish']))}" for n in SCENARIOS
+            )
+            console.print(f"  {cycle - args.warmup + 1:3d} cycles, medians (ms): {medians}")
+    return {"cycles": done, "late_starts": late}
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -414,8 +434,6 @@ def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]
     logs = RESULTS / "logs" / "wordpress"
     shutil.rmtree(logs, ignore_errors=True)
     results = {n: {"publish": [], "visible": [], "not_visible": []} for n in SCENARIOS}
-    late: dict[str, int] = dict.fromkeys(SCENARIOS, 0)
-    order: list[list[str]] = []
     with contextlib.ExitStack() as stack:
         console.print("starting SeaweedFS, the service, WordPress (PHP-FPM + nginx) …")
         endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs"))
@@ -436,36 +454,17 @@ def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]
             connect(site.wp.url, wp_harness.ADMIN_USER, wp_harness.ADMIN_PASSWORD)
         )
         bench = Bench(site, client, urls, args)
-        per_round = [args.publishes // args.rounds] * args.rounds
-        for i in range(args.publishes % args.rounds):
-            per_round[i] += 1
         console.print(
-            f"{args.rounds} round(s) × {len(SCENARIOS)} scenarios × ({args.warmup} warm-up + "
-            f"~{per_round[0]} measured) publishes, one every {args.interval:g} s"
+            f"{args.warmup} warm-up + {args.publishes} measured cycles, each one publish per "
+            f"scenario, one publish every {args.interval:g} s"
         )
-        for r in range(args.rounds):
-            rotated = list(SCENARIOS[r % len(SCENARIOS) :] + SCENARIOS[: r % len(SCENARIOS)])
-            order.append(rotated)
-            for name in rotated:
-                if time.monotonic() > deadline:
-                    console.print("[yellow]time limit reached: stopping early[/]")
-                    break
-                bench.configure(name)
-                block_started = time.monotonic()
-                late[name] += run_block(bench, name, per_round[r], deadline, results[name])
-                publish = results[name]["publish"]
-                console.print(
-                    f"  round {r + 1} {name:<8} {len(publish):3d} measured so far, median "
-                    f"{_ms(statistics.median(publish) if publish else None)} ms "
-                    f"({time.monotonic() - block_started:.0f} s)"
-                )
+        progress = run_cycles(bench, deadline, results)
         # Make sure the plugin is on again and every delivery to the slow proxy had its time.
         bench.configure("fast")
         checks = verify(bench, args)
     summary = report(args, results)
     summary["checks"] = checks
-    summary["late_starts"] = late
-    summary["order"] = order
+    summary.update(progress)
     summary["raw_seconds"] = {
         name: {k: [round(v, 5) for v in vals] for k, vals in res.items()}
         for name, res in results.items()
