@@ -64,14 +64,21 @@ def _sqlite_writer_lock(engine: Engine) -> threading.Lock:
 
 
 @contextlib.contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
     """A write transaction that holds the write lock from its first statement.
 
     SQLite has one writer at a time. Threads of one process queue on a Python lock, which
     hands over at once, rather than in SQLite's busy handler, which polls with sleeps of up
-    to 100 ms; only other processes are left to the busy handler."""
+    to 100 ms; only other processes are left to the busy handler.
+
+    `durable=False` is for the cache of storage: on PostgreSQL its commits do not wait for
+    the WAL flush. A crash can lose the last moments of index writes, never a record:
+    storage has them, and `offentlig reindex` brings them back. (SQLite in WAL mode with
+    synchronous=NORMAL never waits for a flush at commit.)"""
     if engine.dialect.name != "sqlite":
         with engine.connect() as connection, connection.begin():
+            if not durable:
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield connection
         return
     with _sqlite_writer_lock(engine), engine.connect() as connection:

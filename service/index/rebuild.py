@@ -53,7 +53,7 @@ def record_keys(storage: ObjectStore) -> list[str]:
 
 
 def clear(engine: Engine) -> None:
-    with writing(engine) as conn:
+    with writing(engine, durable=False) as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(table.name for table in t.CACHE_TABLES)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
@@ -101,7 +101,7 @@ def _load(
 
 
 def _apply(engine: Engine, batch: list[tuple[str, dict[str, Any]]], report: RebuildReport) -> None:
-    with writing(engine) as conn:
+    with writing(engine, durable=False) as conn:
         for key, document in batch:
             if "/versions/" in key:
                 report.versions += apply_version(conn, document, key)
@@ -124,7 +124,7 @@ def _renumber_records(engine: Engine) -> None:
         prefixes=["TEMPORARY"],
     )
     rank = func.row_number().over(order_by=(kept.c.first_captured_at, kept.c.id))
-    with writing(engine) as conn:
+    with writing(engine, durable=False) as conn:
         kept.create(conn)
         conn.execute(insert(kept).from_select(names, select(*[r.c[name] for name in names])))
         conn.execute(delete(r))
@@ -167,5 +167,5 @@ def _rebuild_feed(engine: Engine) -> None:
         combined.c.captured_at, combined.c.record_id, combined.c.version, combined.c.change.desc()
     )
     columns = ["site_id", "record_id", "change", "version", "event_id", "event_type", "captured_at"]
-    with writing(engine) as conn:
+    with writing(engine, durable=False) as conn:
         conn.execute(insert(t.changes).from_select(columns, ordered))

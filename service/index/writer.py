@@ -50,7 +50,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str,
     return conn.execute(statement, values).first() is not None
 
 
-def _record_values(document: dict[str, Any]) -> dict[str, Any]:
+def record_values(document: dict[str, Any]) -> dict[str, Any]:
     personal = document.get("personal_data") or {}
     return {
         "site_id": document["site"]["id"],
@@ -81,8 +81,16 @@ _UPDATE_RECORD = update(t.records).where(
 )
 
 
-def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
-    """Index one stored version; False if it was already there."""
+def apply_version(
+    conn: Connection,
+    document: dict[str, Any],
+    key: str,
+    values: dict[str, Any] | None = None,
+) -> bool:
+    """Index one stored version; False if it was already there.
+
+    `values` are the document's `record_values`, when the caller worked them out before
+    taking the write lock."""
     added = insert_ignoring_duplicates(
         conn,
         t.record_versions,
@@ -102,7 +110,7 @@ def apply_version(conn: Connection, document: dict[str, Any], key: str) -> bool:
     )
     if not added:
         return False
-    values = _record_values(document)
+    values = values or record_values(document)
     # Race-free without a table lock: the first version inserts the row, a later one updates
     # it, and an older one arriving late (a concurrent capture, a repair) changes nothing.
     first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
@@ -236,21 +244,22 @@ class RecordIndex:
 
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:
-        with writing(self.engine) as conn:
-            if apply_version(conn, document, key):
+        values = record_values(document)  # plain text of the content: before the lock
+        with writing(self.engine, durable=False) as conn:
+            if apply_version(conn, document, key, values):
                 _lock_feed(conn)
                 self._append_change(conn, document, "version", None)
 
     @unavailable_on_db_error
     def add_event(self, document: dict[str, Any], key: str) -> None:
-        with writing(self.engine) as conn:
+        with writing(self.engine, durable=False) as conn:
             if apply_event(conn, document, key):
                 _lock_feed(conn)
                 self._append_change(conn, document, "event", document["id"])
 
     @unavailable_on_db_error
     def add_delivery(self, site_id: str, webhook_id: str, outcome: Outcome) -> None:
-        with writing(self.engine) as conn:
+        with writing(self.engine, durable=False) as conn:
             insert_ignoring_duplicates(
                 conn,
                 t.deliveries,
