@@ -449,3 +449,14 @@ def test_invalid_filter_is_422_naming_it(client, reader, corpus, subtests):
             body = answer.json
             assert set(body) == {"code", "status", "message", "errors"}
             assert field in body["errors"]["query"], body
+
+
+@pytest.mark.parametrize("query", ["2019/245", "KS 2019 245", "bertil", "example se"])
+def test_both_databases_split_numbers_addresses_and_hosts_into_words(site, client, reader, query):
+    site.sender.send(
+        "post.published",
+        post_data(77, title="Beslut KS 2019/245", content="<p>Frågor: bertil@example.se</p>"),
+    )
+
+    items = client.get("/v1/records", query_string={"q": query}, headers=reader).json["items"]
+    assert [i["id"] for i in items] == [f"{site.id}.post.77"]
