@@ -185,8 +185,9 @@ final class Capture {
 				'row'          => 0,
 			);
 		}
-		$first    = $this->pending[ $key ]['first_status'];
-		$captured = (bool) get_post_meta( $post->ID, self::CAPTURED_META, true );
+		$first = $this->pending[ $key ]['first_status'];
+		// Whether the archive holds the post matters only for moves to and from the trash.
+		$captured = in_array( 'trash', array( (string) $new_status, $first ), true ) && (bool) get_post_meta( $post->ID, self::CAPTURED_META, true );
 		$action   = Event_Builder::post_action( $first, (string) $new_status, $captured );
 
 		$this->pending[ $key ]['action'] = $action;
@@ -254,28 +255,38 @@ final class Capture {
 			return;
 		}
 		$this->write( $key, Event_Builder::envelope( self::kind( $post ) . '.' . $action, $data ) );
-		self::set_post_meta( $post->ID, self::CAPTURED_META, '1' );
-		self::set_post_meta( $post->ID, self::FINGERPRINT_META, $print );
+		$meta = array(
+			self::CAPTURED_META    => '1',
+			self::FINGERPRINT_META => $print,
+		);
+		if ( 'publish' === $post->post_status ) {
+			$meta[ self::PERMALINK_META ] = (string) $data['permalink'];
+		}
+		self::set_post_meta( $post->ID, $meta );
 	}
 
 	/**
-	 * Update_post_meta without its queries when nothing changes: no write for an equal value,
-	 * and a plain insert (no lookup first) for a key the post does not have yet.
+	 * Update_post_meta for several keys without the queries that change nothing: the current
+	 * values are read once (each write empties the meta cache), equal values are not rewritten,
+	 * and keys the post does not have yet are inserted without a lookup first.
 	 *
-	 * @param int    $post_id Post ID.
-	 * @param string $key     Meta key.
-	 * @param string $value   New value.
+	 * @param int                  $post_id Post ID.
+	 * @param array<string,string> $values  Meta key => new value.
 	 */
-	private static function set_post_meta( int $post_id, string $key, string $value ): void {
-		$current = get_post_meta( $post_id, $key, false );
-		if ( array( $value ) === $current ) {
-			return;
+	private static function set_post_meta( int $post_id, array $values ): void {
+		$current = get_post_meta( $post_id );
+		$current = is_array( $current ) ? $current : array();
+		foreach ( $values as $key => $value ) {
+			$now = $current[ $key ] ?? array();
+			if ( array( $value ) === $now ) {
+				continue;
+			}
+			if ( empty( $now ) ) {
+				add_post_meta( $post_id, $key, $value );
+			} else {
+				update_post_meta( $post_id, $key, $value );
+			}
 		}
-		if ( empty( $current ) ) {
-			add_post_meta( $post_id, $key, $value );
-			return;
-		}
-		update_post_meta( $post_id, $key, $value );
 	}
 
 	/**
@@ -289,7 +300,8 @@ final class Capture {
 	}
 
 	/**
-	 * Post data whose permalink is the last public one once the post is no longer published.
+	 * Post data whose permalink is the last public one once the post is no longer published
+	 * (write_post() keeps it in post meta while the post is published).
 	 *
 	 * WordPress turns the permalink of a trashed, drafted or deleted post into ?p=ID (or a
 	 * "__trashed" slug); sending that would look like a changed document, so the address the
@@ -301,9 +313,7 @@ final class Capture {
 	 */
 	private function post_data( WP_Post $post, string $previous_status = '' ): array {
 		$data = $this->builder->post_data( $post, $previous_status );
-		if ( 'publish' === $post->post_status ) {
-			self::set_post_meta( $post->ID, self::PERMALINK_META, (string) $data['permalink'] );
-		} else {
+		if ( 'publish' !== $post->post_status ) {
 			$public = (string) get_post_meta( $post->ID, self::PERMALINK_META, true );
 			if ( '' !== $public ) {
 				$data['permalink'] = $public;

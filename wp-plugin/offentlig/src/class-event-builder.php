@@ -214,14 +214,17 @@ final class Event_Builder {
 	 * @return array<string,string[]>
 	 */
 	private function terms( WP_Post $post ): array {
+		// One query for every taxonomy of the post (none when cached), not one or two per taxonomy.
+		update_object_term_cache( array( $post->ID ), $post->post_type );
 		$terms = array();
 		foreach ( get_object_taxonomies( $post->post_type, 'objects' ) as $taxonomy ) {
 			if ( ! $taxonomy->public ) {
 				continue;
 			}
-			$names = wp_get_post_terms( $post->ID, $taxonomy->name, array( 'fields' => 'names' ) );
-			if ( is_array( $names ) && ! empty( $names ) ) {
-				$terms[ $taxonomy->name ] = array_values( array_map( 'strval', $names ) );
+			$found = get_the_terms( $post, $taxonomy->name );
+			if ( is_array( $found ) && ! empty( $found ) ) {
+				// In the term cache's order: by name, as wp_get_post_terms() sorts them.
+				$terms[ $taxonomy->name ] = array_values( array_map( static fn( $term ) => (string) $term->name, $found ) );
 			}
 		}
 		return $terms;
