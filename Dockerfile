@@ -16,4 +16,4 @@ ENV OFFENTLIG_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
-CMD ["offentlig", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]
+CMD ["offentlig", "serve", "--host", "0.0.0.0", "--port", "8000"]

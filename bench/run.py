@@ -33,6 +33,7 @@ from rich.table import Table
 from bench import capture, common, search
 from bench.common import RESULTS, SECRET_KEY, ServerSettings
 from bench.corpus import Corpus
+from service.cli import DEFAULT_THREADS, DEFAULT_WORKERS
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 CAPTURE_GOAL = 0.6
@@ -44,8 +45,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--only", choices=["capture", "search"], help="Run one half only.")
     p.add_argument("--quick", action="store_true", help="Small and short: a smoke run (~2 min).")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (both sides).")
-    p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker.")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="gunicorn workers (both sides); default: what `offentlig serve` uses.",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help="gunicorn threads per worker; default: what `offentlig serve` uses.",
+    )
     g = p.add_argument_group("capture")
     g.add_argument("--clients", type=int, default=16, help="Concurrent webhook senders.")
     g.add_argument("--seconds", type=float, default=12.0, help="Length of one measured phase.")
