@@ -13,12 +13,13 @@ through XML-RPC (python-wordpress-xmlrpc), one every `--interval` seconds, in fo
             then forwards to the real service)
   down      plugin active, the service URL a closed loopback port
 
-The scenarios take turns publish by publish (a cycle is one publish in each, in an order that
-rotates from cycle to cycle), so whatever else the machine is doing hits all four alike. Between
-two publishes the next scenario is set up from the PHP CLI (activate or deactivate the plugin,
-set its service URL), never while a publish is being timed. In `fast`, after each publish the
-service's search (`GET /v1/records?q=<the post's unique word>`) is polled until it lists the
-post: publish → visible, from the moment the editor's request was sent.
+The scenarios take turns publish by publish: a cycle is one publish in each, in the order of
+one row of a Williams square (every scenario follows every other one equally often), so
+whatever else the machine is doing weighs on all four alike. A mu-plugin, the same in every
+scenario, switches between them without touching the database (see BENCH_MU_PLUGIN) and logs
+each publish's server-side wall and CPU time. In `fast`, after each publish the service's
+search (`GET /v1/records?q=<the post's unique word>`) is polled until it lists the post:
+publish → visible, from the moment the editor's request was sent.
 
 Prints a table (median/p95 per scenario, ratios to `inactive`) and writes
 bench/results/wordpress-<UTC time>.json (and wordpress-latest.json).
@@ -93,8 +94,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--publishes",
         type=int,
-        default=50,
-        help="Measured publishes per scenario (= measured cycles; default 50).",
+        default=48,
+        help="Measured publishes per scenario (= measured cycles; default 48, a multiple of 4 "
+        "keeps the order balanced).",
     )
     p.add_argument(
         "--warmup",
@@ -221,13 +223,31 @@ def closed_port() -> Iterator[int]:
 
 # --- the site --------------------------------------------------------------------------
 
-# Instrumentation, in every scenario alike: for each XML-RPC request, up to its response (the
-# plugin's after-response dispatch runs at shutdown priority 1000, after this), the wall time
-# since PHP-FPM took the request and the CPU time of the PHP worker since the mu-plugins loaded.
-# CPU time hardly changes with other load on the machine; wall time does.
-TIMING_MU_PLUGIN = """<?php
+# A mu-plugin, the same in every scenario. (1) The scenario switch: a small JSON file read by
+# every request says whether the plugin is active (if not, it is taken out of `active_plugins`
+# before plugins load: WordPress does not load it at all, as after a deactivation) and which
+# service URL its settings hold. Switching scenarios between two publishes thus writes nothing
+# to the database: activating the plugin from the CLI before each publish (dbDelta, cron,
+# options) slowed the publish right after it by ~10 ms on a loaded machine.
+# (2) Timing: for each XML-RPC request, up to its response (the plugin's after-response
+# dispatch runs at shutdown priority 1000, after this), the wall time since PHP-FPM took the
+# request and the CPU time of the PHP worker since the mu-plugins loaded. CPU time hardly
+# changes with other load on the machine; wall time does.
+BENCH_MU_PLUGIN = """<?php
 // Written by bench/wordpress.py.
 $GLOBALS['offentlig_bench_ru'] = getrusage();
+$offentlig_bench = json_decode((string) @file_get_contents(@SCENARIO@), true);
+if (empty($offentlig_bench['plugin'])) {
+    add_filter('option_active_plugins', static function ($plugins) {
+        return array_values(array_diff((array) $plugins, array(@PLUGIN@)));
+    });
+} elseif (!empty($offentlig_bench['service_url'])) {
+    add_filter('option_offentlig_settings', static function ($settings) use ($offentlig_bench) {
+        $settings = (array) $settings;
+        $settings['service_url'] = $offentlig_bench['service_url'];
+        return $settings;
+    });
+}
 add_action('shutdown', static function () {
     if (!defined('XMLRPC_REQUEST')) { return; }
     $a = $GLOBALS['offentlig_bench_ru']; $b = getrusage(); $cpu = 0.0;
@@ -248,31 +268,29 @@ class Bench:
 
     def __init__(self, site: Any, client: Any, urls: dict[str, str], args: argparse.Namespace):
         self.site, self.client, self.urls, self.args = site, client, urls, args
-        self.active = True
         self.rng = random.Random(args.seed)
         self.published: dict[str, list[int]] = {name: [] for name in SCENARIOS}
         self.timing = site.wp.run_dir / "bench-timing.log"
         self.timing.write_text("")
         self.timing_offset = 0
-        mu_plugin = site.wp.docroot / "wp-content" / "mu-plugins" / "offentlig-bench-timing.php"
-        mu_plugin.write_text(TIMING_MU_PLUGIN.replace("@LOG@", json.dumps(str(self.timing))))
+        self.scenario_file = site.wp.run_dir / "bench-scenario.json"
+        self.configure("fast")
+        mu_plugin = site.wp.docroot / "wp-content" / "mu-plugins" / "offentlig-bench.php"
+        code = BENCH_MU_PLUGIN
+        for key, value in {
+            "@LOG@": str(self.timing),
+            "@SCENARIO@": str(self.scenario_file),
+            "@PLUGIN@": PLUGIN_FILE,
+        }.items():
+            code = code.replace(key, "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        mu_plugin.write_text(code)
 
     def configure(self, scenario: str) -> None:
-        """One PHP CLI run: the plugin deactivated (its own deactivation, as from the Plugins
-        screen), or activated and pointed at this scenario's service URL."""
-        plugin = json.dumps(PLUGIN_FILE)
-        code = "require_once ABSPATH . 'wp-admin/includes/plugin.php';\n"
-        if scenario == "inactive":
-            code += f"deactivate_plugins({plugin});"
-        else:
-            code += (
-                f"if (!is_plugin_active({plugin})) {{ $r = activate_plugin({plugin});\n"
-                "  if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message()); exit(1); } }\n"
-                "Offentlig\\Plugin::instance()->settings->update(['service_url' => "
-                f"{json.dumps(self.urls[scenario])}]);"
-            )
-        self.site.wp.php(code)
-        self.active = scenario != "inactive"
+        """Switch scenario (read by the mu-plugin from the next request on); atomic."""
+        state = {"plugin": scenario != "inactive", "service_url": self.urls.get(scenario)}
+        scratch = self.scenario_file.with_suffix(".tmp")
+        scratch.write_text(json.dumps(state))
+        os.replace(scratch, self.scenario_file)
 
     def word(self) -> str:
         """A word found nowhere else in the archive (letters only, so every tokenizer keeps it)."""
@@ -319,12 +337,15 @@ class Bench:
         return None
 
 
+# A Williams design for four treatments: within its rows every scenario follows every other
+# one exactly once, so what ran just before a publish (a delivery, search polling, a 2 s wait
+# holding a PHP worker) weighs on every scenario alike.
+WILLIAMS = ((0, 1, 3, 2), (1, 2, 0, 3), (2, 3, 1, 0), (3, 0, 2, 1))
+
+
 def cycle_order(cycle: int) -> list[str]:
-    """The scenarios of one cycle: rotated by one each cycle, and every other cycle reversed,
-    so each scenario follows each other one about equally often."""
-    shift = cycle % len(SCENARIOS)
-    order = list(SCENARIOS[shift:] + SCENARIOS[:shift])
-    return order[::-1] if (cycle // len(SCENARIOS)) % 2 else order
+    """The scenarios of one cycle, in order: row `cycle mod 4` of the Williams square."""
+    return [SCENARIOS[i] for i in WILLIAMS[cycle % len(WILLIAMS)]]
 
 
 def run_cycles(
