@@ -578,8 +578,9 @@ def verify(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     mark = "[green]ok[/]" if not missing else f"[red]{len(missing)} missing[/]"
     console.print(
         f"check: {len(expected) - len(missing)}/{len(expected)} posts published with the service "
-        f"up are in the archive ({mark}); outbox {counts} "
-        f"({len(bench.published['down'])} published while it was down wait for a retry)"
+        f"up are in the archive ({mark}); outbox {counts}: of the "
+        f"{len(bench.published['down'])} published while it was down, those still pending wait "
+        "for their next retry (WP-Cron delivered the others once the service was back)"
     )
     return checks
 
