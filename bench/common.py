@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -15,8 +16,11 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -250,6 +254,25 @@ def load_average() -> tuple[float, float, float] | None:
         return os.getloadavg()
     except OSError:
         return None
+
+
+def start_report(console: Console, title: str) -> dict[str, Any]:
+    """Print the run's banner (and a note when the machine is busy); the result's header."""
+    console.print(
+        f"[bold]{title}[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
+        f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
+    )
+    load = load_average()
+    if load and load[0] > (os.cpu_count() or 1):
+        console.print(
+            f"[yellow]note:[/] load average {load[0]:.1f} on {os.cpu_count()} CPUs: other work "
+            "is running, absolute figures will be low and noisy (ratios less so)"
+        )
+    return {
+        "load_average_at_start": load,
+        "started_at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -574,20 +573,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     deadline = started + args.time_limit
     RESULTS.mkdir(parents=True, exist_ok=True)
-    console.print(
-        f"[bold]Offentlig bench[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
-        f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
-    )
-    load = common.load_average()
-    if load and load[0] > (os.cpu_count() or 1):
-        console.print(
-            f"[yellow]note:[/] load average {load[0]:.1f} on {os.cpu_count()} CPUs: other work "
-            "is running, absolute figures will be low and noisy (ratios less so)"
-        )
     result: dict[str, Any] = {
-        "load_average_at_start": load,
-        "started_at": datetime.now(UTC).isoformat(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **common.start_report(console, "Offentlig bench"),
         "arguments": {k: v for k, v in vars(args).items() if k != "postgres_url"},
     }
     work = Path(tempfile.mkdtemp(prefix="offentlig-bench-"))

@@ -32,7 +32,6 @@ import contextlib
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import socket
@@ -589,23 +588,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    console.print(
-        f"[bold]Offentlig bench: WordPress plugin[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
-        f"{os.cpu_count()} CPUs · Python {platform.python_version()}"
-    )
-    load = common.load_average()
-    if load and load[0] > (os.cpu_count() or 1):
-        console.print(
-            f"[yellow]note:[/] load average {load[0]:.1f} on {os.cpu_count()} CPUs: other work "
-            "is running, absolute figures will be noisy (ratios less so)"
-        )
-    result: dict[str, Any] = {
-        "started_at": datetime.now(UTC).isoformat(),
-        "load_average_at_start": load,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    **_versions(), "php_fpm_children": 4},
-        "arguments": vars(args),
-    }  # fmt: skip
+    result: dict[str, Any] = common.start_report(console, "Offentlig bench: WordPress plugin")
+    result["machine"].update(_versions(), php_fpm_children=4)
+    result["arguments"] = vars(args)
     work = Path(tempfile.mkdtemp(prefix="offentlig-bench-wp-"))
     try:
         result.update(run(args, work, started + args.time_limit))
