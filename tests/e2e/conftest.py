@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from tests.e2e import wordpress as wp_harness
 from tests.e2e.wordpress import WordPress
 from tests.e2e.xmlrpc import Client, connect
 from tests.support.ports import free_port
+from tests.support.processes import stop_group
 from tests.support.seaweedfs import SeaweedFS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,14 +105,9 @@ class Service:
         )
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process, grace=20)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _port_open(self.port):
             time.sleep(0.1)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.ports import free_port_pair
+from tests.support.processes import stop_group
 
 
 def weed_binary() -> str:
@@ -38,15 +37,9 @@ class SeaweedFS:
     secret_key: str = "offentlig-test-secret"  # noqa: S105 - anonymous server, any key works
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                # It needs ~2 s idle; open keep-alive connections can hold it for 10 s more,
-                # and its data directory is thrown away anyway.
-                self.process.wait(timeout=4)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        # It needs ~2 s idle; open keep-alive connections can hold it for 10 s more,
+        # and its data directory is thrown away anyway.
+        stop_group(self.process, grace=4)
 
 
 def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
