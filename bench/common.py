@@ -4,8 +4,10 @@ PostgreSQL database. Everything binds to 127.0.0.1; every wait is bounded."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -266,6 +268,20 @@ def start_report(console: Console, title: str) -> dict[str, Any]:
         "started_at": datetime.now(UTC).isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }
+
+
+def finish_report(
+    console: Console, result: dict[str, Any], started: float, name: str, latest: str
+) -> None:
+    """Close the result (duration, load) and write it under bench/results/ as
+    `{name}-<UTC time>.json`, with a copy as `latest`."""
+    result["seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_at_end"] = load_average()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{name}-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    shutil.copyfile(out, RESULTS / latest)
+    console.print(f"Results: {out.relative_to(REPO)} ({result['seconds']:.0f} s in all)")
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import statistics
@@ -13,7 +12,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -588,13 +586,7 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(RESULTS / "logs", ignore_errors=True)
             shutil.copytree(work / "logs", RESULTS / "logs")
         shutil.rmtree(work, ignore_errors=True)
-    result["seconds"] = round(time.monotonic() - started, 1)
-    result["load_average_at_end"] = common.load_average()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"bench-{stamp}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    shutil.copyfile(out, RESULTS / "latest.json")
-    console.print(f"Results: {out.relative_to(common.REPO)} ({result['seconds']:.0f} s in all)")
+    common.finish_report(console, result, started, "bench", "latest.json")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -596,13 +595,7 @@ def main(argv: list[str] | None = None) -> None:
         result.update(run(args, work, started + args.time_limit))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result["seconds"] = round(time.monotonic() - started, 1)
-    result["load_average_at_end"] = common.load_average()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"wordpress-{stamp}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    shutil.copyfile(out, RESULTS / "wordpress-latest.json")
-    console.print(f"Results: {out.relative_to(common.REPO)} ({result['seconds']:.0f} s in all)")
+    common.finish_report(console, result, started, "wordpress", "wordpress-latest.json")
 
 
 if __name__ == "__main__":
