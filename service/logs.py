@@ -43,10 +43,6 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
 
 
-def current_request_id() -> str | None:
-    return g.get("request_id") if has_request_context() else None
-
-
 def install_request_ids(app: Flask) -> None:
     """Take the caller's X-Request-ID if it is sane, else make one; echo it back; log access."""
 
