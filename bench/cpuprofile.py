@@ -42,7 +42,7 @@ def main() -> None:
     os.environ.update(common.AWS_ENV)
     work = Path(tempfile.mkdtemp(prefix="offentlig-cpuprofile-"))
     with contextlib.ExitStack() as stack:
-        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs"))
+        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs")).endpoint_url
         common.create_bucket(endpoint, "profile")
         config = {
             "DATA_DIR": str(work / "data"),

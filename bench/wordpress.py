@@ -519,7 +519,7 @@ def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]
     }
     with contextlib.ExitStack() as stack:
         console.print("starting SeaweedFS, the service, WordPress (PHP-FPM + nginx) …")
-        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs"))
+        endpoint = stack.enter_context(common.seaweedfs(work / "seaweedfs")).endpoint_url
         service = e2e.start_service(endpoint, work / "service")
         stack.callback(service.stop)
         site = stack.enter_context(

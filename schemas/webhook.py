@@ -13,7 +13,6 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
-    validates_schema,
 )
 
 from schemas.common import UTCDateTime
@@ -158,19 +157,15 @@ class WebhookEventSchema(Schema):
             raise ValidationError(errors)
         return body
 
-    @validates_schema
-    def _data_matches_type(self, body: dict[str, Any], **kwargs: Any) -> None:
-        if body["type"] == PING:
-            return
-        schema = data_schema(EventType.parse(body["type"]).kind)
-        errors = schema.validate(body["data"])
-        if errors:
-            raise ValidationError(errors, field_name="data")
-
     @post_load
     def _load_data(self, body: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """`data` checked and loaded by the schema of the event's kind, in one pass."""
         if body["type"] != PING:
-            body["data"] = data_schema(EventType.parse(body["type"]).kind).load(body["data"])
+            schema = data_schema(EventType.parse(body["type"]).kind)
+            try:
+                body["data"] = schema.load(body["data"])
+            except ValidationError as exc:
+                raise ValidationError(exc.messages, field_name="data") from None
         return body
 
 

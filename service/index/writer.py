@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,22 +33,36 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-# Built once per dialect and table; the values travel as execute() parameters, so SQLAlchemy
-# neither coerces them into a new statement nor recomputes its cache key on every capture.
-_INSERTS_IGNORING_DUPLICATES: dict[tuple[str, str], Executable] = {}
+# Built once per dialect; the values travel as execute() parameters, so SQLAlchemy neither
+# coerces them into a new statement nor recomputes its cache key on every capture.
+_PREBUILT: dict[tuple[str, str], Executable] = {}
+
+
+def _prebuilt(conn: Connection, name: str, build: Callable[[Any], Executable]) -> Executable:
+    """The statement `build(dialect module)` makes, built once per dialect."""
+    key = (conn.dialect.name, name)
+    statement = _PREBUILT.get(key)
+    if statement is None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = _PREBUILT[key] = build(dialect)
+    return statement
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
     """Insert unless the primary key is taken; True if a row was added."""
-    key = (conn.dialect.name, table.name)
-    statement = _INSERTS_IGNORING_DUPLICATES.get(key)
-    if statement is None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+
+    def build(dialect: Any) -> Executable:
         # RETURNING, not rowcount: with implicit RETURNING, psycopg reports rowcount -1.
         first_key = next(iter(table.primary_key.columns))
-        statement = dialect.insert(table).on_conflict_do_nothing().returning(first_key)
-        _INSERTS_IGNORING_DUPLICATES[key] = statement
-    return conn.execute(statement, values).first() is not None
+        return dialect.insert(table).on_conflict_do_nothing().returning(first_key)  # type: ignore[no-any-return]
+
+    return conn.execute(_prebuilt(conn, f"insert {table.name}", build), values).first() is not None
+
+
+# The columns of `records` a later version sets: all but its identity and first capture.
+RECORD_COLUMNS = tuple(
+    c.name for c in t.records.columns if c.name not in ("pk", "id", "first_captured_at")
+)
 
 
 def record_values(document: dict[str, Any]) -> dict[str, Any]:
@@ -75,10 +90,19 @@ def record_values(document: dict[str, Any]) -> dict[str, Any]:
 
 
 _INSERT_CHANGE = insert(t.changes)
-# A later version's values on the record's row (SET columns come from the parameters).
-_UPDATE_RECORD = update(t.records).where(
-    t.records.c.id == bindparam("b_id"), t.records.c.latest_version < bindparam("b_version")
-)
+
+
+def _upsert_record(dialect: Any) -> Executable:
+    """Race-free without a table lock: the first version inserts the row, a later one
+    updates it, and an older one arriving late (a concurrent capture, a repair) changes
+    nothing. One statement either way."""
+    statement = dialect.insert(t.records)
+    later = {name: statement.excluded[name] for name in RECORD_COLUMNS}
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.records.c.id],
+        set_=later,
+        where=t.records.c.latest_version < statement.excluded.latest_version,
+    )
 
 
 def apply_version(
@@ -111,14 +135,8 @@ def apply_version(
     if not added:
         return False
     values = values or record_values(document)
-    # Race-free without a table lock: the first version inserts the row, a later one updates
-    # it, and an older one arriving late (a concurrent capture, a repair) changes nothing.
     first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
-    if not insert_ignoring_duplicates(conn, t.records, {**first, **values}):
-        conn.execute(
-            _UPDATE_RECORD,
-            {**values, "b_id": document["record_id"], "b_version": document["version"]},
-        )
+    conn.execute(_prebuilt(conn, "upsert records", _upsert_record), {**first, **values})
     if EventType.parse(document["event"]["type"]).action.changes_content:
         # A status delivery's answer names its event; `apply_event` records that one.
         insert_ignoring_duplicates(
