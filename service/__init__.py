@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
 
 from service import config as settings
 from service import services
 from service.logs import configure_logging, install_request_ids
 
 
+class NoSessions(SessionInterface):
+    """A cookie-free API: no request opens a session. (`SECRET_KEY` encrypts the sites'
+    webhook secrets; it signs no cookies.)"""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        return None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(settings.load(test_config))
+    app.session_interface = NoSessions()
 
     configure_logging(app.config["LOG_LEVEL"])
     install_request_ids(app)

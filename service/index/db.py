@@ -31,7 +31,14 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails
     # one request with a 503 (the sender retries), and SQLAlchemy then renews the whole pool.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # Commits do not wait for the WAL flush unless `writing(durable=True)` asks them to.
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_recycle=1800,
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -51,7 +58,8 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode:
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
@@ -72,19 +80,32 @@ def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
     to 100 ms; only other processes are left to the busy handler.
 
     `durable=False` is for the cache of storage: on PostgreSQL its commits do not wait for
-    the WAL flush. A crash can lose the last moments of index writes, never a record:
-    storage has them, and `offentlig reindex` brings them back. (SQLite in WAL mode with
-    synchronous=NORMAL never waits for a flush at commit.)"""
+    the WAL flush (the connections' default, see `make_engine`; a durable write turns the
+    wait back on for its own transaction). A crash can lose the last moments of index
+    writes, never a record: storage has them, and `offentlig reindex` brings them back.
+    (SQLite in WAL mode with synchronous=NORMAL never waits for a flush at commit.)"""
     if engine.dialect.name != "sqlite":
         with engine.connect() as connection, connection.begin():
-            if not durable:
-                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            if durable:
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
             yield connection
         return
     with _sqlite_writer_lock(engine), engine.connect() as connection:
         connection = connection.execution_options(sqlite_begin="IMMEDIATE")
         with connection.begin():
             yield connection
+
+
+@contextlib.contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read statement, outside a transaction: a single statement is
+    consistent on its own, and no BEGIN or ROLLBACK costs a round trip (or, on SQLite, a
+    statement) of its own."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            yield connection.execution_options(sqlite_begin=None)
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 P = ParamSpec("P")
@@ -117,6 +138,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe when many instances start at once."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET synchronous_commit = on")  # until RESET below
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             connection.commit()
         try:
@@ -125,6 +147,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         finally:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                connection.exec_driver_sql("RESET synchronous_commit")
                 connection.commit()
 
 

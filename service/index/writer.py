@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from service.capture.ports import Head, Outcome
 from service.index import tables as t
-from service.index.db import unavailable_on_db_error, writing
+from service.index.db import reading, unavailable_on_db_error, writing
 from service.index.text import plain_text
 from service.records.model import DELETED_STATUS, EventType
 
@@ -137,19 +137,6 @@ def apply_version(
     values = values or record_values(document)
     first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
     conn.execute(_prebuilt(conn, "upsert records", _upsert_record), {**first, **values})
-    if EventType.parse(document["event"]["type"]).action.changes_content:
-        # A status delivery's answer names its event; `apply_event` records that one.
-        insert_ignoring_duplicates(
-            conn,
-            t.deliveries,
-            {
-                "site_id": document["site"]["id"],
-                "webhook_id": document["event"]["id"],
-                "record_id": document["record_id"],
-                "version": document["version"],
-                "event_id": None,
-            },
-        )
     return True
 
 
@@ -188,17 +175,6 @@ def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
             last_captured_at=captured_at,
         )
     )
-    insert_ignoring_duplicates(
-        conn,
-        t.deliveries,
-        {
-            "site_id": document["site_id"],
-            "webhook_id": document["event"]["id"],
-            "record_id": document["record_id"],
-            "version": document["version"],
-            "event_id": document["id"],
-        },
-    )
     return True
 
 
@@ -213,16 +189,40 @@ def _lock_feed(conn: Connection) -> None:
         conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
 
 
-# The one read of every capture, built once: the delivery's earlier answer (if any) and
-# the record's head (if any), as up to two rows.
+# The one read of every capture, built once: the answer this delivery already had (from the
+# version or event it made, or the `deliveries` row of one that made nothing) and the
+# record's head, as a few rows. Versions and events are found through their record (a
+# primary key or index prefix), so making them needs no second row to remember the answer.
 _RECALL = union_all(
     select(
-        literal("delivery").label("row"),
-        t.deliveries.c.record_id.label("record_id"),
-        t.deliveries.c.version.label("version"),
-        t.deliveries.c.event_id.label("a"),
+        literal("event").label("row"),
+        t.record_events.c.record_id.label("record_id"),
+        t.record_events.c.version.label("version"),
+        t.record_events.c.id.label("a"),
         null().label("b"),
         null().label("c"),
+    ).where(
+        t.record_events.c.record_id == bindparam("record_id"),
+        t.record_events.c.webhook_id == bindparam("webhook_id"),
+    ),
+    select(
+        literal("version"),
+        t.record_versions.c.record_id,
+        t.record_versions.c.version,
+        t.record_versions.c.event_type,
+        null(),
+        null(),
+    ).where(
+        t.record_versions.c.record_id == bindparam("record_id"),
+        t.record_versions.c.webhook_id == bindparam("webhook_id"),
+    ),
+    select(
+        literal("delivery"),
+        t.deliveries.c.record_id,
+        t.deliveries.c.version,
+        t.deliveries.c.event_id,
+        null(),
+        null(),
     ).where(
         t.deliveries.c.site_id == bindparam("site_id"),
         t.deliveries.c.webhook_id == bindparam("webhook_id"),
@@ -238,6 +238,19 @@ _RECALL = union_all(
 )
 
 
+def _earlier_answer(rows: dict[str, Any]) -> Outcome | None:
+    """A status delivery's answer names its event; a content delivery's, its version. (A
+    status delivery about an unknown record also made version 1: that is not its answer.)"""
+    if (row := rows.get("event")) is not None:
+        return Outcome(row.record_id, row.version, row.a, created=False)
+    row = rows.get("version")
+    if row is not None and EventType.parse(row.a).action.changes_content:
+        return Outcome(row.record_id, row.version, None, created=False)
+    if (row := rows.get("delivery")) is not None:
+        return Outcome(row.record_id, row.version, row.a, created=False)
+    return None
+
+
 class RecordIndex:
     """The capture side of the index (`service.capture.ports.CaptureIndex`)."""
 
@@ -248,17 +261,17 @@ class RecordIndex:
     def recall(
         self, site_id: str, webhook_id: str, record_id: str
     ) -> tuple[Outcome | None, Head | None]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                _RECALL, {"site_id": site_id, "webhook_id": webhook_id, "record_id": record_id}
-            ).all()
-        known = head = None
-        for row in rows:
-            if row.row == "delivery":
-                known = Outcome(row.record_id, row.version, row.a, created=False)
-            else:
-                head = Head(row.version, row.a, row.b, row.c)
-        return known, head
+        with reading(self.engine) as conn:
+            rows = {
+                row.row: row
+                for row in conn.execute(
+                    _RECALL, {"site_id": site_id, "webhook_id": webhook_id, "record_id": record_id}
+                )
+            }
+        head = rows.get("head")
+        return _earlier_answer(rows), (
+            Head(head.version, head.a, head.b, head.c) if head is not None else None
+        )
 
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:

@@ -52,6 +52,17 @@ def test_redelivery_of_the_same_webhook_id_answers_200_with_the_same_body(site):
     assert again.json == first.json
 
 
+def test_late_redelivery_of_an_edit_answers_with_the_version_it_made(site, client, reader):
+    """A sender retrying an old delivery after a newer edit landed must not revert the post."""
+    first = site.sender.send("post.published", post_data(1), webhook_id="msg_first")
+    site.sender.send("post.updated", post_data(1, title="Ny rubrik"), webhook_id="msg_second")
+    late = site.sender.send("post.published", post_data(1), webhook_id="msg_first")
+
+    assert (late.status_code, late.json) == (200, first.json)
+    versions = client.get(f"/v1/records/{site.id}.post.1/versions", headers=reader).json["items"]
+    assert [v["version"] for v in versions] == [1, 2]
+
+
 def test_unchanged_content_under_a_new_webhook_id_records_nothing(site, client, reader):
     site.sender.send("post.published", post_data(1))
     resend = site.sender.send("post.updated", post_data(1, modified_at="2026-11-28T10:00:00Z"))
@@ -103,6 +114,16 @@ def test_status_event_for_an_unknown_post_first_records_its_content(site, client
     record = client.get(f"/v1/records/{site.id}.post.99", headers=reader).json
     assert record["title"] == "Gammalt inlägg"
     assert record["deleted"] is True
+
+
+def test_redelivery_of_a_status_event_about_an_unknown_post_names_its_event(site):
+    """That delivery made version 1 and an event; its answer is the event, every time."""
+    first = site.sender.send("post.trashed", post_data(98), webhook_id="msg_trash")
+    again = site.sender.send("post.trashed", post_data(98), webhook_id="msg_trash")
+
+    assert first.status_code == 201
+    assert first.json["event_id"]
+    assert (again.status_code, again.json) == (200, first.json)
 
 
 def test_comment_held_for_moderation_is_received_and_moderation_is_recorded(site, client, reader):
