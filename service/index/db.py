@@ -97,10 +97,11 @@ def writing(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
 
 
 @contextlib.contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """A connection for one read statement, outside a transaction: a single statement is
-    consistent on its own, and no BEGIN or ROLLBACK costs a round trip (or, on SQLite, a
-    statement) of its own."""
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection whose statements each run on their own, outside a transaction: for a
+    read or write that is one statement, consistent (and atomic) by itself, without a BEGIN
+    and a COMMIT or ROLLBACK that each cost a round trip (on SQLite, a statement). Writes
+    this way are for PostgreSQL: SQLite writers take `writing`'s lock."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             yield connection.execution_options(sqlite_begin=None)

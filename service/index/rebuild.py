@@ -24,6 +24,7 @@ from sqlalchemy import (
 
 from service.index import tables as t
 from service.index.db import writing
+from service.index.rules import lock_feed
 from service.index.writer import apply_event, apply_version
 from service.records.canonical import verify
 from service.storage.port import ObjectStore
@@ -168,4 +169,5 @@ def _rebuild_feed(engine: Engine) -> None:
     )
     columns = ["site_id", "record_id", "change", "version", "event_id", "event_type", "captured_at"]
     with writing(engine, durable=False) as conn:
+        lock_feed(conn)
         conn.execute(insert(t.changes).from_select(columns, ordered))

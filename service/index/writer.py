@@ -1,9 +1,11 @@
-"""Telling the index about what storage now holds. Used by capture and by `reindex`."""
+"""Telling the index about what storage now holds. Used by capture and by `reindex`.
+
+On SQLite a capture's index write is a few statements in one transaction; on PostgreSQL it
+is one statement (`single_statement`): the same rows, the same rules (`rules`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,22 +18,25 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    text,
     union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from service.capture.ports import Head, Outcome
+from service.index import single_statement
 from service.index import tables as t
-from service.index.db import reading, unavailable_on_db_error, writing
-from service.index.text import plain_text
-from service.records.model import DELETED_STATUS, EventType
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
+from service.index.db import autocommit, unavailable_on_db_error, writing
+from service.index.rows import (
+    change_row,
+    event_row,
+    record_row,
+    record_values,
+    status_values,
+    version_row,
+)
+from service.index.rules import is_latest_capture, lock_feed, on_later_version
+from service.records.model import EventType
 
 # Built once per dialect; the values travel as execute() parameters, so SQLAlchemy neither
 # coerces them into a new statement nor recomputes its cache key on every capture.
@@ -59,50 +64,15 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str,
     return conn.execute(_prebuilt(conn, f"insert {table.name}", build), values).first() is not None
 
 
-# The columns of `records` a later version sets: all but its identity and first capture.
-RECORD_COLUMNS = tuple(
-    c.name for c in t.records.columns if c.name not in ("pk", "id", "first_captured_at")
-)
-
-
-def record_values(document: dict[str, Any]) -> dict[str, Any]:
-    personal = document.get("personal_data") or {}
-    return {
-        "site_id": document["site"]["id"],
-        "kind": document["kind"],
-        "source_id": document["source_id"],
-        "origin": document["origin"],
-        "status": document["status"],
-        "deleted": document["status"] == DELETED_STATUS,
-        "title": document["title"],
-        "body": plain_text(document["content"]),
-        "author": document["author"]["name"],
-        "parent_id": document["parent"],
-        "permalink": document["permalink"],
-        "published_at": parse_time(document["published_at"]),
-        "occurred_at": parse_time(document["occurred_at"]),
-        "last_captured_at": parse_time(document["captured_at"]),
-        "latest_version": document["version"],
-        "latest_sha256": document["sha256"],
-        "content_sha256": document["content_sha256"],
-        "personal_sha256": personal.get("sha256"),
-    }
-
-
 _INSERT_CHANGE = insert(t.changes)
-
-
-def _upsert_record(dialect: Any) -> Executable:
-    """Race-free without a table lock: the first version inserts the row, a later one
-    updates it, and an older one arriving late (a concurrent capture, a repair) changes
-    nothing. One statement either way."""
-    statement = dialect.insert(t.records)
-    later = {name: statement.excluded[name] for name in RECORD_COLUMNS}
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[t.records.c.id],
-        set_=later,
-        where=t.records.c.latest_version < statement.excluded.latest_version,
+_SET_STATUS = (
+    update(t.records)
+    .where(
+        t.records.c.id == bindparam("b_record_id"),
+        is_latest_capture(bindparam("b_captured_at", type_=t.records.c.last_captured_at.type)),
     )
+    .values(last_captured_at=bindparam("b_captured_at"))
+)
 
 
 def apply_version(
@@ -115,78 +85,37 @@ def apply_version(
 
     `values` are the document's `record_values`, when the caller worked them out before
     taking the write lock."""
-    added = insert_ignoring_duplicates(
-        conn,
-        t.record_versions,
-        {
-            "record_id": document["record_id"],
-            "version": document["version"],
-            "sha256": document["sha256"],
-            "content_sha256": document["content_sha256"],
-            "webhook_id": document["event"]["id"],
-            "event_type": document["event"]["type"],
-            "kind": document["kind"],
-            "site_id": document["site"]["id"],
-            "occurred_at": parse_time(document["occurred_at"]),
-            "captured_at": parse_time(document["captured_at"]),
-            "storage_key": key,
-        },
-    )
-    if not added:
+    if not insert_ignoring_duplicates(conn, t.record_versions, version_row(document, key)):
         return False
-    values = values or record_values(document)
-    first = {"id": document["record_id"], "first_captured_at": values["last_captured_at"]}
-    conn.execute(_prebuilt(conn, "upsert records", _upsert_record), {**first, **values})
+    row = record_row(document, values or record_values(document))
+    conn.execute(_prebuilt(conn, "upsert records", _upsert_record), row)
     return True
+
+
+def _upsert_record(dialect: Any) -> Executable:
+    return on_later_version(dialect.insert(t.records))  # type: ignore[no-any-return]
 
 
 def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
     """Index one stored status event; False if it was already there."""
-    captured_at = parse_time(document["captured_at"])
-    added = insert_ignoring_duplicates(
-        conn,
-        t.record_events,
-        {
-            "id": document["id"],
-            "record_id": document["record_id"],
-            "webhook_id": document["event"]["id"],
-            "type": document["event"]["type"],
-            "status": document["status"],
-            "previous_status": document["previous_status"],
-            "version": document["version"],
-            "occurred_at": parse_time(document["occurred_at"]),
-            "captured_at": captured_at,
-            "sha256": document["sha256"],
-            "storage_key": key,
-        },
-    )
-    if not added:
+    if not insert_ignoring_duplicates(conn, t.record_events, event_row(document, key)):
         return False
+    status = status_values(document)
     conn.execute(
-        update(t.records)
-        .where(
-            t.records.c.id == document["record_id"],
-            t.records.c.last_captured_at <= captured_at,  # the latest capture decides the status
-        )
-        .values(
-            status=document["status"],
-            deleted=document["status"] == DELETED_STATUS,
-            occurred_at=parse_time(document["occurred_at"]),
-            last_captured_at=captured_at,
-        )
+        _SET_STATUS,
+        {
+            "b_record_id": document["record_id"],
+            "b_captured_at": status.pop("last_captured_at"),
+            **status,
+        },
     )
     return True
 
 
-def _lock_feed(conn: Connection) -> None:
-    """Feed positions are handed out in commit order, so a reader never skips a late commit.
-
-    Taken just before the `changes` insert, the last statement of the transaction: the lock
-    then covers only that insert and the commit, and concurrent captures do the rest of
-    their index work in parallel. Still deadlock-free: a holder of this lock waits for no
-    row lock, it only inserts a new `changes` row and commits."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE changes IN EXCLUSIVE MODE"))
+def append_change(conn: Connection, document: dict[str, Any], change: str) -> None:
+    """The feed entry of a new "version" or "event", under the feed lock."""
+    lock_feed(conn)
+    conn.execute(_INSERT_CHANGE, change_row(document, change))
 
 
 # The one read of every capture, built once: the answer this delivery already had (from the
@@ -261,7 +190,7 @@ class RecordIndex:
     def recall(
         self, site_id: str, webhook_id: str, record_id: str
     ) -> tuple[Outcome | None, Head | None]:
-        with reading(self.engine) as conn:
+        with autocommit(self.engine) as conn:
             rows = {
                 row.row: row
                 for row in conn.execute(
@@ -276,17 +205,25 @@ class RecordIndex:
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:
         values = record_values(document)  # plain text of the content: before the lock
+        if self.engine.dialect.name == "postgresql":
+            with autocommit(self.engine) as conn:
+                parameters = single_statement.version_parameters(document, key, values)
+                conn.execute(single_statement.ADD_VERSION, parameters)
+            return
         with writing(self.engine, durable=False) as conn:
             if apply_version(conn, document, key, values):
-                _lock_feed(conn)
-                self._append_change(conn, document, "version", None)
+                append_change(conn, document, "version")
 
     @unavailable_on_db_error
     def add_event(self, document: dict[str, Any], key: str) -> None:
+        if self.engine.dialect.name == "postgresql":
+            with autocommit(self.engine) as conn:
+                parameters = single_statement.event_parameters(document, key)
+                conn.execute(single_statement.ADD_EVENT, parameters)
+            return
         with writing(self.engine, durable=False) as conn:
             if apply_event(conn, document, key):
-                _lock_feed(conn)
-                self._append_change(conn, document, "event", document["id"])
+                append_change(conn, document, "event")
 
     @unavailable_on_db_error
     def add_delivery(self, site_id: str, webhook_id: str, outcome: Outcome) -> None:
@@ -302,21 +239,3 @@ class RecordIndex:
                     "event_id": outcome.event_id,
                 },
             )
-
-    @staticmethod
-    def _append_change(
-        conn: Connection, document: dict[str, Any], change: str, event_id: str | None
-    ) -> None:
-        site_id = document["site"]["id"] if "site" in document else document["site_id"]
-        conn.execute(
-            _INSERT_CHANGE,
-            {
-                "site_id": site_id,
-                "record_id": document["record_id"],
-                "change": change,
-                "version": document["version"],
-                "event_id": event_id,
-                "event_type": document["event"]["type"],
-                "captured_at": parse_time(document["captured_at"]),
-            },
-        )

@@ -1,0 +1,110 @@
+"""A stored version or event as the rows the index keeps of it. One place for the mapping, so
+capture (either database) and `reindex` write the same rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service.index import tables as t
+from service.index.text import plain_text
+from service.records.model import DELETED_STATUS
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+# The columns of `records` a later version sets: all but its identity and first capture.
+RECORD_COLUMNS = tuple(
+    c.name for c in t.records.columns if c.name not in ("pk", "id", "first_captured_at")
+)
+
+
+def record_values(document: dict[str, Any]) -> dict[str, Any]:
+    """A version's values for the `RECORD_COLUMNS` of its record's row."""
+    personal = document.get("personal_data") or {}
+    return {
+        "site_id": document["site"]["id"],
+        "kind": document["kind"],
+        "source_id": document["source_id"],
+        "origin": document["origin"],
+        "status": document["status"],
+        "deleted": document["status"] == DELETED_STATUS,
+        "title": document["title"],
+        "body": plain_text(document["content"]),
+        "author": document["author"]["name"],
+        "parent_id": document["parent"],
+        "permalink": document["permalink"],
+        "published_at": parse_time(document["published_at"]),
+        "occurred_at": parse_time(document["occurred_at"]),
+        "last_captured_at": parse_time(document["captured_at"]),
+        "latest_version": document["version"],
+        "latest_sha256": document["sha256"],
+        "content_sha256": document["content_sha256"],
+        "personal_sha256": personal.get("sha256"),
+    }
+
+
+def record_row(document: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The whole `records` row a version makes when its record is new."""
+    return {"id": document["record_id"], "first_captured_at": values["last_captured_at"], **values}
+
+
+def version_row(document: dict[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "record_id": document["record_id"],
+        "version": document["version"],
+        "sha256": document["sha256"],
+        "content_sha256": document["content_sha256"],
+        "webhook_id": document["event"]["id"],
+        "event_type": document["event"]["type"],
+        "kind": document["kind"],
+        "site_id": document["site"]["id"],
+        "occurred_at": parse_time(document["occurred_at"]),
+        "captured_at": parse_time(document["captured_at"]),
+        "storage_key": key,
+    }
+
+
+def event_row(document: dict[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "id": document["id"],
+        "record_id": document["record_id"],
+        "webhook_id": document["event"]["id"],
+        "type": document["event"]["type"],
+        "status": document["status"],
+        "previous_status": document["previous_status"],
+        "version": document["version"],
+        "occurred_at": parse_time(document["occurred_at"]),
+        "captured_at": parse_time(document["captured_at"]),
+        "sha256": document["sha256"],
+        "storage_key": key,
+    }
+
+
+def status_values(document: dict[str, Any]) -> dict[str, Any]:
+    """What a status event changes on its record's row (when it is the latest capture)."""
+    return {
+        "status": document["status"],
+        "deleted": document["status"] == DELETED_STATUS,
+        "occurred_at": parse_time(document["occurred_at"]),
+        "last_captured_at": parse_time(document["captured_at"]),
+    }
+
+
+def change_row(document: dict[str, Any], change: str) -> dict[str, Any]:
+    """The change feed's entry (without its position) for a new "version" or "event"."""
+    if change == "version":
+        site_id, event_id = document["site"]["id"], None
+    else:
+        site_id, event_id = document["site_id"], document["id"]
+    return {
+        "site_id": site_id,
+        "record_id": document["record_id"],
+        "change": change,
+        "version": document["version"],
+        "event_id": event_id,
+        "event_type": document["event"]["type"],
+        "captured_at": parse_time(document["captured_at"]),
+    }

@@ -1,0 +1,55 @@
+"""The rules every index write follows, on either database and from capture or `reindex`:
+
+- a later version wins: a record's row shows its highest version, whatever order versions
+  arrive in (concurrent captures, repairs);
+- the latest capture decides a record's status;
+- change feed positions are handed out in commit order, so a reader never skips a late commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, FunctionElement, func, text
+
+from service.index import tables as t
+from service.index.rows import RECORD_COLUMNS
+
+# pg_advisory_xact_lock key held by every writer of `changes` from its feed entry to commit.
+FEED_LOCK = 7_214_002
+
+Insert = TypeVar("Insert", bound=Any)
+
+
+def on_later_version(statement: Insert) -> Insert:
+    """`statement` (an INSERT into `records`, of either dialect) made race-free without a
+    table lock: the first version inserts the row, a later one updates it, and an older one
+    arriving late changes nothing. One statement either way."""
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[t.records.c.id],
+        set_={name: excluded[name] for name in RECORD_COLUMNS},
+        where=t.records.c.latest_version < excluded.latest_version,
+    )
+
+
+def is_latest_capture(captured_at: Any) -> ColumnElement[bool]:
+    """A status event updates its record's row unless a later capture already did."""
+    latest: ColumnElement[bool] = t.records.c.last_captured_at <= captured_at
+    return latest
+
+
+def feed_lock() -> FunctionElement[Any]:
+    """PostgreSQL: the feed lock as an expression, for statements that take it themselves.
+
+    Deadlock-free as long as it is taken after the row locks of the same transaction: its
+    holder then waits for no row lock, it only adds a `changes` row and commits."""
+    return func.pg_advisory_xact_lock(FEED_LOCK)
+
+
+def lock_feed(conn: Connection) -> None:
+    """Take the feed lock just before the `changes` insert, the last statement of the
+    transaction: it then covers only that insert and the commit, and concurrent captures
+    do the rest of their index work in parallel. (SQLite has one writer at a time.)"""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
