@@ -122,7 +122,7 @@ def _breakdown(app: Any, requests: list[dict[str, Any]], svc: Any) -> None:
 
     from service.api import events
     from service.capture import recorder, signature
-    from service.index import text, writer
+    from service.index import rows
 
     spent: dict[str, float] = {}
     depth = threading.local()
@@ -151,8 +151,7 @@ def _breakdown(app: Any, requests: list[dict[str, Any]], svc: Any) -> None:
         (recorder, "seal", "canonical JSON + SHA-256 (seal)"),
         (svc.storage, "put_new", "S3 PUT (boto3)"),
         (svc.recorder.index, "add_version", "index write transaction"),
-        (writer, "plain_text", "  of which plain_text(HTML)"),
-        (text, "plain_text", ""),
+        (rows, "plain_text", "  of which plain_text(HTML)"),
     ]
     for owner, attribute, label in steps:
         if label:

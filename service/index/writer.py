@@ -5,6 +5,7 @@ is one statement (`single_statement`): the same rows, the same rules (`rules`)."
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -202,32 +203,36 @@ class RecordIndex:
             Head(head.version, head.a, head.b, head.c) if head is not None else None
         )
 
+    def _capture_write(self) -> contextlib.AbstractContextManager[Connection]:
+        """PostgreSQL: a connection whose one statement commits by itself (each capture write
+        there is one statement). SQLite: a write transaction."""
+        if self.engine.dialect.name == "postgresql":
+            return autocommit(self.engine)
+        return writing(self.engine, durable=False)
+
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:
         values = record_values(document)  # plain text of the content: before the lock
-        if self.engine.dialect.name == "postgresql":
-            with autocommit(self.engine) as conn:
+        with self._capture_write() as conn:
+            if conn.dialect.name == "postgresql":
                 parameters = single_statement.version_parameters(document, key, values)
                 conn.execute(single_statement.ADD_VERSION, parameters)
-            return
-        with writing(self.engine, durable=False) as conn:
-            if apply_version(conn, document, key, values):
+            elif apply_version(conn, document, key, values):
                 append_change(conn, document, "version")
 
     @unavailable_on_db_error
     def add_event(self, document: dict[str, Any], key: str) -> None:
-        if self.engine.dialect.name == "postgresql":
-            with autocommit(self.engine) as conn:
+        with self._capture_write() as conn:
+            if conn.dialect.name == "postgresql":
                 parameters = single_statement.event_parameters(document, key)
                 conn.execute(single_statement.ADD_EVENT, parameters)
-            return
-        with writing(self.engine, durable=False) as conn:
-            if apply_event(conn, document, key):
+            elif apply_event(conn, document, key):
                 append_change(conn, document, "event")
 
     @unavailable_on_db_error
     def add_delivery(self, site_id: str, webhook_id: str, outcome: Outcome) -> None:
-        with writing(self.engine, durable=False) as conn:
+        """The answer to a delivery that stored nothing new, for its redeliveries."""
+        with self._capture_write() as conn:
             insert_ignoring_duplicates(
                 conn,
                 t.deliveries,
