@@ -3,8 +3,11 @@ capture (either database) and `reindex` write the same rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import BindParameter, Table, bindparam
 
 from service.index import tables as t
 from service.index.text import plain_text
@@ -13,6 +16,18 @@ from service.records.model import DELETED_STATUS
 
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+def bind_parameters(
+    prefix: str, table: Table, names: Iterable[str]
+) -> dict[str, BindParameter[Any]]:
+    """A bind parameter for each column in `names`, named `prefix` + column and typed like it."""
+    return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names}
+
+
+def prefixed(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
+    """`row` as the values of the parameters `bind_parameters(prefix, …)` makes."""
+    return {f"{prefix}{name}": value for name, value in row.items()}
 
 
 # The columns of `records` a later version sets: all but its identity and first capture.
@@ -81,6 +96,9 @@ def event_row(document: dict[str, Any], key: str) -> dict[str, Any]:
         "sha256": document["sha256"],
         "storage_key": key,
     }
+
+
+STATUS_COLUMNS = ("status", "deleted", "occurred_at", "last_captured_at")
 
 
 def status_values(document: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, FunctionElement, func, text
+from sqlalchemy import Connection, FunctionElement, Update, bindparam, func, text, update
 
 from service.index import tables as t
-from service.index.rows import RECORD_COLUMNS
+from service.index.rows import RECORD_COLUMNS, STATUS_COLUMNS, bind_parameters
 
 # pg_advisory_xact_lock key held by every writer of `changes` from its feed entry to commit.
 FEED_LOCK = 7_214_002
@@ -33,10 +33,19 @@ def on_later_version(statement: Insert) -> Insert:
     )
 
 
-def is_latest_capture(captured_at: Any) -> ColumnElement[bool]:
-    """A status event updates its record's row unless a later capture already did."""
-    latest: ColumnElement[bool] = t.records.c.last_captured_at <= captured_at
-    return latest
+def status_update(prefix: str) -> Update:
+    """A status event's change to its record's row (`rows.status_values`, parameters named
+    `prefix` + column, the record's id as `prefix` + "record_id"), unless a later capture
+    already changed the row: the latest capture decides the status."""
+    values = bind_parameters(prefix, t.records, STATUS_COLUMNS)
+    return (
+        update(t.records)
+        .where(
+            t.records.c.id == bindparam(f"{prefix}record_id"),
+            t.records.c.last_captured_at <= values["last_captured_at"],
+        )
+        .values(values)
+    )
 
 
 def feed_lock() -> FunctionElement[Any]:

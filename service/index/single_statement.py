@@ -18,32 +18,21 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
-    BindParameter,
     Executable,
     Table,
-    bindparam,
     exists,
     func,
     insert,
     select,
-    update,
 )
 from sqlalchemy.dialects import postgresql
 
 from service.index import rows
 from service.index import tables as t
-from service.index.rules import feed_lock, is_latest_capture, on_later_version
+from service.index.rules import feed_lock, on_later_version, status_update
 
 _CHANGE_COLUMNS = [c.name for c in t.changes.columns if c.name != "seq"]
 _RECORD_ROW_COLUMNS = ["id", "first_captured_at", *rows.RECORD_COLUMNS]
-
-
-def _params(prefix: str, table: Table, names: list[str]) -> list[BindParameter[Any]]:
-    return [bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names]
-
-
-def _prefixed(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
-    return {f"{prefix}{name}": value for name, value in row.items()}
 
 
 def _insert_new(table: Table, returning: Any) -> CTE:
@@ -51,7 +40,7 @@ def _insert_new(table: Table, returning: Any) -> CTE:
     names = [c.name for c in table.columns]
     return (
         postgresql.insert(table)
-        .values(dict(zip(names, _params("n_", table, names), strict=True)))
+        .values(rows.bind_parameters("n_", table, names))
         .on_conflict_do_nothing()
         .returning(returning)
         .cte("new_row")
@@ -62,33 +51,23 @@ def _feed_entry(new_row: CTE, record: CTE) -> Executable:
     """The feed entry of `new_row`, after `record` is done and the feed lock is held."""
     record_done = select(func.count()).select_from(record).scalar_subquery() >= 0
     locked = select(feed_lock().label("held")).select_from(new_row).where(record_done).cte("locked")
-    entry = select(*_params("c_", t.changes, _CHANGE_COLUMNS)).select_from(locked)
+    entry = select(*rows.bind_parameters("c_", t.changes, _CHANGE_COLUMNS).values())
+    entry = entry.select_from(locked)
     return insert(t.changes).from_select(_CHANGE_COLUMNS, entry).add_cte(new_row, record, locked)
 
 
 def _add_version() -> Executable:
     new_row = _insert_new(t.record_versions, t.record_versions.c.record_id)
-    source = select(*_params("r_", t.records, _RECORD_ROW_COLUMNS)).select_from(new_row)
+    source = select(*rows.bind_parameters("r_", t.records, _RECORD_ROW_COLUMNS).values())
+    source = source.select_from(new_row)
     upsert = on_later_version(postgresql.insert(t.records).from_select(_RECORD_ROW_COLUMNS, source))
     return _feed_entry(new_row, upsert.returning(t.records.c.id).cte("record"))
 
 
 def _add_event() -> Executable:
     new_row = _insert_new(t.record_events, t.record_events.c.id)
-    names = ["status", "deleted", "occurred_at", "last_captured_at"]
-    values = dict(zip(names, _params("s_", t.records, names), strict=True))
-    status = (
-        update(t.records)
-        .where(
-            t.records.c.id == bindparam("s_record_id"),
-            is_latest_capture(values["last_captured_at"]),
-            exists(select(new_row.c.id)),
-        )
-        .values(values)
-        .returning(t.records.c.id)
-        .cte("record")
-    )
-    return _feed_entry(new_row, status)
+    status = status_update("s_").where(exists(select(new_row.c.id)))
+    return _feed_entry(new_row, status.returning(t.records.c.id).cte("record"))
 
 
 ADD_VERSION = _add_version()
@@ -99,16 +78,16 @@ def version_parameters(
     document: dict[str, Any], key: str, values: dict[str, Any]
 ) -> dict[str, Any]:
     return {
-        **_prefixed("n_", rows.version_row(document, key)),
-        **_prefixed("r_", rows.record_row(document, values)),
-        **_prefixed("c_", rows.change_row(document, "version")),
+        **rows.prefixed("n_", rows.version_row(document, key)),
+        **rows.prefixed("r_", rows.record_row(document, values)),
+        **rows.prefixed("c_", rows.change_row(document, "version")),
     }
 
 
 def event_parameters(document: dict[str, Any], key: str) -> dict[str, Any]:
     return {
-        **_prefixed("n_", rows.event_row(document, key)),
+        **rows.prefixed("n_", rows.event_row(document, key)),
         "s_record_id": document["record_id"],
-        **_prefixed("s_", rows.status_values(document)),
-        **_prefixed("c_", rows.change_row(document, "event")),
+        **rows.prefixed("s_", rows.status_values(document)),
+        **rows.prefixed("c_", rows.change_row(document, "event")),
     }

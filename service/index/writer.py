@@ -20,7 +20,6 @@ from sqlalchemy import (
     null,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -31,12 +30,13 @@ from service.index.db import autocommit, unavailable_on_db_error, writing
 from service.index.rows import (
     change_row,
     event_row,
+    prefixed,
     record_row,
     record_values,
     status_values,
     version_row,
 )
-from service.index.rules import is_latest_capture, lock_feed, on_later_version
+from service.index.rules import lock_feed, on_later_version, status_update
 from service.records.model import EventType
 
 # Built once per dialect; the values travel as execute() parameters, so SQLAlchemy neither
@@ -66,14 +66,7 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str,
 
 
 _INSERT_CHANGE = insert(t.changes)
-_SET_STATUS = (
-    update(t.records)
-    .where(
-        t.records.c.id == bindparam("b_record_id"),
-        is_latest_capture(bindparam("b_captured_at", type_=t.records.c.last_captured_at.type)),
-    )
-    .values(last_captured_at=bindparam("b_captured_at"))
-)
+_SET_STATUS = status_update("b_")
 
 
 def apply_version(
@@ -101,15 +94,8 @@ def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
     """Index one stored status event; False if it was already there."""
     if not insert_ignoring_duplicates(conn, t.record_events, event_row(document, key)):
         return False
-    status = status_values(document)
-    conn.execute(
-        _SET_STATUS,
-        {
-            "b_record_id": document["record_id"],
-            "b_captured_at": status.pop("last_captured_at"),
-            **status,
-        },
-    )
+    status = prefixed("b_", status_values(document))
+    conn.execute(_SET_STATUS, {"b_record_id": document["record_id"], **status})
     return True
 
 
