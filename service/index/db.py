@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 import sqlalchemy.exc
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from service.errors import IndexUnavailable
 
@@ -31,13 +31,17 @@ def make_engine(url: str) -> Engine:
         return engine
     # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails
     # one request with a 503 (the sender retries), and SQLAlchemy then renews the whole pool.
-    # Commits do not wait for the WAL flush unless `writing(durable=True)` asks them to.
+    # Commits do not wait for the WAL flush unless `writing(durable=True)` asks them to;
+    # `options` given in the URL are kept.
+    parsed = make_url(url)
+    given = parsed.query.get("options", ())
+    options = [*([given] if isinstance(given, str) else given), "-c synchronous_commit=off"]
     return create_engine(
-        url,
+        parsed.difference_update_query(["options"]),
         pool_size=10,
         max_overflow=20,
         pool_recycle=1800,
-        connect_args={"options": "-c synchronous_commit=off"},
+        connect_args={"options": " ".join(options)},
     )
 
 
