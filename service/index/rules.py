@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, FunctionElement, Update, bindparam, func, text, update
+from sqlalchemy import Connection, FunctionElement, Update, bindparam, func, select, update
 
 from service.index import tables as t
 from service.index.rows import RECORD_COLUMNS, STATUS_COLUMNS, bind_parameters
 
-# pg_advisory_xact_lock key held by every writer of `changes` from its feed entry to commit.
+# pg_advisory_xact_lock key: every writer of `changes` holds it from its feed entry to commit.
 FEED_LOCK = 7_214_002
 
 Insert = TypeVar("Insert", bound=Any)
@@ -61,4 +61,4 @@ def lock_feed(conn: Connection) -> None:
     transaction: it then covers only that insert and the commit, and concurrent captures
     do the rest of their index work in parallel. (SQLite has one writer at a time.)"""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+        conn.execute(select(feed_lock()))
