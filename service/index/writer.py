@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
+    Select,
     Table,
     bindparam,
     insert,
@@ -105,43 +106,36 @@ def append_change(conn: Connection, document: dict[str, Any], change: str) -> No
     conn.execute(_INSERT_CHANGE, change_row(document, change))
 
 
+def _answer_row(label: str, table: Table, answer: Any, found_by: Any) -> Select[Any]:
+    """`table`'s row made by this delivery (`found_by` = the record's id or the site's), if any."""
+    return select(
+        literal(label).label("row"),
+        table.c.record_id.label("record_id"),
+        table.c.version.label("version"),
+        answer.label("a"),
+        null().label("b"),
+        null().label("c"),
+    ).where(found_by, table.c.webhook_id == bindparam("webhook_id"))
+
+
 # The one read of every capture, built once: the answer this delivery already had (from the
 # version or event it made, or the `deliveries` row of one that made nothing) and the
 # record's head, as a few rows. Versions and events are found through their record (a
 # primary key or index prefix), so making them needs no second row to remember the answer.
+_EVENTS, _VERSIONS, _DELIVERIES = t.record_events, t.record_versions, t.deliveries
 _RECALL = union_all(
-    select(
-        literal("event").label("row"),
-        t.record_events.c.record_id.label("record_id"),
-        t.record_events.c.version.label("version"),
-        t.record_events.c.id.label("a"),
-        null().label("b"),
-        null().label("c"),
-    ).where(
-        t.record_events.c.record_id == bindparam("record_id"),
-        t.record_events.c.webhook_id == bindparam("webhook_id"),
+    _answer_row("event", _EVENTS, _EVENTS.c.id, _EVENTS.c.record_id == bindparam("record_id")),
+    _answer_row(
+        "version",
+        _VERSIONS,
+        _VERSIONS.c.event_type,
+        _VERSIONS.c.record_id == bindparam("record_id"),
     ),
-    select(
-        literal("version"),
-        t.record_versions.c.record_id,
-        t.record_versions.c.version,
-        t.record_versions.c.event_type,
-        null(),
-        null(),
-    ).where(
-        t.record_versions.c.record_id == bindparam("record_id"),
-        t.record_versions.c.webhook_id == bindparam("webhook_id"),
-    ),
-    select(
-        literal("delivery"),
-        t.deliveries.c.record_id,
-        t.deliveries.c.version,
-        t.deliveries.c.event_id,
-        null(),
-        null(),
-    ).where(
-        t.deliveries.c.site_id == bindparam("site_id"),
-        t.deliveries.c.webhook_id == bindparam("webhook_id"),
+    _answer_row(
+        "delivery",
+        _DELIVERIES,
+        _DELIVERIES.c.event_id,
+        _DELIVERIES.c.site_id == bindparam("site_id"),
     ),
     select(
         literal("head"),
