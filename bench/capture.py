@@ -54,7 +54,7 @@ class PhaseResult:
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
-    def cpu_ms_per_request(self, part: str = "server") -> float:
+    def cpu_ms_per_request(self, part: str) -> float:
         return 1000 * self.cpu_seconds.get(part, 0.0) / self.ok if self.ok else float("nan")
 
     def summary(self) -> dict[str, Any]:

@@ -238,12 +238,6 @@ def _processes() -> Iterator[tuple[int, int, str, float]]:
         yield int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks
 
 
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by `root` and its direct children (gunicorn's
-    master and workers), from /proc; 0.0 where /proc is not there."""
-    return sum(cpu for pid, ppid, _, cpu in _processes() if root in (pid, ppid))
-
-
 @dataclass
 class CpuMeter:
     """CPU seconds used so far on the machine, by part: the server under test (a process
