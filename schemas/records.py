@@ -7,8 +7,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.common import PageArgsSchema, PlainString, UTCDateTime
+from service.records.model import KIND_NAMES
 
-KINDS = ["post", "page", "comment"]
+KINDS = KIND_NAMES
 ORIGINS = ["drawn_up", "received"]
 
 

@@ -172,11 +172,15 @@ class WebhookEventSchema(Schema):
 def data_schema(kind: Kind) -> Schema:
     """One shared instance per kind: creating a schema deep-copies its fields, which cost more
     than a load itself; `load` and `validate` keep no state on the instance."""
-    return _COMMENT_DATA if kind is Kind.COMMENT else _POST_DATA
+    return DATA_SCHEMAS[kind]
 
 
-_COMMENT_DATA = CommentDataSchema()
 _POST_DATA = PostDataSchema()
+DATA_SCHEMAS: dict[Kind, Schema] = {
+    Kind.POST: _POST_DATA,
+    Kind.PAGE: _POST_DATA,
+    Kind.COMMENT: CommentDataSchema(),
+}
 
 
 class EventAcceptedSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,7 +60,7 @@ class Snapshot:
         trashed or deleted post's content becomes a version only if nothing of it was ever
         captured (a post from before the plugin). A comment is received whatever its state.
         """
-        return self.event_type.action.changes_content or self.kind is Kind.COMMENT
+        return self.event_type.action.changes_content or self.kind.rules.received_in_any_state
 
     def content_sha256(self, personal_sha256: str | None) -> str:
         """Identity of the content: equal hashes mean an unchanged re-send."""
@@ -67,7 +68,7 @@ class Snapshot:
 
 
 def snapshot(site_id: str, event_type: EventType, data: dict[str, Any]) -> Snapshot:
-    builder = _comment_content if event_type.kind is Kind.COMMENT else _post_content
+    builder = CONTENT_BUILDERS[event_type.kind]
     status = DELETED_STATUS if event_type.action is Action.DELETED else data["status"]
     personal = PersonalData(
         data.get("author_email") or None,
@@ -125,3 +126,11 @@ def _comment_content(site_id: str, data: dict[str, Any]) -> dict[str, Any]:
         "terms": {},
         "featured_image": None,
     }
+
+
+# How WordPress's data for each kind becomes a version's content.
+CONTENT_BUILDERS: dict[Kind, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    Kind.POST: _post_content,
+    Kind.PAGE: _post_content,
+    Kind.COMMENT: _comment_content,
+}

@@ -17,6 +17,7 @@ from service.errors import InvalidInput
 from service.index import fulltext
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
+from service.records.model import KIND_NAMES
 
 _PK_MAX = 2**63 - 1  # BIGINT
 
@@ -198,7 +199,7 @@ class RecordQueries:
             for captured_at, kind in conn.execute(recent):
                 per_day[(captured_at.astimezone(zone).date(), kind)] += 1
             count = conn.execute(total).scalar_one()
-        kinds = ("post", "page", "comment")
+        kinds = KIND_NAMES
         series = []
         for offset in range(days):
             day = first_day + timedelta(days=offset)

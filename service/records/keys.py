@@ -1,6 +1,5 @@
 """Where things live in the bucket, readable by a person browsing it.
 
-sites/{site}/site.json
 sites/{site}/posts/{id}/versions/0000000001.json
 sites/{site}/posts/{id}/events/{webhook-id}.json
 sites/{site}/comments/{id}/versions/0000000001.json
@@ -18,12 +17,8 @@ def site_prefix(site_id: str) -> str:
     return f"sites/{site_id}/"
 
 
-def site_key(site_id: str) -> str:
-    return f"sites/{site_id}/site.json"
-
-
 def record_prefix(site_id: str, kind: Kind, source_id: int) -> str:
-    return f"sites/{site_id}/{kind}s/{source_id}/"
+    return f"sites/{site_id}/{kind.folder}/{source_id}/"
 
 
 def versions_prefix(site_id: str, kind: Kind, source_id: int) -> str:

@@ -8,14 +8,28 @@ from dataclasses import dataclass
 
 
 class Kind(enum.StrEnum):
+    """The kinds of records: a closed set. What differs between kinds is in `KIND_RULES`."""
+
     POST = "post"
     PAGE = "page"
     COMMENT = "comment"
 
     @property
+    def rules(self) -> KindRules:
+        return KIND_RULES[self]
+
+    @property
     def origin(self) -> Origin:
-        """Posts and pages are drawn up by the authority; comments are received."""
-        return Origin.RECEIVED if self is Kind.COMMENT else Origin.DRAWN_UP
+        return self.rules.origin
+
+    @property
+    def folder(self) -> str:
+        """The key segment under `sites/{site}/` that holds this kind's records."""
+        return self.rules.folder
+
+    @classmethod
+    def from_folder(cls, folder: str) -> Kind | None:
+        return next((kind for kind in cls if kind.folder == folder), None)
 
 
 class Origin(enum.StrEnum):
@@ -66,6 +80,29 @@ COMMENT_ACTIONS = frozenset(
         Action.DELETED,
     }
 )
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """Everything that differs between kinds of records, in one place."""
+
+    folder: str
+    origin: Origin
+    actions: frozenset[Action]
+    # Whether a delivery in any state is a document (a comment is received the moment it
+    # arrives, held for moderation or not); else only published content is.
+    received_in_any_state: bool
+
+
+# Posts and pages are drawn up by the authority (upprättade); comments are received (inkomna).
+KIND_RULES: dict[Kind, KindRules] = {
+    Kind.POST: KindRules("posts", Origin.DRAWN_UP, POST_ACTIONS, received_in_any_state=False),
+    Kind.PAGE: KindRules("pages", Origin.DRAWN_UP, POST_ACTIONS, received_in_any_state=False),
+    Kind.COMMENT: KindRules(
+        "comments", Origin.RECEIVED, COMMENT_ACTIONS, received_in_any_state=True
+    ),
+}
+KIND_NAMES = [str(kind) for kind in Kind]
 PING = "offentlig.ping"
 DELETED_STATUS = "deleted"
 
@@ -85,15 +122,13 @@ class EventType:
             kind, action = Kind(kind_name), Action(action_name)
         except ValueError:
             raise ValueError(f"unknown event type {value!r}") from None
-        allowed = COMMENT_ACTIONS if kind is Kind.COMMENT else POST_ACTIONS
-        if action not in allowed:
+        if action not in kind.rules.actions:
             raise ValueError(f"unknown event type {value!r}")
         return cls(kind, action)
 
 
 def all_event_types() -> list[str]:
-    types = [str(EventType(k, a)) for k in (Kind.POST, Kind.PAGE) for a in POST_ACTIONS]
-    types += [str(EventType(Kind.COMMENT, a)) for a in COMMENT_ACTIONS]
+    types = [str(EventType(kind, action)) for kind in Kind for action in kind.rules.actions]
     return sorted(types) + [PING]
 
 

@@ -13,6 +13,7 @@ import requests
 from werkzeug.serving import make_server
 
 from service.records.canonical import verify
+from service.records.model import Kind
 from tests.factories import comment_data, event, post_data, signed_headers
 
 THREADS = 8
@@ -66,13 +67,15 @@ def deliver(
 
 def stored_versions(app, site_id: str, kind: str, source_id: int) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     storage = app.extensions["offentlig"].storage
-    prefix = f"sites/{site_id}/{kind}s/{source_id}/versions/"
+    prefix = f"sites/{site_id}/{Kind(kind).folder}/{source_id}/versions/"
     return [verify(storage.get(key)) for key in storage.list(prefix)]
 
 
 def stored_events(app, site_id: str, kind: str, source_id: int) -> list[str]:  # type: ignore[no-untyped-def]
     return list(
-        app.extensions["offentlig"].storage.list(f"sites/{site_id}/{kind}s/{source_id}/events/")
+        app.extensions["offentlig"].storage.list(
+            f"sites/{site_id}/{Kind(kind).folder}/{source_id}/events/"
+        )
     )
 
 

@@ -144,3 +144,21 @@ def test_record_ids_format_and_parse_back(
 def test_anything_else_is_not_a_record_id(value: str) -> None:
     with pytest.raises(ValueError):
         parse_record_id(value)
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_is_described_wherever_kinds_differ(kind: Kind) -> None:
+    """Adding a kind means one entry in each of these tables, and this test names the gaps."""
+    from schemas.webhook import DATA_SCHEMAS
+    from service.capture.snapshot import CONTENT_BUILDERS
+    from service.records.model import KIND_RULES
+
+    assert kind in KIND_RULES
+    assert kind in CONTENT_BUILDERS
+    assert kind in DATA_SCHEMAS
+
+
+def test_kind_folders_are_distinct_and_plural_names() -> None:
+    folders = [kind.folder for kind in Kind]
+    assert len(set(folders)) == len(folders)
+    assert all(folder.endswith("s") for folder in folders)
