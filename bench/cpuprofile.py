@@ -24,6 +24,7 @@ from werkzeug.test import EnvironBuilder
 from bench import common
 from bench.capture import Target, _Client
 from bench.corpus import Corpus
+from service.auth.actor import operator
 
 
 def main() -> None:
@@ -61,7 +62,7 @@ def main() -> None:
 
         app = create_app(config)
         svc = app.extensions["offentlig"]
-        site, secret = svc.sites.add("Profil kommun", "https://www.example.se")
+        site, secret = svc.sites.add("Profil kommun", "https://www.example.se", actor=operator())
         sender = _Client(
             Target("app", "http://x", site["id"], secret),
             Corpus(),

@@ -31,6 +31,7 @@ from rich.table import Table
 from bench import capture, common, search
 from bench.common import RESULTS, SECRET_KEY, ServerSettings
 from bench.corpus import Corpus
+from service.auth.actor import operator
 from service.cli import DEFAULT_THREADS, DEFAULT_WORKERS
 
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -142,10 +143,12 @@ def _provision(config: dict[str, Any], site: bool, token: bool) -> dict[str, str
     made: dict[str, str] = {}
     try:
         if site:
-            created, secret = svc.sites.add("Benchmarks kommun", "https://www.example.se")
+            created, secret = svc.sites.add(
+                "Benchmarks kommun", "https://www.example.se", actor=operator()
+            )
             made.update(site_id=created["id"], secret=secret)
         if token:
-            _, value = svc.tokens.create("bench", ["records:read"])
+            _, value = svc.tokens.create("bench", ["records:read"], actor=operator())
             made["token"] = value
     finally:
         svc.close()

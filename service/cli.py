@@ -20,6 +20,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from service.auth.actor import operator
+from service.auth.tokens import SCOPES
+
 if TYPE_CHECKING:
     from service.services import Services
 
@@ -143,47 +146,50 @@ def migrate(as_json: bool) -> None:
 @main.command()
 @json_option
 def reindex(as_json: bool) -> None:
-    """Rebuild the whole index from object storage alone."""
-    from service.index.rebuild import rebuild, record_keys
+    """Rebuild the whole database from object storage alone."""
+    from service.reindex import reindex as rebuild_all
 
-    with (
-        opened() as svc,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            disable=as_json or not sys.stderr.isatty(),
-        ) as progress,
-    ):
-        listing = progress.add_task("Listing storage", total=None)
-        keys = record_keys(svc.storage)
-        progress.update(listing, total=len(keys), completed=len(keys))
-        task = progress.add_task("Indexing", total=len(keys))
-        report = rebuild(svc.engine, svc.storage, keys, lambda n: progress.advance(task, n))
+    with opened() as svc, _progress(as_json) as progress:
+
+        def step(description: str, total: int) -> Callable[[int], None]:
+            task = progress.add_task(description, total=total)
+            return lambda n: progress.advance(task, n)
+
+        report = rebuild_all(svc.engine, svc.storage, step)
     result = {
-        "records": report.records,
-        "versions": report.versions,
-        "events": report.events,
+        "records": report.records.records,
+        "versions": report.records.versions,
+        "events": report.records.events,
+        "registers": report.entries,
         "corrupt": report.corrupt,
     }
-    emit(
-        result,
-        as_json,
-        lambda r: console.print(
-            f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events."
-            + (
-                f" [red]{len(r['corrupt'])} objects failed their hash check.[/]"
-                if r["corrupt"]
-                else ""
-            )
-        ),
-    )
+
+    def render(r: dict[str, Any]) -> None:
+        registers = ", ".join(f"{n} {name}" for name, n in r["registers"].items())
+        console.print(
+            f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events;"
+            f" registers: {registers}."
+        )
+        if r["corrupt"]:
+            console.print(f"[red]{len(r['corrupt'])} objects failed their hash check.[/]")
+
+    emit(result, as_json, render)
     if report.corrupt:
         for key in report.corrupt:
             click.echo(f"corrupt: {key}", err=True)
         sys.exit(1)
+
+
+def _progress(as_json: bool) -> Progress:
+    """A progress display on stderr for long work; silent for --json or without a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=as_json or not sys.stderr.isatty(),
+    )
 
 
 # --- sites -----------------------------------------------------------------------------
@@ -221,7 +227,7 @@ def sites_add(name: str, url: str, as_json: bool) -> None:
     if errors:
         raise click.BadParameter(json.dumps(errors), param_hint="--name/--url")
     with opened() as svc:
-        site, secret = svc.sites.add(name, url)
+        site, secret = svc.sites.add(name, url, actor=operator())
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"Site id:        [bold]{data['id']}[/]")
@@ -255,7 +261,7 @@ def tokens() -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(["records:read", "records:read-personal", "admin"]),
+    type=click.Choice(SCOPES),
     help="Repeat for several scopes.",
 )
 @click.option("--site", "site_id", default=None, help="Limit the token to one site id.")
@@ -263,7 +269,7 @@ def tokens() -> None:
 def tokens_create(name: str, scopes: tuple[str, ...], site_id: str | None, as_json: bool) -> None:
     """Create a token and print it (shown once; stored only as a hash)."""
     with opened() as svc:
-        row, token = svc.tokens.create(name, list(scopes), site_id)
+        row, token = svc.tokens.create(name, list(scopes), site_id, actor=operator())
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"Token id: {data['id']}  scopes: {' '.join(data['scopes'])}")
@@ -288,7 +294,7 @@ def tokens_list(as_json: bool) -> None:
 def tokens_revoke(token_id: str, as_json: bool) -> None:
     """Revoke a token at once."""
     with opened() as svc:
-        svc.tokens.revoke(token_id)
+        svc.tokens.revoke(token_id, actor=operator())
     emit({"revoked": token_id}, as_json, lambda _: console.print(f"Revoked {token_id}."))
 
 

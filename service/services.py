@@ -66,7 +66,7 @@ def build(
         sites=SiteRegistry(
             engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
         ),
-        tokens=TokenStore(engine, clock, id_factory),
+        tokens=TokenStore(engine, storage, clock, id_factory),
         queries=RecordQueries(engine),
         audit=AuditLog(engine, clock),
         clock=clock,

@@ -24,7 +24,7 @@ from service import create_app
 from service.cli import main
 from service.index.db import make_engine, migrate
 from service.storage.s3 import S3Store
-from tests.factories import Sender
+from tests.factories import TEST_ACTOR, Sender
 from tests.support.seaweedfs import SeaweedFS, start_seaweedfs
 
 POSTGRES_ENV = "OFFENTLIG_TEST_POSTGRES_URL"
@@ -176,7 +176,7 @@ class SiteFixture:
 @pytest.fixture
 def site(app: Flask, client: FlaskClient) -> SiteFixture:
     created, secret = app.extensions["offentlig"].sites.add(
-        "Staffanstorps kommun", "https://www.example.se"
+        "Staffanstorps kommun", "https://www.example.se", actor=TEST_ACTOR
     )
     return SiteFixture(created["id"], secret, Sender(client, created["id"], secret))
 
@@ -187,7 +187,7 @@ def token(app: Flask):  # type: ignore[no-untyped-def]
 
     def make(*scopes: str, site: str | None = None) -> dict[str, str]:
         _, value = app.extensions["offentlig"].tokens.create(
-            "test", list(scopes or ("records:read",)), site
+            "test", list(scopes or ("records:read",)), site, actor=TEST_ACTOR
         )
         return {"Authorization": f"Bearer {value}"}
 

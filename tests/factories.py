@@ -10,7 +10,10 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
+from service.auth.actor import Actor
+
 _ids = itertools.count(1)
+TEST_ACTOR = Actor("cli", "test")
 
 
 def post_data(post_id: int = 1, **overrides: Any) -> dict[str, Any]:

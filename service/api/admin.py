@@ -15,7 +15,7 @@ from schemas.admin import (
     TokenCreateSchema,
     TokenSchema,
 )
-from service.api.auth import require
+from service.api.auth import actor, require
 from service.api.context import services
 from service.auth.tokens import ADMIN
 
@@ -36,7 +36,7 @@ class Sites(MethodView):
     @sites_blp.response(201, SiteCreatedSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Add a site; its webhook secret is in this answer only"""
-        site, secret = services().sites.add(body["name"], body["url"])
+        site, secret = services().sites.add(body["name"], body["url"], actor=actor())
         return {**site, "secret": secret}
 
 
@@ -53,7 +53,9 @@ class Tokens(MethodView):
     @tokens_blp.response(201, TokenCreatedSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a token; its value is in this answer only"""
-        row, token = services().tokens.create(body["name"], body["scopes"], body["site_id"])
+        row, token = services().tokens.create(
+            body["name"], body["scopes"], body["site_id"], actor=actor()
+        )
         return {**row, "token": token}
 
 
@@ -63,4 +65,4 @@ class Token(MethodView):
     @tokens_blp.response(204)
     def delete(self, token_id: str) -> None:
         """Revoke a token"""
-        services().tokens.revoke(token_id)
+        services().tokens.revoke(token_id, actor=actor())

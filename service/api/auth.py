@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from service.api.context import services
+from service.auth.actor import Actor
 from service.auth.tokens import Principal
 from service.errors import Forbidden, NotFound, Unauthorized
 
@@ -18,6 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def principal() -> Principal:
     found: Principal = g.principal
     return found
+
+
+def actor() -> Actor:
+    """The caller, as register revisions and the audit trail name it."""
+    found = principal()
+    return Actor("token", found.name, found.token_id, request.remote_addr)
 
 
 def require(scope: str) -> Callable[[F], F]:

@@ -16,7 +16,7 @@ from schemas.records import (
     RecordSearchArgsSchema,
     VersionListSchema,
 )
-from service.api.auth import check_site, principal, require, site_filter
+from service.api.auth import actor, check_site, principal, require, site_filter
 from service.api.context import services
 from service.auth.tokens import READ, READ_PERSONAL
 from service.errors import IntegrityError, NotFound
@@ -124,7 +124,7 @@ class VersionPersonalData(MethodView):
 
 def _personal_data(site_id: str, record_id: str, reference: str) -> dict[str, Any]:
     svc = services()
-    svc.audit.record(principal().token_id, "read-personal-data", record_id, g.get("request_id"))
+    svc.audit.record("read-personal-data", record_id, actor=actor(), request_id=g.get("request_id"))
     try:
         data = svc.storage.get(keys.personal_key(site_id, reference))
     except FileNotFoundError:

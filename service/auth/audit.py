@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from service.auth.actor import Actor
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error, writing
 
@@ -21,9 +23,21 @@ class AuditLog:
 
     @unavailable_on_db_error
     def record(
-        self, token_id: str | None, action: str, subject: str, request_id: str | None
+        self,
+        action: str,
+        subject: str,
+        *,
+        actor: Actor,
+        details: dict[str, Any] | None = None,
+        decision: bool = False,
+        request_id: str | None = None,
     ) -> None:
-        """Written before the data is returned: no audit row, no personal data."""
+        """One entry of the audit trail. `decision`: a change of the archive's decisions or
+        configuration (review, registration, hold, cull, rule, channel, token, site), written
+        before the call returns; other entries (captures, reads) may be written in batches.
+
+        Written before the data is returned: no audit row, no personal data."""
+        token_id = actor.id
         with writing(self.engine) as conn:
             conn.execute(
                 insert(t.audit_log).values(

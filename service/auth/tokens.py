@@ -9,18 +9,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select
 
+from service.auth.actor import Actor
+from service.capture.snapshot import iso
 from service.errors import InvalidInput, NotFound
 from service.index import tables as t
-from service.index.db import unavailable_on_db_error, writing
+from service.index.db import unavailable_on_db_error
+from service.registers.family import Family
+from service.registers.projection import latest_row
+from service.registers.register import Register
+from service.storage.port import ObjectStore
 
 TOKEN_PREFIX = "oft_"  # noqa: S105 - a prefix, not a secret
 
 READ = "records:read"
 READ_PERSONAL = "records:read-personal"
+READ_SECRET = "records:read-secret"  # noqa: S105 - a scope: records marked secret
+REVIEW = "records:review"  # the secrecy review queue and its decisions
+REGISTRY_WRITE = "registry:write"  # the registry system writes case numbers back
 ADMIN = "admin"
-SCOPES = (READ, READ_PERSONAL, ADMIN)
+SCOPES = (READ, READ_PERSONAL, READ_SECRET, REVIEW, REGISTRY_WRITE, ADMIN)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class Principal:
     """Who is calling: a token's id, scopes and (if limited) its one site."""
 
     token_id: str
+    name: str
     scopes: frozenset[str]
     site_id: str | None
 
@@ -42,15 +52,42 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _row(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": document["name"],
+        "token_sha256": document["token_sha256"],
+        "scopes": " ".join(document["scopes"]),
+        "site_id": document["site_id"],
+        "created_at": _moment(document["created_at"]),
+        "revoked_at": _moment(document["revoked_at"]),
+    }
+
+
+# Only the token's SHA-256 is kept, in storage as in the database.
+TOKENS = Family(
+    "tokens", "offentlig.api-token/1", latest_row(t.api_tokens, _row), tables=(t.api_tokens,)
+)
+
+
 class TokenStore:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime], new_id: Callable[[], str]):
+    def __init__(
+        self,
+        engine: Engine,
+        storage: ObjectStore,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str],
+    ):
         self.engine = engine
+        self.register = Register(TOKENS, storage, engine, clock)
         self.clock = clock
         self.new_id = new_id
 
-    @unavailable_on_db_error
     def create(
-        self, name: str, scopes: list[str], site_id: str | None = None
+        self, name: str, scopes: list[str], site_id: str | None = None, *, actor: Actor
     ) -> tuple[dict[str, Any], str]:
         """A new token; the clear text is returned once and stored only as its hash."""
         unknown = sorted(set(scopes) - set(SCOPES))
@@ -59,25 +96,25 @@ class TokenStore:
                 "Unknown or missing scopes.",
                 errors={"scopes": [f"Choose from {', '.join(SCOPES)}; unknown: {unknown}"]},
             )
+        if site_id is not None and not self._site_exists(site_id):
+            raise InvalidInput("Unknown site.", errors={"site_id": [f"No site {site_id!r}."]})
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = {
-            "id": self.new_id(),
+        body = {
             "name": name,
             "token_sha256": _hash(token),
-            "scopes": " ".join(sorted(set(scopes))),
+            "scopes": sorted(set(scopes)),
             "site_id": site_id,
-            "created_at": self.clock(),
+            "created_at": iso(self.clock()),
             "revoked_at": None,
         }
-        with writing(self.engine) as conn:
-            if (
-                site_id is not None
-                and conn.execute(select(t.sites.c.id).where(t.sites.c.id == site_id)).first()
-                is None
-            ):
-                raise InvalidInput("Unknown site.", errors={"site_id": [f"No site {site_id!r}."]})
-            conn.execute(insert(t.api_tokens).values(**row))
-        return public(row), token
+        document = self.register.write(self.new_id(), body, actor=actor)
+        return public({"id": document["id"], **_row(document)}), token
+
+    @unavailable_on_db_error
+    def _site_exists(self, site_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(t.sites.c.id).where(t.sites.c.id == site_id)).first()
+        return found is not None
 
     @unavailable_on_db_error
     def authenticate(self, token: str) -> Principal | None:
@@ -90,7 +127,7 @@ class TokenStore:
             ).first()
         if row is None:
             return None
-        return Principal(row.id, frozenset(row.scopes.split()), row.site_id)
+        return Principal(row.id, row.name, frozenset(row.scopes.split()), row.site_id)
 
     @unavailable_on_db_error
     def all(self) -> list[dict[str, Any]]:
@@ -98,16 +135,20 @@ class TokenStore:
             rows = conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.created_at))
             return [public(dict(row._mapping)) for row in rows]
 
-    @unavailable_on_db_error
-    def revoke(self, token_id: str) -> None:
-        with writing(self.engine) as conn:
-            result = conn.execute(
-                update(t.api_tokens)
-                .where(t.api_tokens.c.id == token_id, t.api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=self.clock())
-            )
-        if not result.rowcount:
+    def revoke(self, token_id: str, *, actor: Actor) -> None:
+        try:
+            current = self.register.latest(token_id)
+        except NotFound:
+            current = None
+        if current is None or current["revoked_at"] is not None:
             raise NotFound(f"No active token {token_id!r}.")
+        body = {name: current[name] for name in _BODY}
+        self.register.write(
+            token_id, {**body, "revoked_at": iso(self.clock())}, actor=actor, previous=current
+        )
+
+
+_BODY = ("name", "token_sha256", "scopes", "site_id", "created_at")
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:

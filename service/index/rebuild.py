@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -48,9 +48,10 @@ def _record_prefix(key: str) -> str:
     )
 
 
-def record_keys(storage: ObjectStore) -> list[str]:
-    """Every version and event key in storage, grouped by record (keys sort that way)."""
-    return [k for k in storage.list("sites/") if _record_prefix(k) != k]
+def record_keys(keys: Iterable[str]) -> list[str]:
+    """Every version and event key among `keys` (a listing of the bucket), grouped by
+    record (keys sort that way)."""
+    return [k for k in keys if k.startswith("sites/") and _record_prefix(k) != k]
 
 
 def clear(engine: Engine) -> None:
@@ -86,7 +87,6 @@ def rebuild(
     _apply(engine, batch, report)
     advance(len(batch))
     _renumber_records(engine)
-    _rebuild_feed(engine)
     return report
 
 
@@ -142,9 +142,18 @@ def _renumber_records(engine: Engine) -> None:
             )
 
 
-def _rebuild_feed(engine: Engine) -> None:
-    """The change feed in capture order, as capture would have appended it."""
+def rebuild_feed(engine: Engine, register_rows: Sequence[dict[str, Any]] = ()) -> None:
+    """The change feed in capture order, as capture would have appended it: versions and
+    events from their tables, and `register_rows` (`change_row`-shaped entries of registers
+    about records) as they were recorded."""
     v, e = t.record_versions, t.record_events
+    columns = ["site_id", "record_id", "change", "version", "event_id", "event_type", "captured_at"]
+    extra = Table(
+        "feed_register_rows",
+        MetaData(),
+        *[Column(name, t.changes.c[name].type) for name in columns],
+        prefixes=["TEMPORARY"],
+    )
     versions = select(
         v.c.site_id,
         v.c.record_id,
@@ -163,11 +172,15 @@ def _rebuild_feed(engine: Engine) -> None:
         e.c.type,
         e.c.captured_at,
     ).join(t.records, t.records.c.id == e.c.record_id)
-    combined = union_all(versions, events).subquery()
+    combined = union_all(versions, events, select(*extra.c)).subquery()
     ordered = select(*combined.c).order_by(
         combined.c.captured_at, combined.c.record_id, combined.c.version, combined.c.change.desc()
     )
-    columns = ["site_id", "record_id", "change", "version", "event_id", "event_type", "captured_at"]
     with writing(engine, durable=False) as conn:
+        extra.create(conn)
+        if register_rows:
+            conn.execute(insert(extra), list(register_rows))
         lock_feed(conn)
+        conn.execute(delete(t.changes))
         conn.execute(insert(t.changes).from_select(columns, ordered))
+        extra.drop(conn)

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Table, bindparam
 
-from service.index import tables as t
 from service.index.text import plain_text
 from service.records.model import DELETED_STATUS
 
@@ -30,9 +29,27 @@ def prefixed(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}{name}": value for name, value in row.items()}
 
 
-# The columns of `records` a later version sets: all but its identity and first capture.
-RECORD_COLUMNS = tuple(
-    c.name for c in t.records.columns if c.name not in ("pk", "id", "first_captured_at")
+# The columns of `records` a later version sets: what `record_values` gives. (Others are set
+# by register entries about the record, such as its review and registration.)
+RECORD_COLUMNS = (
+    "site_id",
+    "kind",
+    "source_id",
+    "origin",
+    "status",
+    "deleted",
+    "title",
+    "body",
+    "author",
+    "parent_id",
+    "permalink",
+    "published_at",
+    "occurred_at",
+    "last_captured_at",
+    "latest_version",
+    "latest_sha256",
+    "content_sha256",
+    "personal_sha256",
 )
 
 

@@ -1,6 +1,7 @@
-"""The index schema. `records`, `record_versions`, `record_events`, `deliveries` and `changes`
-are a cache of object storage (`offentlig reindex` rebuilds them); `sites`, `api_tokens` and
-`audit_log` are configuration and history that live only here (back them up).
+"""The index schema: every table is a projection of object storage that `offentlig reindex`
+rebuilds. `records`, `record_versions`, `record_events`, `deliveries` and `changes` show the
+captured records; `sites`, `api_tokens` and the other register tables show the registers
+(`service/registers/`), one row per entry at its latest `revision`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 
@@ -55,7 +57,7 @@ metadata = MetaData(
     }
 )
 
-# --- configuration -------------------------------------------------------------------------
+# --- registers -------------------------------------------------------------------------------
 
 sites = Table(
     "sites",
@@ -65,6 +67,7 @@ sites = Table(
     Column("url", String(2000), nullable=False),
     Column("secret_encrypted", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("revision", Integer, nullable=False, server_default="1"),
 )
 
 api_tokens = Table(
@@ -77,6 +80,7 @@ api_tokens = Table(
     Column("site_id", String(40), ForeignKey("sites.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("revision", Integer, nullable=False, server_default="1"),
 )
 
 audit_log = Table(
@@ -120,11 +124,18 @@ records = Table(
     Column("latest_sha256", String(64), nullable=False),
     Column("content_sha256", String(64), nullable=False),
     Column("personal_sha256", String(64), nullable=True),
+    # Set by register entries about the record (service/registers/), not by its versions:
+    Column("review", String(20), nullable=True),  # None | pending | cleared | register | secret
+    Column("secret", Boolean, nullable=False, server_default=false()),
+    Column("case_number", String(100), nullable=True),  # diarienummer, once registered
+    Column("registered_at", UTCDateTime, nullable=True),
     Index("ix_records_site_kind_published", "site_id", "kind", "published_at", "pk"),
     Index("ix_records_published", "published_at", "pk"),
     Index("ix_records_captured", "first_captured_at", "pk"),
     Index("ix_records_parent", "parent_id"),
     Index("ix_records_author", "author"),
+    Index("ix_records_review", "review"),
+    Index("ix_records_case_number", "case_number"),
 )
 
 record_versions = Table(
@@ -176,9 +187,11 @@ changes = Table(
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("site_id", String(40), nullable=False),
-    Column("record_id", String(200), nullable=False),
-    Column("change", String(10), nullable=False),  # "version" | "event"
+    # Register entries about no one record (a hold on a query) have neither.
+    Column("site_id", String(40), nullable=True),
+    Column("record_id", String(200), nullable=True),
+    # "version" | "event", or a register family's entry about records ("review", "hold", …)
+    Column("change", String(20), nullable=False),
     Column("version", Integer, nullable=False),
     Column("event_id", String(40), nullable=True),
     Column("event_type", String(40), nullable=False),

@@ -102,8 +102,14 @@ def apply_event(conn: Connection, document: dict[str, Any], key: str) -> bool:
 
 def append_change(conn: Connection, document: dict[str, Any], change: str) -> None:
     """The feed entry of a new "version" or "event", under the feed lock."""
+    append_feed_row(conn, change_row(document, change))
+
+
+def append_feed_row(conn: Connection, row: dict[str, Any]) -> None:
+    """A feed entry (`rows.change_row`'s shape), under the feed lock: the transaction's last
+    statement."""
     lock_feed(conn)
-    conn.execute(_INSERT_CHANGE, change_row(document, change))
+    conn.execute(_INSERT_CHANGE, row)
 
 
 def _answer_row(label: str, table: Table, answer: Any, found_by: Any) -> Select[Any]:

@@ -1,10 +1,9 @@
-"""Sites live in the database (with their encrypted secret) and, for a reader of the
-bucket, as `sites/{id}/site.json` in storage."""
+"""The site register: every WordPress site that sends webhooks, with its webhook secret
+encrypted at rest, kept in storage (`authority/sites/{id}/…`) and shown in the `sites` table."""
 
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import threading
 from collections.abc import Callable
@@ -13,14 +12,17 @@ from typing import Any
 
 import cachetools
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Engine, bindparam, select
 
+from service.auth.actor import Actor
 from service.capture.ports import Site
 from service.capture.snapshot import iso
 from service.errors import NotFound
 from service.index import tables as t
-from service.index.db import unavailable_on_db_error, writing
-from service.records import keys
+from service.index.db import unavailable_on_db_error
+from service.registers.family import Family
+from service.registers.projection import latest_row
+from service.registers.register import Register
 from service.storage.port import ObjectStore
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -30,6 +32,28 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 _SITE_AND_SECRET = select(
     t.sites.c.id, t.sites.c.name, t.sites.c.url, t.sites.c.secret_encrypted
 ).where(t.sites.c.id == bindparam("site_id"))
+
+
+def _row(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": document["name"],
+        "url": document["url"],
+        "secret_encrypted": document["secret_encrypted"],
+        "created_at": datetime.fromisoformat(document["created_at"]),
+    }
+
+
+SITES = Family("sites", "offentlig.site/1", latest_row(t.sites, _row), tables=(t.sites,))
+
+
+def site_view(document: dict[str, Any]) -> dict[str, Any]:
+    """A site as admins see it: never its secret."""
+    return {
+        "id": document["id"],
+        "name": document["name"],
+        "url": document["url"],
+        "created_at": datetime.fromisoformat(document["created_at"]),
+    }
 
 
 def new_webhook_secret() -> str:
@@ -51,30 +75,22 @@ class SiteRegistry:
         )
         self._recent_lock = threading.Lock()
         self.engine = engine
-        self.storage = storage
+        self.register = Register(SITES, storage, engine, clock)
         self.fernet = fernet
         self.clock = clock
         self.new_id = new_id
 
-    @unavailable_on_db_error
-    def add(self, name: str, url: str) -> tuple[dict[str, Any], str]:
+    def add(self, name: str, url: str, *, actor: Actor) -> tuple[dict[str, Any], str]:
         """Register a site; the secret is returned once and stored only encrypted."""
-        site = Site(self.new_id(), name, url)
         secret = new_webhook_secret()
-        created_at = self.clock()
-        description = {"id": site.id, "name": name, "url": url, "created_at": iso(created_at)}
-        self.storage.put(keys.site_key(site.id), json.dumps(description, indent=2).encode())
-        with writing(self.engine) as conn:
-            conn.execute(
-                insert(t.sites).values(
-                    id=site.id,
-                    name=name,
-                    url=url,
-                    secret_encrypted=self.fernet.encrypt(secret.encode()).decode(),
-                    created_at=created_at,
-                )
-            )
-        return {**description, "created_at": created_at}, secret
+        body = {
+            "name": name,
+            "url": url,
+            "secret_encrypted": self.fernet.encrypt(secret.encode()).decode(),
+            "created_at": iso(self.clock()),
+        }
+        document = self.register.write(self.new_id(), body, actor=actor)
+        return site_view(document), secret
 
     @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)
     @unavailable_on_db_error

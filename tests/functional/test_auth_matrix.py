@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.factories import comment_data, post_data
+from tests.factories import TEST_ACTOR, comment_data, post_data
 
 # The spec (README's API table): which scope each operation needs.
 SCOPE_OF: dict[tuple[str, str], str] = {
@@ -66,11 +66,11 @@ class World:
 @pytest.fixture
 def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     svc = app.extensions["offentlig"]
-    other, _ = svc.sites.add("Lunds kommun", "https://lund.se")
+    other, _ = svc.sites.add("Lunds kommun", "https://lund.se", actor=TEST_ACTOR)
     site.sender.send("post.published", post_data(1))
     site.sender.send("comment.received", comment_data(10, post_id=1, author_ip="192.0.2.1"))
-    revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"])
-    svc.tokens.revoke(revoked_row["id"])
+    revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
+    svc.tokens.revoke(revoked_row["id"], actor=TEST_ACTOR)
     every_scope = ("records:read", "records:read-personal", "admin")
     headers: dict[str, dict[str, str] | None] = {
         "no token": None,
@@ -126,7 +126,9 @@ def test_scope_matrix(app, client, world, subtests):
         for caller, headers in world.headers.items():
             values: dict[str, Any] = {"record_id": world.record, "number": 1}
             if "token_id" in rule.arguments:  # a fresh victim each time
-                values["token_id"] = svc.tokens.create("victim", ["records:read"])[0]["id"]
+                values["token_id"] = svc.tokens.create(
+                    "victim", ["records:read"], actor=TEST_ACTOR
+                )[0]["id"]
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
@@ -201,7 +203,9 @@ def test_revoking_takes_effect_at_once(app, client, token):
 def two_sites(app, site, client):  # type: ignore[no-untyped-def]
     from tests.factories import Sender
 
-    other, secret = app.extensions["offentlig"].sites.add("Lunds kommun", "https://lund.se")
+    other, secret = app.extensions["offentlig"].sites.add(
+        "Lunds kommun", "https://lund.se", actor=TEST_ACTOR
+    )
     theirs = Sender(client, other["id"], secret)
     site.sender.send("post.published", post_data(1))
     site.sender.send("comment.received", comment_data(10, post_id=1))

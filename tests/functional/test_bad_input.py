@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from service.sites.registry import new_webhook_secret
-from tests.factories import comment_data, event, post_data, signed_headers
+from tests.factories import TEST_ACTOR, comment_data, event, post_data, signed_headers
 from tests.support.state import state
 
 LIMIT = 64 * 1024
@@ -477,7 +477,9 @@ def test_header_names_are_case_insensitive(site, client):
 
 
 def test_signature_of_another_site_is_401(app, client, site):
-    other, other_secret = app.extensions["offentlig"].sites.add("Annan kommun", "https://a.se")
+    other, other_secret = app.extensions["offentlig"].sites.add(
+        "Annan kommun", "https://a.se", actor=TEST_ACTOR
+    )
     body = body_of("post.published", post_data(1))
     before = state(app)
 
@@ -534,7 +536,9 @@ def test_same_webhook_id_with_other_content_is_the_first_delivery_again(app, sit
 
 
 def test_webhook_ids_are_per_site(app, client, site):
-    other, other_secret = app.extensions["offentlig"].sites.add("Annan kommun", "https://a.se")
+    other, other_secret = app.extensions["offentlig"].sites.add(
+        "Annan kommun", "https://a.se", actor=TEST_ACTOR
+    )
     body = body_of("post.published", post_data(1))
 
     mine = post(client, site.id, body, signed_headers(site.secret, body, "msg_shared"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Sender, comment_data, post_data
+from tests.factories import TEST_ACTOR, Sender, comment_data, post_data
 
 
 def at(text: str) -> datetime:
@@ -39,7 +39,9 @@ def walk(
 @pytest.fixture
 def history(app, site, client, clock):  # type: ignore[no-untyped-def]
     """What happened, in capture order: (record, change, version, event type)."""
-    other, secret = app.extensions["offentlig"].sites.add("Lunds kommun", "https://lund.se")
+    other, secret = app.extensions["offentlig"].sites.add(
+        "Lunds kommun", "https://lund.se", actor=TEST_ACTOR
+    )
     lund = Sender(client, other["id"], secret)
     steps: list[tuple[Sender, str, dict[str, Any], tuple[str, ...]]] = [
         (site.sender, "post.published", post_data(1), ("post.1", "version", 1)),
@@ -194,7 +196,9 @@ def test_invalid_arguments_are_422(client, reader, subtests):
 @pytest.fixture
 def spread(app, site, client, clock):  # type: ignore[no-untyped-def]
     """Captures on several local (Europe/Stockholm) days, around midnight."""
-    other, secret = app.extensions["offentlig"].sites.add("Lunds kommun", "https://lund.se")
+    other, secret = app.extensions["offentlig"].sites.add(
+        "Lunds kommun", "https://lund.se", actor=TEST_ACTOR
+    )
     lund = Sender(client, other["id"], secret)
     plan = [
         # 23:59 in Stockholm on the 27th, 00:00 on the 28th (UTC+1 in November).

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from service.index import tables as t
-from tests.factories import Sender, comment_data, post_data
+from tests.factories import TEST_ACTOR, Sender, comment_data, post_data
 
 
 @pytest.fixture
 def archive(app, site, client, clock):  # type: ignore[no-untyped-def]
     """A realistic month on two sites: publishing, edits, moderation, trash and deletes."""
-    other, secret = app.extensions["offentlig"].sites.add("Lunds kommun", "https://lund.se")
+    other, secret = app.extensions["offentlig"].sites.add(
+        "Lunds kommun", "https://lund.se", actor=TEST_ACTOR
+    )
     lund = Sender(client, other["id"], secret)
     home = site.sender
     same_minute = "2026-11-20T08:00:00Z"  # several posts share published_at: ties must hold
@@ -173,7 +175,7 @@ def test_reindex_of_an_emptied_index_gives_identical_answers(app, client, token,
     report = reindex(cli)
     after = answers(client, headers)
 
-    assert report == {**counts, "corrupt": []}
+    assert report == {**counts, "registers": {"sites": 2, "tokens": 1}, "corrupt": []}
     assert after.keys() == before.keys()
     for key in before:
         assert after[key] == before[key], key
@@ -232,3 +234,51 @@ def test_a_corrupted_object_fails_the_reindex_naming_its_key(app, client, reader
     assert unparsable in result.stderr
     assert set(json.loads(result.stdout)["corrupt"]) == {victim, unparsable}
     assert "Traceback" not in result.output
+
+
+def empty_the_database(app) -> None:  # type: ignore[no-untyped-def]
+    """What losing the database leaves: the schema, and no rows at all."""
+    with app.extensions["offentlig"].engine.begin() as conn:
+        for table in reversed(t.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+def test_a_lost_database_comes_back_from_storage_alone(app, client, token, cli, site, archive):
+    admin = token("admin")
+    headers = token("records:read", "records:read-personal")
+    revoked = client.post(
+        "/v1/tokens", json={"name": "gammal", "scopes": ["records:read"]}, headers=admin
+    ).json
+    assert client.delete(f"/v1/tokens/{revoked['id']}", headers=admin).status_code == 204
+    sites_before = client.get("/v1/sites", headers=admin).json
+    tokens_before = client.get("/v1/tokens", headers=admin).json
+    before = answers(client, headers)
+
+    empty_the_database(app)
+    app.extensions["offentlig"].sites._recent.clear()
+    assert client.get("/v1/records", headers=headers).status_code == 401
+    reindex(cli)
+
+    assert client.get("/v1/sites", headers=admin).json == sites_before
+    assert client.get("/v1/tokens", headers=admin).json == tokens_before
+    assert answers(client, headers) == before
+    revoked_auth = {"Authorization": f"Bearer {revoked['token']}"}
+    assert client.get("/v1/records", headers=revoked_auth).status_code == 401
+    # The plugin keeps its webhook secret: the site still takes its deliveries.
+    assert site.sender.send("post.published", post_data(77)).status_code == 201
+
+
+def test_register_revisions_are_a_hash_chain_in_storage(app, client, token):
+    admin = token("admin")
+    made = client.post("/v1/tokens", json={"name": "kedja", "scopes": ["admin"]}, headers=admin)
+    client.delete(f"/v1/tokens/{made.json['id']}", headers=admin)
+    storage = app.extensions["offentlig"].storage
+
+    keys = list(storage.list(f"authority/tokens/{made.json['id']}/"))
+    first, second = (json.loads(storage.get(key)) for key in keys)
+
+    assert [first["revision"], second["revision"]] == [1, 2]
+    assert second["previous_sha256"] == first["sha256"]
+    assert first["revoked_at"] is None and second["revoked_at"] is not None
+    assert second["recorded_by"]["kind"] == "token"
+    assert "token" not in first and len(first["token_sha256"]) == 64

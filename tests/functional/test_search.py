@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Sender, comment_data, post_data
+from tests.factories import TEST_ACTOR, Sender, comment_data, post_data
 
 
 def ids(answer: Any) -> list[str]:
@@ -25,7 +25,9 @@ def day(n: int) -> datetime:
 @pytest.fixture
 def corpus(app, site, client, clock):  # type: ignore[no-untyped-def]
     """A small authority: posts, pages and comments on two sites, captured on separate days."""
-    other, secret = app.extensions["offentlig"].sites.add("Lunds kommun", "https://lund.se")
+    other, secret = app.extensions["offentlig"].sites.add(
+        "Lunds kommun", "https://lund.se", actor=TEST_ACTOR
+    )
     lund = Sender(client, other["id"], secret)
     deliveries: list[tuple[Sender, str, dict[str, Any]]] = [
         (

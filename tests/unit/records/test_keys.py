@@ -11,7 +11,6 @@ SITE = "01jdsite"
 
 def test_layout_is_by_site_kind_and_source_id() -> None:
     assert keys.site_prefix(SITE) == "sites/01jdsite/"
-    assert keys.site_key(SITE) == "sites/01jdsite/site.json"
     assert keys.record_prefix(SITE, Kind.POST, 7) == "sites/01jdsite/posts/7/"
     assert keys.record_prefix(SITE, Kind.PAGE, 7) == "sites/01jdsite/pages/7/"
     assert keys.record_prefix(SITE, Kind.COMMENT, 7) == "sites/01jdsite/comments/7/"
@@ -34,7 +33,6 @@ def test_every_key_is_a_valid_object_key_under_its_record() -> None:
     ):
         assert validate_key(key) == key
         assert key.startswith(prefix)
-    assert validate_key(keys.site_key(SITE))
     assert keys.personal_key(SITE, "f" * 64).startswith(keys.site_prefix(SITE))
 
 

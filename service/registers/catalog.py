@@ -1,0 +1,18 @@
+"""Every register family, in the order `reindex` replays them: a family comes after those its
+rows refer to. Families about records (`per_record`) are replayed after the records."""
+
+from __future__ import annotations
+
+from service.auth.tokens import TOKENS
+from service.registers.family import Family
+from service.sites.registry import SITES
+
+FAMILIES: tuple[Family, ...] = (SITES, TOKENS)
+
+
+def authority_families() -> tuple[Family, ...]:
+    return tuple(f for f in FAMILIES if not f.per_record)
+
+
+def record_families() -> tuple[Family, ...]:
+    return tuple(f for f in FAMILIES if f.per_record)
