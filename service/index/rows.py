@@ -50,7 +50,15 @@ RECORD_COLUMNS = (
     "latest_sha256",
     "content_sha256",
     "personal_sha256",
+    "terms",
 )
+
+
+def terms_text(terms: dict[str, list[str]]) -> str:
+    """A version's terms as the `records.terms` column keeps them: one `{taxonomy}:{name}`
+    per line, framed by newlines, so `LIKE '%\ncategory:Trafik\n%'` finds exactly one term."""
+    lines = [f"{taxonomy}:{name}" for taxonomy, names in sorted(terms.items()) for name in names]
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def record_values(document: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +83,7 @@ def record_values(document: dict[str, Any]) -> dict[str, Any]:
         "latest_sha256": document["sha256"],
         "content_sha256": document["content_sha256"],
         "personal_sha256": personal.get("sha256"),
+        "terms": terms_text(document.get("terms") or {}),
     }
 
 

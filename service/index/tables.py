@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -83,6 +84,26 @@ api_tokens = Table(
     Column("revision", Integer, nullable=False, server_default="1"),
 )
 
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    # wordpress | facebook | instagram | x | youtube | linkedin | mastodon | other
+    Column("platform", String(20), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("responsible_unit", String(300), nullable=False),
+    Column("contact", String(300), nullable=False),
+    Column("started_on", Date, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("status", String(20), nullable=False),  # active | closed
+    Column("capture", String(300), nullable=False),  # how the channel is captured
+    Column("rule_ids", Text, nullable=False, server_default=""),  # space-separated
+    Column("site_id", String(40), nullable=True, unique=True),  # a WordPress site's channel
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -124,6 +145,8 @@ records = Table(
     Column("latest_sha256", String(64), nullable=False),
     Column("content_sha256", String(64), nullable=False),
     Column("personal_sha256", String(64), nullable=True),
+    # Each term as "\n{taxonomy}:{name}\n" (see rows.terms_text), for rules scoped by terms.
+    Column("terms", Text, nullable=False, server_default=""),
     # Set by register entries about the record (service/registers/), not by its versions:
     Column("review", String(20), nullable=True),  # None | pending | cleared | register | secret
     Column("secret", Boolean, nullable=False, server_default=false()),
