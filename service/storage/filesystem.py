@@ -158,6 +158,8 @@ class FileStore:
 
     def list(self, prefix: str) -> Iterator[str]:
         directory, _, _ = prefix.rpartition("/")
+        if directory.split("/", 1)[0] == _SIDECARS:
+            return
         start = self.root / directory if directory else self.root
         if not start.is_dir():
             return

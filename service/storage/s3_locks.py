@@ -28,6 +28,10 @@ _NO_HOLD = {"NoSuchObjectLegalHold"}
 _NO_RETENTION = {"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"}
 _GONE = {"NoSuchKey", "NoSuchVersion"}
 _BATCH = 1000  # DeleteObjects' limit
+_REFUSED = (
+    "the storage refused (a lock set meanwhile, or credentials without "
+    "s3:BypassGovernanceRetention)"
+)
 
 
 @dataclass(frozen=True)
@@ -119,12 +123,6 @@ def set_retention(store: S3Store, key: str, until: datetime, mode: str, *, bypas
         )
     except PermissionError:
         raise ObjectLocked(key, _REFUSED) from None
-
-
-_REFUSED = (
-    "the storage refused (a lock set meanwhile, or credentials without "
-    "s3:BypassGovernanceRetention)"
-)
 
 
 def _versions(store: S3Store, prefix: str, *, exact: bool) -> Iterator[_Version]:

@@ -318,6 +318,8 @@ def test_filesystem_sidecars_stay_out_of_sight(tmp_path: Path) -> None:
     store.set_retention(KEY, soon(days=1))
 
     assert list(store.list("")) == [KEY]
+    assert list(store.list(".sidecars/")) == []
+    assert list(store.list(".side")) == []
     with pytest.raises(ValueError, match="invalid object key"):
         store.put(".sidecars/" + KEY + ".json", b"{}")
 
