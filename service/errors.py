@@ -67,3 +67,14 @@ class IntegrityError(OffentligError):
 
     status = 500
     message = "A stored object failed its integrity check."
+
+
+class ObjectLocked(OffentligError):
+    """A legal hold or retention forbids removing (or replacing) a stored object."""
+
+    status = 409
+    message = "The object is under legal hold or retention."
+
+    def __init__(self, key: str, reason: str):
+        super().__init__(f"{key}: {reason}")
+        self.key = key

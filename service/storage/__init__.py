@@ -1,7 +1,7 @@
 """Object storage: the source of truth. One small port, two adapters.
 
-Callers see only builtin errors (`FileNotFoundError`, `FileExistsError`) and
-`StorageUnavailable`; no vendor type crosses this boundary.
+Callers see only builtin errors (`FileNotFoundError`, `FileExistsError`, `PermissionError`),
+`StorageUnavailable` and `ObjectLocked`; no vendor type crosses this boundary.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from service.storage.port import ObjectStore
+from service.storage.port import Capabilities, ObjectInfo, ObjectStore
 
-__all__ = ["ObjectStore", "open_store"]
+__all__ = ["Capabilities", "ObjectInfo", "ObjectStore", "open_store"]
 
 
 def _file_store(url: str, config: dict[str, Any]) -> ObjectStore:

@@ -2,44 +2,58 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
+import boto3.exceptions
 import botocore.exceptions
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
-from service.errors import StorageUnavailable
-from service.storage.port import validate_key
+from service.errors import ObjectLocked, StorageUnavailable
+from service.storage import s3_locks
+from service.storage.port import (
+    JSON,
+    Capabilities,
+    ObjectInfo,
+    validate_key,
+    validate_record_prefix,
+)
+from service.storage.s3_errors import UNREACHABLE, call
+from service.storage.streams import SizedReader
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-_NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
-_TAKEN = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
-_UNREACHABLE = (
-    botocore.exceptions.EndpointConnectionError,
-    botocore.exceptions.ConnectionClosedError,
-    botocore.exceptions.ConnectTimeoutError,
-    botocore.exceptions.ReadTimeoutError,
-    botocore.exceptions.NoCredentialsError,
-)
-
-
-def _code(exc: botocore.exceptions.ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _status(exc: botocore.exceptions.ClientError) -> int:
-    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+_MiB = 1024 * 1024
 
 
 class S3Store:
-    def __init__(self, client: S3Client, bucket: str, prefix: str = ""):
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        prefix: str = "",
+        *,
+        part_size: int = 8 * _MiB,
+        upload_threads: int = 4,
+    ):
+        """About `part_size` × (`upload_threads` + 2) bounds the memory a `put_stream` takes."""
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.transfer = TransferConfig(
+            multipart_threshold=part_size,
+            multipart_chunksize=part_size,
+            max_concurrency=upload_threads,
+        )
+        # boto3's constructor does not take it; s3transfer reads it (default 10 parts).
+        self.transfer.max_in_memory_upload_chunks = upload_threads
+        self._capabilities: Capabilities | None = None
 
     @classmethod
     def from_url(
@@ -65,44 +79,74 @@ class S3Store:
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
+    def capabilities(self) -> Capabilities:
+        if self._capabilities is None:
+            self._capabilities = s3_locks.probe_capabilities(self)
+        return self._capabilities
+
     def _key(self, key: str) -> str:
         return self.prefix + validate_key(key)
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
-        except _UNREACHABLE as exc:
-            raise StorageUnavailable(f"S3 {operation}: {exc}") from exc
-        except botocore.exceptions.ClientError as exc:
-            code = _code(exc)
-            if code in _NOT_FOUND:
-                raise FileNotFoundError(kwargs.get("Key", self.bucket)) from None
-            if code in _TAKEN:
-                raise FileExistsError(kwargs.get("Key")) from None
-            if code == "NoSuchBucket" or _status(exc) >= 500 or code in ("SlowDown",):
-                raise StorageUnavailable(f"S3 {operation}: {code}") from exc
-            raise
+        return call(self.client, self.bucket, operation, **kwargs)
 
-    def put(self, key: str, data: bytes) -> None:
-        self._call("put_object", Key=self._key(key), Body=data, ContentType="application/json")
+    # --- writing ---------------------------------------------------------------------------
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes, content_type: str = JSON) -> None:
+        self._call("put_object", Key=self._key(key), Body=data, ContentType=content_type)
+
+    def put_new(self, key: str, data: bytes, content_type: str = JSON) -> None:
         self._call(
             "put_object",
             Key=self._key(key),
             Body=data,
-            ContentType="application/json",
+            ContentType=content_type,
             IfNoneMatch="*",
         )
+
+    def put_stream(
+        self, key: str, stream: BinaryIO, *, content_type: str, size: int | None = None
+    ) -> int:
+        """Multipart above `part_size`: S3 shows the object only once the upload completes,
+        and boto3 aborts the upload (dropping its parts) when the stream fails."""
+        reader = SizedReader(stream, size)
+        try:
+            self.client.upload_fileobj(
+                reader,
+                self.bucket,
+                self._key(key),
+                ExtraArgs={"ContentType": content_type},
+                Config=self.transfer,
+            )
+        except UNREACHABLE as exc:
+            raise StorageUnavailable(f"S3 upload of {key}: {exc}") from exc
+        except boto3.exceptions.S3UploadFailedError as exc:
+            raise StorageUnavailable(f"S3 upload of {key}: {exc}") from exc
+        return reader.count
+
+    # --- reading ---------------------------------------------------------------------------
 
     def get(self, key: str) -> bytes:
         body = self._call("get_object", Key=self._key(key))["Body"]
         try:
             return bytes(body.read())
-        except _UNREACHABLE as exc:
+        except (*UNREACHABLE, botocore.exceptions.IncompleteReadError) as exc:
             raise StorageUnavailable(f"S3 get_object: {exc}") from exc
         finally:
             body.close()
+
+    def open(self, key: str) -> BinaryIO:
+        body = self._call("get_object", Key=self._key(key))["Body"]
+        return io.BufferedReader(_Body(body), buffer_size=_MiB)
+
+    def stat(self, key: str) -> ObjectInfo:
+        head = self._call("head_object", Key=self._key(key))
+        modified: datetime = head["LastModified"]
+        return ObjectInfo(
+            size=int(head["ContentLength"]),
+            content_type=str(head.get("ContentType", "")),
+            last_modified=modified.astimezone(UTC),
+        )
 
     def list(self, prefix: str) -> Iterator[str]:
         token: str | None = None
@@ -117,8 +161,41 @@ class S3Store:
                 return
             token = page["NextContinuationToken"]
 
+    # --- removing and locks (the rules live in s3_locks) -------------------------------------
+
     def delete(self, key: str) -> None:
-        self._call("delete_object", Key=self._key(key))
+        try:
+            self._call("delete_object", Key=self._key(key))
+        except PermissionError:
+            raise ObjectLocked(key, "the storage refused to delete it") from None
+
+    def erase(self, key: str, *, bypass_governance: bool = False) -> int:
+        return s3_locks.erase(self, self._key(key), exact=True, bypass=bypass_governance)
+
+    def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
+        full = self.prefix + validate_record_prefix(prefix)
+        return s3_locks.erase(self, full, exact=False, bypass=bypass_governance)
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        s3_locks.set_legal_hold(self, key, on)
+
+    def legal_hold(self, key: str) -> bool:
+        return s3_locks.current_lock(self, key).hold
+
+    def set_retention(
+        self,
+        key: str,
+        until: datetime,
+        *,
+        mode: str = "GOVERNANCE",
+        bypass_governance: bool = False,
+    ) -> None:
+        s3_locks.set_retention(self, key, until, mode, bypass=bypass_governance)
+
+    def retention(self, key: str) -> datetime | None:
+        return s3_locks.current_lock(self, key).until
+
+    # --- the bucket ------------------------------------------------------------------------
 
     def check(self) -> None:
         try:
@@ -132,9 +209,32 @@ class S3Store:
             self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=object_lock)
         except self.client.exceptions.BucketAlreadyOwnedByYou:
             return
-        except _UNREACHABLE as exc:
+        except UNREACHABLE as exc:
             raise StorageUnavailable(f"S3 create_bucket: {exc}") from exc
         if not object_lock:
             self.client.put_bucket_versioning(
                 Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
             )
+
+
+class _Body(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream whose network errors are ours."""
+
+    def __init__(self, body: Any):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._body.read(len(buffer))
+        except (*UNREACHABLE, botocore.exceptions.IncompleteReadError) as exc:
+            raise StorageUnavailable(f"S3 read: {exc}") from exc
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()

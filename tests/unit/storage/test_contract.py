@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from service.errors import StorageUnavailable
 from service.storage.filesystem import FileStore
@@ -17,30 +15,7 @@ from service.storage.port import ObjectStore
 from service.storage.s3 import S3Store
 from tests.support.ports import free_port
 from tests.support.seaweedfs import SeaweedFS
-
-
-def s3_client(endpoint_url: str, seaweedfs: SeaweedFS | None = None, **config: object):  # type: ignore[no-untyped-def]
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=seaweedfs.access_key if seaweedfs else "offentlig-test",
-        aws_secret_access_key=seaweedfs.secret_key if seaweedfs else "offentlig-test-secret",
-        config=Config(s3={"addressing_style": "path"}, **config),  # type: ignore[arg-type]
-    )
-
-
-@pytest.fixture(params=["filesystem", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
-    if request.param == "filesystem":
-        yield FileStore(tmp_path / "objects")
-        return
-    seaweedfs: SeaweedFS = request.getfixturevalue("seaweedfs")
-    client = s3_client(seaweedfs.endpoint_url, seaweedfs, max_pool_connections=32)
-    s3 = S3Store(client, f"contract-{uuid.uuid4().hex[:16]}", "prefix/inside")
-    s3.create_bucket()
-    yield s3
-    client.close()
+from tests.unit.storage.stores import s3_client
 
 
 @pytest.fixture
@@ -194,6 +169,13 @@ def test_invalid_keys_are_refused_by_every_operation(store: ObjectStore, key: st
         lambda: store.put_new(key, b"x"),
         lambda: store.get(key),
         lambda: store.delete(key),
+        lambda: store.put_stream(key, io.BytesIO(b"x"), content_type="text/plain"),
+        lambda: store.open(key),
+        lambda: store.stat(key),
+        lambda: store.erase(key),
+        lambda: store.set_legal_hold(key, True),
+        lambda: store.legal_hold(key),
+        lambda: store.retention(key),
     ):
         with pytest.raises(ValueError, match="invalid object key"):
             operation()
