@@ -79,7 +79,9 @@ class Recorder:
             try:
                 self.storage.put_new(key, data)
             except FileExistsError:
-                head = self._head_from_storage(site.id, snap)  # lost a race: look again
+                # Lost a race, or an earlier attempt stored this version and died before
+                # indexing it: look again, and index whatever storage has beyond `head`.
+                head = self._catch_up(site.id, snap, head)
                 continue
             self._tell_index("add_version", sealed, key)
             return Head(document["version"], sealed["sha256"], content_sha256, personal_ref), True
@@ -112,6 +114,8 @@ class Recorder:
             self.storage.put_new(key, data)
         except FileExistsError:
             existing = verify(self.storage.get(key))
+            # Indexing is idempotent: this repairs an attempt that died after storing it.
+            self._tell_index("add_event", existing, key)
             return Outcome(snap.record_id, existing["version"], existing["id"], created=False)
         self._tell_index("add_event", sealed, key)
         return Outcome(snap.record_id, head.version, sealed["id"], created=True)
@@ -175,14 +179,22 @@ class Recorder:
         self.storage.put(keys.personal_key(site.id, ref), data)
         return ref
 
-    def _head_from_storage(self, site_id: str, snap: Snapshot) -> Head | None:
+    def _catch_up(self, site_id: str, snap: Snapshot, known: Head | None) -> Head | None:
+        """The record's head as storage has it, after indexing every stored version newer
+        than `known` (the head the index gave). A version stored by a process that died
+        before indexing it is then visible again, without waiting for `reindex`."""
         prefix = keys.versions_prefix(site_id, snap.kind, snap.source_id)
-        latest = None
-        for latest in self.storage.list(prefix):  # noqa: B007 - the last key is the newest
-            pass
-        if latest is None:
-            return None
-        return head_of(verify(self.storage.get(latest)))
+        newer = [
+            key
+            for key in self.storage.list(prefix)
+            if known is None or keys.version_number(key) > known.version
+        ]
+        head = known
+        for key in newer:
+            document = verify(self.storage.get(key))
+            self._tell_index("add_version", document, key)
+            head = head_of(document)
+        return head
 
     def _tell_index(self, method: str, *args: Any) -> None:
         """Storage already holds the truth; an index failure is logged and left to reindex."""
