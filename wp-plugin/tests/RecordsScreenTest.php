@@ -239,6 +239,42 @@ final class RecordsScreenTest extends Test_Case {
 	}
 
 	/**
+	 * The search page, end to end through the screen: the new columns for the service's items.
+	 */
+	public function test_search_page_lists_records_with_review_case_number_and_hold(): void {
+		$this->answer = array(
+			200,
+			array(
+				'items'       => array( self::record() ),
+				'next_cursor' => null,
+			),
+			array(),
+		);
+		ob_start();
+		( new Records_Screen( $this->plugin->client, new Record_View( $this->plugin->client ) ) )->render();
+		$html = (string) ob_get_clean();
+		$this->assertStringContainsString( '<h1>Public records</h1>', $html );
+		$this->assertStringContainsString( 'To be registered', $html );
+		$this->assertStringContainsString( 'BN 2026/1234', $html );
+		$this->assertStringContainsString( 'offentlig-hold', $html );
+		$this->assertStringNotContainsString( 'review=', $this->requests[0][0], 'the search does not rely on a review filter' );
+	}
+
+	/**
+	 * The badge styles are added on the records screen only.
+	 */
+	public function test_styles_only_on_the_records_screen(): void {
+		$screen = new Records_Screen( $this->plugin->client, new Record_View( $this->plugin->client ) );
+		$screen->enqueue_styles( 'index.php' );
+		$this->assertFalse( wp_style_is( 'offentlig-records', 'enqueued' ) );
+		$screen->enqueue_styles( 'toplevel_page_offentlig-records' );
+		$this->assertTrue( wp_style_is( 'offentlig-records', 'enqueued' ) );
+		$this->assertStringContainsString( '.offentlig-hold{', implode( '', (array) wp_styles()->get_data( 'offentlig-records', 'after' ) ) );
+		wp_dequeue_style( 'offentlig-records' );
+		wp_deregister_style( 'offentlig-records' );
+	}
+
+	/**
 	 * An older service sends none of the new fields: empty cells, no warnings.
 	 */
 	public function test_list_table_with_an_older_service(): void {
