@@ -298,7 +298,7 @@ final class RecordsScreenTest extends Test_Case {
 		$this->assertStringContainsString( '<tr><th scope="row">Secrecy review</th><td><span class="offentlig-review offentlig-review-register">To be registered</span></td></tr>', $html );
 		$this->assertStringContainsString( '<tr><th scope="row">Case number</th><td>BN 2026/1234</td></tr>', $html );
 		$this->assertStringContainsString( '<tr><th scope="row">Registered</th><td>2026-11-30 14:15</td></tr>', $html );
-		$this->assertStringContainsString( '<tr><th scope="row">Legal hold</th><td><span class="offentlig-badge offentlig-hold">On hold</span> <code>hold-01jf0</code>, <code>hold-01jf1</code></td></tr>', $html );
+		$this->assertStringContainsString( '<tr><th scope="row">Legal hold</th><td>Under legal hold: <code>hold-01jf0</code>, <code>hold-01jf1</code></td></tr>', $html );
 
 		$this->assertStringContainsString( '<h2>Register entry (OSL 5:2)</h2>', $html );
 		$entry = explode( '</table>', explode( 'offentlig-register-entry', $html )[1] )[0];

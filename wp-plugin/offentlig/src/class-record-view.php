@@ -129,13 +129,17 @@ final class Record_View {
 			$holds = array_filter( array_map( array( self::class, 'text' ), $record['holds'] ), 'strlen' );
 			$rows[ __( 'Legal hold', 'offentlig' ) ] = empty( $holds )
 				? esc_html__( 'No legal hold', 'offentlig' )
-				: Records_Screen::hold_badge() . ' ' . implode(
-					', ',
-					array_map(
-						static function ( $hold ) {
-							return '<code>' . esc_html( $hold ) . '</code>';
-						},
-						$holds
+				: sprintf(
+					/* translators: %s: the ids of the legal holds, comma-separated. */
+					esc_html__( 'Under legal hold: %s', 'offentlig' ),
+					implode(
+						', ',
+						array_map(
+							static function ( $hold ) {
+								return '<code>' . esc_html( $hold ) . '</code>';
+							},
+							$holds
+						)
 					)
 				);
 		}
