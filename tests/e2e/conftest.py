@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 import requests
+from wordpress_xmlrpc import Client
 
+from service.wordpress.xmlrpc import connect
 from tests.e2e import wordpress as wp_harness
 from tests.e2e.wordpress import WordPress
-from tests.e2e.xmlrpc import Client, connect
 from tests.support.ports import free_port
 from tests.support.processes import stop_group
 from tests.support.seaweedfs import SeaweedFS
@@ -179,6 +180,23 @@ class Site:
                 "echo wp_json_encode(Offentlig\\Plugin::instance()->outbox->counts());"
             )
         )  # type: ignore[arg-type]
+
+    def application_password(self, username: str, role: str = "editor") -> str:
+        """A new application password for `username` (created with `role` if missing), as
+        backfill logs in. Plain http works because wp-config.php sets the environment type
+        to "local" (WordPress otherwise allows application passwords over https only)."""
+        created = self.wp.php_json(
+            f"$login = {json.dumps(username)};\n"
+            "$id = username_exists($login) ?: wp_insert_user(['user_login' => $login,\n"
+            f"  'user_pass' => wp_generate_password(), 'role' => {json.dumps(role)},\n"
+            "  'user_email' => $login . '@example.test', 'display_name' => ucfirst($login)]);\n"
+            "if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }\n"
+            "$made = WP_Application_Passwords::create_new_application_password($id,\n"
+            "  ['name' => 'offentlig-e2e-' . wp_generate_password(6, false)]);\n"
+            "if (is_wp_error($made)) { fwrite(STDERR, $made->get_error_message()); exit(1); }\n"
+            "echo wp_json_encode(['password' => $made[0]]);"
+        )
+        return str(created["password"])  # type: ignore[index]
 
     def dispatch_now(self) -> None:
         """Run the plugin's immediate-dispatch cron hook, as WP-Cron would."""

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods import posts
 
 from tests.e2e.conftest import Site, wait_until
 from tests.e2e.wordpress import ADMIN_PASSWORD, ADMIN_USER
-from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
