@@ -321,5 +321,9 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+from service.commands.channels import channels  # noqa: E402 - needs the helpers above
+
+main.add_command(channels)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

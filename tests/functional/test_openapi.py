@@ -92,9 +92,9 @@ def test_operations_are_well_formed(spec):
     assert len(named) == len(set(named)), "operationIds must be unique"
 
 
-def test_every_v1_route_is_documented_with_its_methods(app, spec):
+def test_every_v1_and_public_route_is_documented_with_its_methods(app, spec):
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/v1/"):
+        if not rule.rule.startswith(("/v1/", "/public/")):
             continue
         path = openapi_path(rule.rule)
         assert path in spec["paths"], path
@@ -138,6 +138,9 @@ def test_protected_operations_need_a_bearer_token_with_their_scope(spec):
         if operation.get("operationId") == "receiveEvent":
             continue
         where = f"{method.upper()} {path}"
+        if path.startswith("/public/"):
+            assert operation["security"] == [], f"{where} is for anyone"
+            continue
         assert path.startswith("/v1/"), where
         [requirement] = operation["security"]
         assert list(requirement) == ["bearer"], where
