@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PlainString, no_nul
+from schemas.common import PlainString, WebAddress
 from service.channels.model import ACTIVE, CLOSED, PLATFORMS
 from service.channels.public import LANGUAGES
 
@@ -18,12 +18,7 @@ class ChannelFieldsSchema(Schema):
 
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     name = PlainString(required=True, validate=validate.Length(min=1, max=300))
-    url = fields.Url(
-        required=True,
-        require_tld=False,
-        schemes={"http", "https"},
-        validate=[validate.Length(max=2000), no_nul],
-    )
+    url = WebAddress(required=True)
     purpose = _text(5000, metadata={"description": "Why the authority is on this channel."})
     responsible_unit = _text(300)
     contact = _text(300)
@@ -68,9 +63,10 @@ class ChannelArgsSchema(Schema):
     platform = fields.String(load_default=None, validate=validate.OneOf(PLATFORMS))
 
 
-class ChannelSchema(Schema):
+class PublicChannelSchema(Schema):
+    """What anyone may read of a channel (`service.channels.public.PUBLIC_FIELDS`)."""
+
     id = fields.String(dump_only=True)
-    revision = fields.Integer(dump_only=True)
     platform = fields.String()
     name = fields.String()
     url = fields.String()
@@ -80,6 +76,10 @@ class ChannelSchema(Schema):
     started_on = fields.Date(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     status = fields.String(dump_only=True, metadata={"enum": [ACTIVE, CLOSED]})
+
+
+class ChannelSchema(PublicChannelSchema):
+    revision = fields.Integer(dump_only=True)
     capture = fields.String()
     rule_ids = fields.List(fields.String())
     site_id = fields.String(
@@ -118,19 +118,6 @@ class PublicPageArgsSchema(Schema):
             "description": "sv or en; otherwise Accept-Language decides (default sv).",
         },
     )
-
-
-class PublicChannelSchema(Schema):
-    id = fields.String()
-    platform = fields.String()
-    name = fields.String()
-    url = fields.String()
-    purpose = fields.String()
-    responsible_unit = fields.String()
-    contact = fields.String()
-    started_on = fields.Date(allow_none=True)
-    closed_on = fields.Date(allow_none=True)
-    status = fields.String(metadata={"enum": [ACTIVE, CLOSED]})
 
 
 class PublicRegisterSchema(Schema):

@@ -32,7 +32,10 @@ console = Console(stderr=False)
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 DEFAULT_THREADS = 1
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+# Annotated: modules in service/commands/ import it while this module imports them.
+json_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of text."
+)
 
 
 def _default(value: Any) -> Any:

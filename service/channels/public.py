@@ -9,19 +9,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from service.channels.model import ACTIVE
+from service.channels.model import ACTIVE, EDITABLE
 
 # What anyone may read of a channel (how it is captured and culled is the archive's business).
 PUBLIC_FIELDS = (
     "id",
-    "platform",
-    "name",
-    "url",
-    "purpose",
-    "responsible_unit",
-    "contact",
-    "started_on",
-    "closed_on",
+    *(name for name in EDITABLE if name not in ("capture", "rule_ids")),
     "status",
 )
 LANGUAGES = ("sv", "en")

@@ -110,6 +110,5 @@ def channels_add_missing_sites(as_json: bool) -> None:
 def _printable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Dates as ISO days, for --json and the table alike."""
     return [
-        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
-        for row in rows
+        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows
     ]

@@ -270,13 +270,15 @@ def test_public_page_needs_no_login_and_escapes_names(client, admin):
     assert "&lt;script&gt;alert(&#34;kanal&#34;)&lt;/script&gt;" in html
     assert "Tom &amp; Jerry &lt;b&gt;" in html
     assert "http://" not in html.replace("https://example.se", "")  # nothing fetched elsewhere
-    assert "<link rel=\"stylesheet\"" not in html
+    assert '<link rel="stylesheet"' not in html
 
 
 def test_public_csv_and_json(client, site, admin):
     add(client, admin, name="Kommunen; på Facebook", purpose='Rad ett\n"rad två"')
     closed = add(client, admin, platform="instagram", name="Gamla Instagram", rule_ids=[])
-    client.post(f"/v1/channels/{closed['id']}/close", json={"closed_on": "2020-01-01"}, headers=admin)
+    client.post(
+        f"/v1/channels/{closed['id']}/close", json={"closed_on": "2020-01-01"}, headers=admin
+    )
 
     as_json = client.get("/public/channels.json")
     as_csv = client.get("/public/channels.csv")

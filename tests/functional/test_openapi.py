@@ -145,12 +145,13 @@ def test_protected_operations_need_a_bearer_token_with_their_scope(spec):
         [requirement] = operation["security"]
         assert list(requirement) == ["bearer"], where
         assert len(requirement["bearer"]) == 1 and requirement["bearer"][0] in scopes, where
-    by_path = {(p, m): o["security"][0].get("bearer") for p, m, o in operations(spec)}
+    by_path = {(p, m): (o["security"] or [{}])[0].get("bearer") for p, m, o in operations(spec)}
     assert by_path[("/v1/records", "get")] == ["records:read"]
     assert by_path[("/v1/records/{record_id}/versions/{number}/personal-data", "get")] == [
         "records:read-personal"
     ]
     assert by_path[("/v1/tokens", "post")] == ["admin"]
+    assert by_path[("/public/channels", "get")] is None
 
 
 def test_error_shape_is_documented(spec):
