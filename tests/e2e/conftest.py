@@ -37,6 +37,17 @@ ARTIFACTS = REPO / "artifacts" / "e2e"
 # Short retry delays so the outage test sees rows go "failed" within seconds.
 RETRY_SCHEDULE = "1,1"
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 # Test-only site behaviour: many visitor comments from 127.0.0.1 within seconds are not a flood.
 TEST_MU_PLUGIN = "<?php\nadd_filter('wp_is_comment_flood', '__return_false', 99);\n"
 
@@ -369,3 +380,28 @@ def fpm_site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iter
         service, tmp_path_factory.mktemp("wordpress-fpm"), "fpm", "FPM-kommunen"
     ) as s:
         yield s
+
+
+# --- the browser (Debian's Chromium; Playwright never downloads one) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package playwright is missing: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def shots(artifacts: Path) -> Path:
+    """Screenshots, kept under artifacts/browser/ (gitignored)."""
+    folder = artifacts.parent / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
