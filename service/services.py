@@ -20,6 +20,10 @@ from service.capture.recorder import Recorder
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.registration import Registrations
+from service.secrecy.detect import Detector
+from service.secrecy.review import Reviews
+from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -42,6 +46,8 @@ class Services:
     tokens: TokenStore
     queries: RecordQueries
     audit: AuditLog
+    reviews: Reviews
+    registrations: Registrations
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -59,16 +65,20 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
+    reviews = Reviews(storage, engine, clock)
+    screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
+        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
         sites=SiteRegistry(
             engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
         ),
         tokens=TokenStore(engine, storage, clock, id_factory),
         queries=RecordQueries(engine),
         audit=AuditLog(engine, clock),
+        reviews=reviews,
+        registrations=Registrations(storage, engine, clock),
         clock=clock,
         zone=ZoneInfo(config["TIMEZONE"]),
     )

@@ -34,11 +34,14 @@ class Recorder:
         index: CaptureIndex,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        after_new_version: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.storage = storage
         self.index = index
         self.clock = clock
         self.new_id = new_id
+        # Told of each new version once it is stored and indexed (the secrecy screen).
+        self.after_new_version = after_new_version
 
     def record(self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot) -> Outcome:
         known, head = self.index.recall(site.id, webhook_id, snap.record_id)
@@ -82,6 +85,7 @@ class Recorder:
                 head = self._head_from_storage(site.id, snap)  # lost a race: look again
                 continue
             self._tell_index("add_version", sealed, key)
+            self._screen(sealed)
             return Head(document["version"], sealed["sha256"], content_sha256, personal_ref), True
         raise Unavailable(
             f"{snap.record_id} is busy: no version slot after {MAX_RACE_ATTEMPTS} tries"
@@ -191,6 +195,17 @@ class Recorder:
         except IndexUnavailable:
             metrics.INDEX_WRITE_FAILURES.inc()
             log.exception("index write %s failed; run `offentlig reindex` to repair", method)
+
+    def _screen(self, version: dict[str, Any]) -> None:
+        """Whatever the screen finds or however it fails, the version is kept as captured
+        and the delivery answered as it would have been: a failure is logged and counted."""
+        if self.after_new_version is None:
+            return
+        try:
+            self.after_new_version(version)
+        except Exception:
+            metrics.SECRECY_SCREEN_FAILURES.inc()
+            log.exception("secrecy screen failed for %s", version["record_id"])
 
 
 def head_of(version: dict[str, Any]) -> Head:
