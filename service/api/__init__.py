@@ -6,7 +6,18 @@ from flask import Flask
 from flask_smorest import Api
 
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
-from service.api import admin, changes, docs, errors, events, health, records, stats
+from service.api import (
+    admin,
+    changes,
+    docs,
+    errors,
+    events,
+    health,
+    records,
+    registration,
+    review,
+    stats,
+)
 
 API_SPEC = {
     "API_TITLE": "Offentlig",
@@ -53,6 +64,8 @@ def init_api(app: Flask) -> Api:
         records.blp,
         changes.blp,
         stats.blp,
+        review.blp,
+        registration.blp,
         admin.sites_blp,
         admin.tokens_blp,
     ):
