@@ -21,6 +21,10 @@ from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.registration import Registrations
+from service.secrecy.detect import Detector
+from service.secrecy.review import Reviews
+from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -44,6 +48,8 @@ class Services:
     channels: ChannelRegister
     queries: RecordQueries
     audit: AuditLog
+    reviews: Reviews
+    registrations: Registrations
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -64,10 +70,12 @@ def build(
     audit = AuditLog(engine, clock)
     zone = ZoneInfo(config["TIMEZONE"])
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
+    reviews = Reviews(storage, engine, clock)
+    screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
+        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
         sites=SiteRegistry(
             engine,
             storage,
@@ -81,6 +89,8 @@ def build(
         channels=channels,
         queries=RecordQueries(engine),
         audit=audit,
+        reviews=reviews,
+        registrations=Registrations(storage, engine, clock),
         clock=clock,
         zone=zone,
     )

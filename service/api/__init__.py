@@ -16,6 +16,8 @@ from service.api import (
     health,
     public,
     records,
+    registration,
+    review,
     stats,
 )
 
@@ -64,6 +66,8 @@ def init_api(app: Flask) -> Api:
         records.blp,
         changes.blp,
         stats.blp,
+        review.blp,
+        registration.blp,
         admin.sites_blp,
         admin.tokens_blp,
         channels.blp,

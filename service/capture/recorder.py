@@ -35,11 +35,14 @@ class Recorder:
         index: CaptureIndex,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        after_new_version: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.storage = storage
         self.index = index
         self.clock = clock
         self.new_id = new_id
+        # Told of each new version once it is stored and indexed (the secrecy screen).
+        self.after_new_version = after_new_version
 
     def record(
         self, site: Site, provenance: Provenance, occurred_at: datetime, snap: Snapshot
@@ -90,6 +93,7 @@ class Recorder:
                 head = self._catch_up(site.id, snap, head)
                 continue
             self._tell_index("add_version", sealed, key)
+            self._screen(sealed)
             return Head(document["version"], sealed["sha256"], content_sha256, personal_ref), True
         raise Unavailable(
             f"{snap.record_id} is busy: no version slot after {MAX_RACE_ATTEMPTS} tries"
@@ -211,6 +215,17 @@ class Recorder:
         except IndexUnavailable:
             metrics.INDEX_WRITE_FAILURES.inc()
             log.exception("index write %s failed; run `offentlig reindex` to repair", method)
+
+    def _screen(self, version: dict[str, Any]) -> None:
+        """Whatever the screen finds or however it fails, the version is kept as captured
+        and the delivery answered as it would have been: a failure is logged and counted."""
+        if self.after_new_version is None:
+            return
+        try:
+            self.after_new_version(version)
+        except Exception:
+            metrics.SECRECY_SCREEN_FAILURES.inc()
+            log.exception("secrecy screen failed for %s", version["record_id"])
 
 
 def head_of(version: dict[str, Any]) -> Head:

@@ -133,7 +133,7 @@ def test_the_webhook_operation(spec):
 def test_protected_operations_need_a_bearer_token_with_their_scope(spec):
     scheme = spec["components"]["securitySchemes"]["bearer"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    scopes = {"records:read", "records:read-personal", "admin"}
+    scopes = {"records:read", "records:read-personal", "records:review", "registry:write", "admin"}
     for path, method, operation in operations(spec):
         if operation.get("operationId") == "receiveEvent":
             continue
@@ -152,6 +152,9 @@ def test_protected_operations_need_a_bearer_token_with_their_scope(spec):
     ]
     assert by_path[("/v1/tokens", "post")] == ["admin"]
     assert by_path[("/public/channels", "get")] is None
+    assert by_path[("/v1/review", "get")] == ["records:review"]
+    assert by_path[("/v1/records/{record_id}/review", "post")] == ["records:review"]
+    assert by_path[("/v1/records/{record_id}/registration", "put")] == ["registry:write"]
 
 
 def test_error_shape_is_documented(spec):
