@@ -33,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,
+    # A job's lease: a worker renews it every third of this; a run whose worker died is
+    # taken up again by another once it has run out.
+    "JOB_LEASE_SECONDS": 60,
+    # How long `offentlig worker` waits between looks for due jobs when it finds none.
+    "WORKER_POLL_SECONDS": 5,
 }
 
 

@@ -20,6 +20,7 @@ from service.capture.recorder import Recorder
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.jobs.queue import JobQueue
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -42,6 +43,7 @@ class Services:
     tokens: TokenStore
     queries: RecordQueries
     audit: AuditLog
+    jobs: JobQueue
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -69,6 +71,7 @@ def build(
         tokens=TokenStore(engine, storage, clock, id_factory),
         queries=RecordQueries(engine),
         audit=AuditLog(engine, clock),
+        jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
         clock=clock,
         zone=ZoneInfo(config["TIMEZONE"]),
     )
