@@ -14,6 +14,7 @@ from service.api.auth import actor, principal, require, site_filter
 from service.api.context import services
 from service.auth.tokens import ADMIN
 from service.errors import NotFound
+from service.jobs.control import cancel
 from service.jobs.model import Job
 
 blp = Blueprint(
@@ -63,13 +64,5 @@ class JobCancel(MethodView):
     @blp.alt_response(409, description="The job has finished already.")
     def post(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued or running job (a running one stops at its next check)"""
-        job = services().jobs.cancel(_visible_job(job_id).id)
-        services().audit.record(
-            "cancel-job",
-            job.id,
-            actor=actor(),
-            details={"kind": job.kind, "site_id": job.site_id},
-            decision=True,
-            request_id=g.get("request_id"),
-        )
+        job = cancel(services(), _visible_job(job_id).id, actor(), g.get("request_id"))
         return job.as_dict()

@@ -109,15 +109,10 @@ def _show(job: dict[str, Any]) -> None:
 @json_option
 def jobs_cancel(job_id: str, as_json: bool) -> None:
     """Cancel a queued or running job (a running one stops at its next check)."""
+    from service.jobs.control import cancel
+
     with opened() as svc:
-        job = svc.jobs.cancel(job_id)
-        svc.audit.record(
-            "cancel-job",
-            job.id,
-            actor=operator(),
-            details={"kind": job.kind, "site_id": job.site_id},
-            decision=True,
-        )
+        job = cancel(svc, job_id, operator())
     emit(_printable(job), as_json, lambda j: console.print(f"Cancelled {j['id']} ({j['kind']})."))
 
 

@@ -53,7 +53,8 @@ def _approximate(period: Period) -> timedelta:
 
 def due(every: str, last_finished: datetime | None, now: datetime) -> bool:
     """Whether work done every `every` is due again: never done, or done a period ago."""
-    return last_finished is None or last_finished + parse_every(every) <= now
+    period = parse_every(every)
+    return last_finished is None or last_finished + period <= now
 
 
 def period_start(every: str, now: datetime, anchor: datetime = EPOCH) -> datetime:

@@ -28,7 +28,12 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("GET", "jobs.Jobs"): "admin",
+    ("GET", "jobs.JobDetail"): "admin",
+    ("POST", "jobs.JobCancel"): "admin",
 }
+# Successes other than 200 for GET, 201 for POST, 204 for DELETE.
+SUCCESS_OF = {("POST", "jobs.JobCancel"): 200}
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 
@@ -42,6 +47,8 @@ SITE_BOUND = {
     "records.Versions",
     "records.VersionDocument",
     "records.VersionPersonalData",
+    "jobs.JobDetail",
+    "jobs.JobCancel",
 }
 
 
@@ -107,7 +114,7 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 403
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
-    return {"POST": 201, "DELETE": 204}.get(method, 200)
+    return SUCCESS_OF.get((method, endpoint), {"POST": 201, "DELETE": 204}.get(method, 200))
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
@@ -129,6 +136,8 @@ def test_scope_matrix(app, client, world, subtests):
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
                 )[0]["id"]
+            if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
+                values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
@@ -153,6 +162,8 @@ def test_scope_matrix(app, client, world, subtests):
         ("GET", "/v1/stats?days=0", None),
         ("POST", "/v1/sites", {"url": "not a url"}),
         ("POST", "/v1/tokens", {"scopes": ["root"]}),
+        ("GET", "/v1/jobs?state=sleeping", None),
+        ("POST", "/v1/jobs/nosuchjob/cancel", None),
         ("GET", "/v1/records/nothing.post.1/versions/999", None),
         ("GET", "/v1/records/nothing.post.1", None),
     ],
