@@ -324,6 +324,10 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+from service.commands.channels import channels  # noqa: E402 - needs the helpers above
+
+main.add_command(channels)
+
 from service.commands.jobs import jobs, worker  # noqa: E402 - needs the helpers above
 
 main.add_command(worker)

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     # How long a process keeps a site and its webhook secret after reading them.
     "SITE_CACHE_SECONDS": 30,
     "TIMEZONE": "Europe/Stockholm",
+    # The authority's name, as the public channel register (/public/channels) heads it.
+    "AUTHORITY_NAME": "",
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,

@@ -17,6 +17,7 @@ from service import config as settings
 from service.auth.audit import AuditLog
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
+from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
@@ -41,6 +42,7 @@ class Services:
     recorder: Recorder
     sites: SiteRegistry
     tokens: TokenStore
+    channels: ChannelRegister
     queries: RecordQueries
     audit: AuditLog
     jobs: JobQueue
@@ -61,17 +63,27 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
+    audit = AuditLog(engine, clock)
+    zone = ZoneInfo(config["TIMEZONE"])
+    channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
     return Services(
         storage=storage,
         engine=engine,
         recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
         sites=SiteRegistry(
-            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
+            engine,
+            storage,
+            fernet,
+            clock,
+            id_factory,
+            config["SITE_CACHE_SECONDS"],
+            on_added=channels.for_site,
         ),
         tokens=TokenStore(engine, storage, clock, id_factory),
+        channels=channels,
         queries=RecordQueries(engine),
-        audit=AuditLog(engine, clock),
+        audit=audit,
         jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
         clock=clock,
-        zone=ZoneInfo(config["TIMEZONE"]),
+        zone=zone,
     )

@@ -6,7 +6,19 @@ from flask import Flask
 from flask_smorest import Api
 
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
-from service.api import admin, changes, docs, errors, events, health, jobs, records, stats
+from service.api import (
+    admin,
+    changes,
+    channels,
+    docs,
+    errors,
+    events,
+    health,
+    jobs,
+    public,
+    records,
+    stats,
+)
 
 API_SPEC = {
     "API_TITLE": "Offentlig",
@@ -55,6 +67,8 @@ def init_api(app: Flask) -> Api:
         stats.blp,
         admin.sites_blp,
         admin.tokens_blp,
+        channels.blp,
+        public.blp,
         jobs.blp,
     ):
         api.register_blueprint(blueprint)

@@ -28,19 +28,27 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("GET", "channels.Channels"): "records:read",
+    ("POST", "channels.Channels"): "admin",
+    ("GET", "channels.ChannelDetail"): "records:read",
+    ("PATCH", "channels.ChannelDetail"): "admin",
+    ("POST", "channels.ChannelClose"): "admin",
     ("GET", "jobs.Jobs"): "admin",
     ("GET", "jobs.JobDetail"): "admin",
     ("POST", "jobs.JobCancel"): "admin",
 }
-# Successes other than 200 for GET, 201 for POST, 204 for DELETE.
-SUCCESS_OF = {("POST", "jobs.JobCancel"): 200}
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 
 BODIES: dict[str, dict[str, Any]] = {
     "sites.Sites": {"name": "Lunds kommun", "url": "https://lund.se"},
     "tokens.Tokens": {"name": "diarium", "scopes": ["records:read"]},
+    "channels.Channels": {"platform": "facebook", "name": "Kommunen", "url": "https://fb.com/k"},
+    "channels.ChannelDetail": {"purpose": "Nyheter"},
+    "channels.ChannelClose": {"closed_on": "2026-11-01"},
 }
+# Operations that change something without creating it answer 200.
+CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -114,7 +122,9 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 403
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
-    return SUCCESS_OF.get((method, endpoint), {"POST": 201, "DELETE": 204}.get(method, 200))
+    if (method, endpoint) in CHANGES:
+        return 200
+    return {"POST": 201, "DELETE": 204}.get(method, 200)
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
@@ -136,6 +146,11 @@ def test_scope_matrix(app, client, world, subtests):
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
                 )[0]["id"]
+            if "channel_id" in rule.arguments:  # a fresh victim each time (closing is once)
+                values["channel_id"] = svc.channels.create(
+                    {"platform": "x", "name": "Offer", "url": "https://x.com/offer"},
+                    actor=TEST_ACTOR,
+                )["id"]
             if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
                 values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
             url = adapter.build(rule.endpoint, values, method=method)
@@ -176,6 +191,16 @@ def test_the_token_is_checked_before_the_input(client, token, method, path, body
     assert anonymous.status_code == 401, anonymous.get_data(as_text=True)
     assert "errors" not in anonymous.get_json()
     assert unscoped.status_code == 403, unscoped.get_data(as_text=True)
+
+
+def test_public_routes_need_no_token(app, client, site):
+    """Outside /v1, `/public/` is for anyone: no token, and a token changes nothing."""
+    public = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/public/")]
+
+    assert public
+    for path in public:
+        assert client.get(path).status_code == 200, path
+        assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 200
 
 
 def test_head_needs_a_token_like_get(client, reader):
