@@ -328,5 +328,10 @@ from service.commands.channels import channels  # noqa: E402 - needs the helpers
 
 main.add_command(channels)
 
+from service.commands.jobs import jobs, worker  # noqa: E402 - needs the helpers above
+
+main.add_command(worker)
+main.add_command(jobs)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -38,6 +38,11 @@ DEFAULTS: dict[str, Any] = {
     # Words that flag a new version for secrecy review: a list, or one comma-separated string
     # (from the environment); None: service/secrecy/terms.py's DEFAULT_TERMS.
     "SECRECY_TERMS": None,
+    # A job's lease: a worker renews it every third of this; a run whose worker died is
+    # taken up again by another once it has run out.
+    "JOB_LEASE_SECONDS": 60,
+    # How long `offentlig worker` waits between looks for due jobs when it finds none.
+    "WORKER_POLL_SECONDS": 5,
 }
 
 

@@ -21,6 +21,7 @@ from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.jobs.queue import JobQueue
 from service.registration import Registrations
 from service.secrecy.detect import Detector
 from service.secrecy.review import Reviews
@@ -50,6 +51,7 @@ class Services:
     audit: AuditLog
     reviews: Reviews
     registrations: Registrations
+    jobs: JobQueue
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -91,6 +93,7 @@ def build(
         audit=audit,
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),
+        jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
         clock=clock,
         zone=zone,
     )

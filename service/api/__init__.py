@@ -14,6 +14,7 @@ from service.api import (
     errors,
     events,
     health,
+    jobs,
     public,
     records,
     registration,
@@ -72,6 +73,7 @@ def init_api(app: Flask) -> Api:
         admin.tokens_blp,
         channels.blp,
         public.blp,
+        jobs.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

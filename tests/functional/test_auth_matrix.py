@@ -36,6 +36,9 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "channels.ChannelDetail"): "records:read",
     ("PATCH", "channels.ChannelDetail"): "admin",
     ("POST", "channels.ChannelClose"): "admin",
+    ("GET", "jobs.Jobs"): "admin",
+    ("GET", "jobs.JobDetail"): "admin",
+    ("POST", "jobs.JobCancel"): "admin",
 }
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
@@ -51,7 +54,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "registration.Registration": {"case_number": "KS 2026/245"},
 }
 # Operations that change something without creating it answer 200.
-CHANGES = {("POST", "channels.ChannelClose")}
+CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -60,6 +63,8 @@ SITE_BOUND = {
     "records.VersionPersonalData",
     "review.RecordReview",
     "registration.Registration",
+    "jobs.JobDetail",
+    "jobs.JobCancel",
 }
 
 
@@ -167,6 +172,8 @@ def test_scope_matrix(app, client, world, subtests):
                     {"platform": "x", "name": "Offer", "url": "https://x.com/offer"},
                     actor=TEST_ACTOR,
                 )["id"]
+            if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
+                values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
@@ -191,6 +198,8 @@ def test_scope_matrix(app, client, world, subtests):
         ("GET", "/v1/stats?days=0", None),
         ("POST", "/v1/sites", {"url": "not a url"}),
         ("POST", "/v1/tokens", {"scopes": ["root"]}),
+        ("GET", "/v1/jobs?state=sleeping", None),
+        ("POST", "/v1/jobs/nosuchjob/cancel", None),
         ("GET", "/v1/records/nothing.post.1/versions/999", None),
         ("GET", "/v1/records/nothing.post.1", None),
         ("GET", "/v1/review?state=forgotten&limit=0", None),
