@@ -35,9 +35,30 @@ def normalise(url: str, base: str | None = None) -> str:
     absolute = urljoin(base, url) if base else url
     scheme, host, port = origin(absolute)
     parts = urlsplit(absolute)
-    path = quote(parts.path or "/", safe=_SAFE_PATH)
+    path = quote(_without_dot_segments(parts.path) or "/", safe=_SAFE_PATH)
     query = quote(parts.query, safe=_SAFE_QUERY)
     return urlunsplit((scheme, netloc((scheme, host, port)), path, query, ""))
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4, for absolute URLs that were not joined to a base."""
+    if "." not in path:
+        return path
+    output: list[str] = []
+    segments = path.split("/")
+    for number, segment in enumerate(segments):
+        last = number == len(segments) - 1
+        if segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        elif segment == ".":
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    return "/".join(output)
 
 
 def request_target(url: str) -> str:

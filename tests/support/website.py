@@ -8,6 +8,7 @@ Every request is logged (path and headers) so tests can see what the crawler ask
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,8 @@ from typing import Any
 
 from tests.support.ports import free_port
 
-BLOCK = bytes(range(256)) * 256  # 64 KiB
+# 1 MiB of noise: repeats lie beyond deflate's 32 KiB window, so "images" stay large in a WARC.
+BLOCK = random.Random(8).randbytes(1024 * 1024)
 
 
 @dataclass
@@ -105,7 +107,7 @@ class Website:
 
 
 def generated(size: int) -> Callable[[], Iterator[bytes]]:
-    """`size` bytes made on the fly from one shared 64 KiB block."""
+    """`size` bytes made on the fly from one shared block."""
 
     def chunks() -> Iterator[bytes]:
         left = size
@@ -118,7 +120,8 @@ def generated(size: int) -> Callable[[], Iterator[bytes]]:
 
 
 def html(body: str, head: str = "") -> bytes:
-    return f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode()  # noqa: E501
+    head = f"<meta charset='utf-8'>{head}"
+    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>".encode()
 
 
 def xml(text: str, content_type: str = "application/xml") -> Response:
@@ -147,7 +150,10 @@ def wordpress_like(
         f"<link rel='stylesheet' href='{other}/external.css'>"
         "<script src='/app.js'></script>"
     )
-    nav = "".join(f"<a href='/page/{n}/'>Page {n}</a> <a href='/page/{n}/#comments'>#</a>" for n in range(1, pages + 1))  # noqa: E501
+    nav = "".join(
+        f"<a href='/page/{n}/'>Page {n}</a> <a href='/page/{n}/#comments'>#</a>"
+        for n in range(1, pages + 1)
+    )
     images = (
         "<img src='/img/a.png' srcset='/img/a-300.png 300w, /img/a-600.png 600w'>"
         "<picture><source srcset='/img/b.webp 1x, /img/b@2x.webp 2x' type='image/webp'>"
@@ -168,7 +174,7 @@ def wordpress_like(
         "/": Response(body=html(page_body, head)),
         "/robots.txt": Response(
             content_type="text/plain",
-            body=f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {site}/custom-sitemap.xml\n".encode(),  # noqa: E501
+            body=f"User-agent: *\nSitemap: {site}/custom-sitemap.xml\n".encode(),
         ),
         "/wp-sitemap.xml": xml(
             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -177,7 +183,7 @@ def wordpress_like(
             "</sitemapindex>"
         ),
         "/wp-sitemap-posts-page-1.xml": sitemap(site, ["/", "/only-in-sitemap/"]),
-        "/wp-sitemap-posts-post-1.xml": sitemap(site, [f"/page/{n}/" for n in range(1, pages + 1)]),  # noqa: E501
+        "/wp-sitemap-posts-post-1.xml": sitemap(site, [f"/page/{n}/" for n in range(1, pages + 1)]),
         "/custom-sitemap.xml": sitemap(site, ["/only-in-robots-sitemap/"]),
         "/feed/": xml(
             "<rss version='2.0'><channel><title>t</title>"
@@ -201,7 +207,9 @@ def wordpress_like(
                 b".logo { background: url(data:image/png;base64,AAAA) }\n"
             ),
         ),
-        "/print.css": Response(content_type="text/css", body=b"h1 { background: url(\"/img/print-bg.png\") }"),  # noqa: E501
+        "/print.css": Response(
+            content_type="text/css", body=b'h1 { background: url("/img/print-bg.png") }'
+        ),
         "/app.js": Response(content_type="application/javascript", body=b"console.log(1)"),
         "/favicon.ico": Response(content_type="image/x-icon", body=b"\x00\x00\x01\x00"),
         "/fonts/x.woff2": Response(content_type="font/woff2", body=b"wOF2" + bytes(100)),
@@ -211,14 +219,21 @@ def wordpress_like(
             302, "text/html", b"", headers={"Location": "http://169.254.169.254/latest/meta-data/"}
         ),
         "/moved": Response(301, "text/html", b"", headers={"Location": "/page/2/"}),
-        "/chunked/": Response(body=html("<a href='/only-in-chunked/'>x</a>" + "y" * 5000), chunked=True),  # noqa: E501
+        "/chunked/": Response(
+            body=html("<a href='/only-in-chunked/'>x</a>" + "y" * 5000), chunked=True
+        ),
     }
-    for path in ("/img/a.png", "/img/a-300.png", "/img/a-600.png", "/img/b.webp", "/img/b@2x.webp",
-                 "/img/b.png", "/img/inline-bg.png", "/img/bg.png", "/img/print-bg.png"):  # fmt: skip
+    for name in ("a", "a-300", "a-600", "b", "inline-bg", "bg", "print-bg", "b.webp", "b@2x.webp"):
+        path = f"/img/{name}" if name.endswith(".webp") else f"/img/{name}.png"
         routes[path] = Response(content_type="image/png", body=b"\x89PNG" + path.encode())
     for n in range(1, pages + 1):
         routes[f"/page/{n}/"] = Response(body=html(f"<h1>Page {n}</h1>" + page_body, head))
-    for path in ("/only-in-sitemap/", "/only-in-robots-sitemap/", "/only-in-feed/", "/only-in-chunked/"):  # noqa: E501
+    for path in (
+        "/only-in-sitemap/",
+        "/only-in-robots-sitemap/",
+        "/only-in-feed/",
+        "/only-in-chunked/",
+    ):
         routes[path] = Response(body=html(f"<h1>{path}</h1>", head))
     for n in range(big_images):
         routes[f"/img/big-{n}.jpg"] = Response(
