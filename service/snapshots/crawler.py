@@ -51,6 +51,7 @@ class Crawl:
         self._wake = threading.Event()  # set when the crawl stops: delays end early
         self._started = 0.0
         self.address: str | None = None
+        self.failure: BaseException | None = None
         self.bytes = 0
         self.fetched = 0
         self.pages = 0
@@ -83,12 +84,16 @@ class Crawl:
                 self._check_time()
                 if progress:
                     progress(self.progress())
+        if self.failure:
+            raise self.failure
         if self.frontier.pages_skipped:
             self._limit("max_pages", self.settings.max_pages, self.frontier.pages_skipped)
         if progress:
             progress(self.progress())
 
     def _work(self) -> None:
+        """Fetch until the frontier is empty or stopped. A failure to write the WARC (disk
+        full) stops every worker and fails the snapshot: a partial WARC is no snapshot."""
         connection = PinnedConnection(self.policy, self.settings.timeout)
         fetcher = Fetcher(connection, self.user_agent, self.settings.parse_limit, self.clock)
         try:
@@ -99,6 +104,10 @@ class Crawl:
                     self.frontier.done()
                 if self.settings.delay:
                     self._wake.wait(self.settings.delay)
+        except BaseException as exc:  # handed to run(), which raises it
+            self.failure = self.failure or exc
+            self.frontier.stop("failure")
+            self._wake.set()
         finally:
             connection.close()
 
@@ -113,7 +122,10 @@ class Crawl:
             return
         try:
             self._archive(exchange, task)
-            self._follow(exchange, task)
+            try:
+                self._follow(exchange, task)
+            except Exception as exc:  # the document is archived all the same
+                self._error(task.url, f"links not read: {type(exc).__name__}: {exc}")
         finally:
             exchange.close()
 
