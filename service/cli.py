@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -26,13 +26,17 @@ from service.auth.tokens import SCOPES
 if TYPE_CHECKING:
     from service.services import Services
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 console = Console(stderr=False)
 # Capture is CPU work in Python between two short waits (object storage, database): processes
 # use both cores where threads of one process queue on the GIL (`make bench` measured it).
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 DEFAULT_THREADS = 1
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+json_option: Callable[[F], F] = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of text."
+)
 
 
 def _default(value: Any) -> Any:
@@ -161,6 +165,7 @@ def reindex(as_json: bool) -> None:
         "versions": report.records.versions,
         "events": report.records.events,
         "registers": report.entries,
+        "audit": report.audit,
         "corrupt": report.corrupt,
     }
 
@@ -168,7 +173,7 @@ def reindex(as_json: bool) -> None:
         registers = ", ".join(f"{n} {name}" for name, n in r["registers"].items())
         console.print(
             f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events;"
-            f" registers: {registers}."
+            f" registers: {registers}; {r['audit']} audit entries."
         )
         if r["corrupt"]:
             console.print(f"[red]{len(r['corrupt'])} objects failed their hash check.[/]")
@@ -322,4 +327,13 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m service.cli`: run the module proper, which the feature commands below import.
+    from service.cli import main as proper
+
+    proper()
+
+# --- commands of features, each in its own module (they import from this one) ------------
+
+from service.commands.audit import audit  # noqa: E402
+
+main.add_command(audit)

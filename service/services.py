@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from ulid import ULID
 
 from service import config as settings
-from service.auth.audit import AuditLog
+from service.audit.trail import AuditTrail
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
 from service.index.db import make_engine, migrate
@@ -41,11 +41,13 @@ class Services:
     sites: SiteRegistry
     tokens: TokenStore
     queries: RecordQueries
-    audit: AuditLog
+    audit: AuditTrail
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
     def close(self) -> None:
+        """Write the audit entries still buffered, then let the connections go."""
+        self.audit.close()
         self.engine.dispose()
 
 
@@ -59,16 +61,17 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
+    audit = AuditTrail(storage, engine, clock, float(config["AUDIT_FLUSH_SECONDS"]))
     return Services(
         storage=storage,
         engine=engine,
         recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
         sites=SiteRegistry(
-            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
+            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"], audit=audit
         ),
-        tokens=TokenStore(engine, storage, clock, id_factory),
+        tokens=TokenStore(engine, storage, clock, id_factory, audit=audit),
         queries=RecordQueries(engine),
-        audit=AuditLog(engine, clock),
+        audit=audit,
         clock=clock,
         zone=ZoneInfo(config["TIMEZONE"]),
     )

@@ -8,7 +8,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cachetools
 from cryptography.fernet import Fernet
@@ -24,6 +24,9 @@ from service.registers.family import Family
 from service.registers.projection import latest_row
 from service.registers.register import Register
 from service.storage.port import ObjectStore
+
+if TYPE_CHECKING:
+    from service.audit.trail import AuditTrail
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 
@@ -69,6 +72,8 @@ class SiteRegistry:
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
         cache_seconds: float = 30,
+        *,
+        audit: AuditTrail,
     ):
         self._recent: cachetools.TTLCache[str, tuple[Site, str]] = cachetools.TTLCache(
             maxsize=1024, ttl=cache_seconds
@@ -79,6 +84,7 @@ class SiteRegistry:
         self.fernet = fernet
         self.clock = clock
         self.new_id = new_id
+        self.audit = audit
 
     def add(self, name: str, url: str, *, actor: Actor) -> tuple[dict[str, Any], str]:
         """Register a site; the secret is returned once and stored only encrypted."""
@@ -90,6 +96,13 @@ class SiteRegistry:
             "created_at": iso(self.clock()),
         }
         document = self.register.write(self.new_id(), body, actor=actor)
+        self.audit.record(
+            "site-added",
+            document["id"],
+            actor=actor,
+            details={"name": name, "url": url},
+            decision=True,
+        )
         return site_view(document), secret
 
     @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)

@@ -28,6 +28,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("GET", "audit.AuditEntries"): "admin",
 }
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
