@@ -64,7 +64,8 @@ class Batcher:
             self._arm(0 if full else self.flush_seconds)
 
     def flush(self) -> bool:
-        """Write every waiting entry, `size` to a batch; True when none is left waiting."""
+        """Write every waiting entry, `size` to a batch; False if storage refused some (they
+        wait for the next flush)."""
         with self._flushing:
             with self._lock:
                 entries, self._entries = self._entries, []
@@ -86,7 +87,7 @@ class Batcher:
                 return False
             with self._lock:
                 self._failing = False
-                return not self._entries
+            return True
 
     def drain(self) -> list[Entry]:
         """Take every waiting entry out of the buffer (for a process that is going)."""

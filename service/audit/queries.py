@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, or_, select
 
 from service.audit.projection import entry
-from service.errors import InvalidInput
+from service.index import cursors
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 
@@ -38,24 +35,12 @@ class AuditPage:
     next_cursor: str | None
 
 
-def encode_cursor(at: datetime, entry_id: str) -> str:
-    raw = json.dumps([at.astimezone(UTC).isoformat(), entry_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The (time, id) of the last entry of the page before; only what `encode_cursor` wrote."""
-    try:
-        moment, entry_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        boundary = datetime.fromisoformat(moment)
-        if boundary.tzinfo is None or not _ULID.match(entry_id):
-            raise ValueError("bad cursor")
-        boundary.astimezone(UTC)  # OverflowError near year 1 or 9999
-    except (ValueError, TypeError, OverflowError, binascii.Error):
-        raise InvalidInput(
-            "Invalid cursor.", errors={"query": {"cursor": ["Not a cursor from this API."]}}
-        ) from None
-    return boundary, entry_id
+def _audit_cursor(values: list[Any]) -> tuple[datetime, str]:
+    """The (time, id) of the last entry of the page before."""
+    moment, entry_id = values
+    if not _ULID.match(entry_id):
+        raise ValueError("bad cursor")
+    return cursors.moment(moment), entry_id
 
 
 class AuditEntries:
@@ -79,7 +64,7 @@ class AuditEntries:
         if query.until is not None:
             conditions.append(a.at < query.until)
         if query.cursor:
-            at, entry_id = decode_cursor(query.cursor)
+            at, entry_id = cursors.decode(query.cursor, _audit_cursor)
             conditions.append(or_(a.at < at, and_(a.at == at, a.id < entry_id)))
         statement = (
             select(t.audit_log)
@@ -92,5 +77,5 @@ class AuditEntries:
         next_cursor = None
         if len(rows) > query.limit:
             rows = rows[: query.limit]
-            next_cursor = encode_cursor(rows[-1].at, rows[-1].id)
+            next_cursor = cursors.encode([rows[-1].at.isoformat(), rows[-1].id])
         return AuditPage([entry(row) for row in rows], next_cursor)

@@ -90,7 +90,7 @@ class AuditTrail:
             log.error("audit entry of a decision is waiting for storage: %s %s", action, subject)
 
     def flush(self) -> bool:
-        """Write what is buffered now; True when nothing is left waiting."""
+        """Write what is buffered now; False if storage refused it (it stays buffered)."""
         return self.batches.flush()
 
     def pending(self) -> int:
