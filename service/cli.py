@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -26,15 +26,14 @@ from service.auth.tokens import SCOPES
 if TYPE_CHECKING:
     from service.services import Services
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 console = Console(stderr=False)
 # Capture is CPU work in Python between two short waits (object storage, database): processes
 # use both cores where threads of one process queue on the GIL (`make bench` measured it).
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 DEFAULT_THREADS = 1
 
-json_option: Callable[[F], F] = click.option(
+# Annotated: modules in service/commands/ import it while this module imports them.
+json_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON instead of text."
 )
 
@@ -333,6 +332,10 @@ if __name__ == "__main__":  # pragma: no cover
     proper()
 
 # --- commands of features, each in its own module (they import from this one) ------------
+
+from service.commands.channels import channels  # noqa: E402 - needs the helpers above
+
+main.add_command(channels)
 
 from service.commands.audit import audit  # noqa: E402
 

@@ -41,6 +41,10 @@ AUDIT_UNWRITTEN = Counter(
     "offentlig_audit_unwritten_at_exit_total",
     "Audit entries a process could not write before it stopped (each is in its error log).",
 )
+SECRECY_SCREEN_FAILURES = Counter(
+    "offentlig_secrecy_screen_failures_total",
+    "New versions the secrecy screen could not scan or flag (the version is kept as captured).",
+)
 
 
 def exposition() -> tuple[bytes, str]:

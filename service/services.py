@@ -17,9 +17,14 @@ from service import config as settings
 from service.audit.trail import AuditTrail
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
+from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.registration import Registrations
+from service.secrecy.detect import Detector
+from service.secrecy.review import Reviews
+from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -40,8 +45,11 @@ class Services:
     recorder: Recorder
     sites: SiteRegistry
     tokens: TokenStore
+    channels: ChannelRegister
     queries: RecordQueries
     audit: AuditTrail
+    reviews: Reviews
+    registrations: Registrations
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -62,16 +70,30 @@ def build(
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
     audit = AuditTrail(storage, engine, clock, float(config["AUDIT_FLUSH_SECONDS"]))
+    zone = ZoneInfo(config["TIMEZONE"])
+    channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
+    reviews = Reviews(storage, engine, clock)
+    screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
+        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
         sites=SiteRegistry(
-            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"], audit=audit
+            engine,
+            storage,
+            fernet,
+            clock,
+            id_factory,
+            config["SITE_CACHE_SECONDS"],
+            on_added=channels.for_site,
+            audit=audit,
         ),
         tokens=TokenStore(engine, storage, clock, id_factory, audit=audit),
+        channels=channels,
         queries=RecordQueries(engine),
         audit=audit,
+        reviews=reviews,
+        registrations=Registrations(storage, engine, clock),
         clock=clock,
-        zone=ZoneInfo(config["TIMEZONE"]),
+        zone=zone,
     )

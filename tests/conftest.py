@@ -41,6 +41,15 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
 
 
 @pytest.fixture(scope="session")
+def seaweedfs_with_iam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    """A SeaweedFS that checks credentials: the only kind that honours
+    BypassGovernanceRetention (for `SeaweedFS.access_key`, which it makes an admin)."""
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs-iam"), with_credentials=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def s3_bucket(seaweedfs: SeaweedFS) -> str:
     """One bucket with versioning and Object Lock for the session: SeaweedFS gives each
     bucket its own volume, and allocating one costs a fifth of a second per test."""

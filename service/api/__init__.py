@@ -6,7 +6,21 @@ from flask import Flask
 from flask_smorest import Api
 
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
-from service.api import admin, audit, changes, docs, errors, events, health, records, stats
+from service.api import (
+    admin,
+    audit,
+    changes,
+    channels,
+    docs,
+    errors,
+    events,
+    health,
+    public,
+    records,
+    registration,
+    review,
+    stats,
+)
 
 API_SPEC = {
     "API_TITLE": "Offentlig",
@@ -53,8 +67,12 @@ def init_api(app: Flask) -> Api:
         records.blp,
         changes.blp,
         stats.blp,
+        review.blp,
+        registration.blp,
         admin.sites_blp,
         admin.tokens_blp,
+        channels.blp,
+        public.blp,
         audit.blp,
     ):
         api.register_blueprint(blueprint)

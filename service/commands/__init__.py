@@ -1,1 +1,1 @@
-"""`offentlig` commands, one module per feature (registered at the bottom of service/cli.py)."""
+"""`offentlig` command groups, one module per feature (added at the end of service/cli.py)."""

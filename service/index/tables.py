@@ -212,6 +212,43 @@ changes = Table(
 # Tables `reindex` empties and rebuilds, children first.
 CACHE_TABLES = (changes, deliveries, record_events, record_versions, records)
 
+# --- secrecy review and registration (registers about records) ------------------------------
+
+# A record's secrecy review at its latest revision (service/secrecy/review.py).
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the record's id
+    Column("revision", Integer, nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | cleared | register | secret
+    Column("version", Integer, nullable=False),  # the record version it is about
+    Column("findings", Text, nullable=False),  # JSON: reason, field, masked match, term
+    Column("flagged_at", UTCDateTime, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Index("ix_reviews_state_recorded", "state", "recorded_at"),
+)
+
+# A record's entry in the registry system (diarium), written back by it
+# (service/registration.py).
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the record's id
+    Column("revision", Integer, nullable=False),
+    Column("case_number", String(100), nullable=False),
+    Column("case_title", Text, nullable=True),
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("registered_by", String(200), nullable=True),
+    Column("version", Integer, nullable=False),  # the record's latest version when registered
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Every read hides secret records unless the caller may see them (index/queries.py).
+Index("ix_records_secret", records.c.secret)
+
 # --- audit trail --------------------------------------------------------------------------
 
 # One row per entry of the audit trail (service/audit/), inserted when its batch is written to

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,8 +43,14 @@ class SeaweedFS:
         stop_group(self.process, grace=4)
 
 
-def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
-    """Start `weed mini` on free loopback ports and wait until its S3 API answers."""
+def start_seaweedfs(
+    data_dir: Path, timeout: float = 30.0, *, with_credentials: bool = False
+) -> SeaweedFS:
+    """Start `weed mini` on free loopback ports and wait until its S3 API answers.
+
+    `with_credentials`: the server checks signatures and makes `SeaweedFS.access_key` an
+    admin, the only kind of identity it lets bypass GOVERNANCE retention. Without it the
+    server is anonymous (any key works) and refuses every bypass."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port_pair() for name in ("master", "volume", "filer", "s3", "webdav")}
     admin = free_port_pair()
@@ -68,9 +75,13 @@ def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
         "-volume.max=5000",
     ]
     log_path = data_dir / "weed.log"
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    if with_credentials:
+        environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.access_key
+        environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secret_key
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment
         )
     server = SeaweedFS(f"http://127.0.0.1:{ports['s3']}", process, log_path)
     deadline = time.monotonic() + timeout
@@ -80,6 +91,10 @@ def start_seaweedfs(data_dir: Path, timeout: float = 30.0) -> SeaweedFS:
         try:
             with urllib.request.urlopen(server.endpoint_url + "/", timeout=1):  # noqa: S310
                 return server
+        except urllib.error.HTTPError as exc:
+            if exc.code == 403:  # a server that checks credentials is up, and refuses us
+                return server
+            time.sleep(0.2)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     server.stop()

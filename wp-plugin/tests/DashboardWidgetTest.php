@@ -88,4 +88,122 @@ final class DashboardWidgetTest extends Test_Case {
 		ob_end_clean();
 		$this->assertCount( 1, $this->requests, 'stats are cached briefly' );
 	}
+
+	/**
+	 * The widget's HTML for this /v1/stats answer.
+	 *
+	 * @param array<string,mixed> $stats Answer.
+	 */
+	private function render_with_stats( array $stats ): string {
+		delete_transient( 'offentlig_stats_' . md5( self::SITE_ID . '|30' ) );
+		$this->answer = array(
+			200,
+			$stats + array(
+				'site_id'    => self::SITE_ID,
+				'today'      => 1,
+				'this_month' => 2,
+				'total'      => 3,
+				'days'       => array(),
+			),
+			array(),
+		);
+		$format = get_option( 'date_format' );
+		update_option( 'date_format', 'j F Y' );
+		try {
+			ob_start();
+			( new Dashboard_Widget( $this->plugin->client, $this->plugin->outbox ) )->render();
+			return (string) ob_get_clean();
+		} finally {
+			update_option( 'date_format', $format );
+		}
+	}
+
+	/**
+	 * Records awaiting secrecy review link to the records screen; the next culling in the site's date format.
+	 */
+	public function test_review_queue_and_next_culling(): void {
+		$html = $this->render_with_stats(
+			array(
+				'review_pending' => 1234,
+				'next_culling'   => array(
+					'date'    => '2027-03-01',
+					'records' => 12,
+				),
+			)
+		);
+		$this->assertStringContainsString(
+			'<li class="offentlig-review"><a href="' . esc_url( admin_url( 'admin.php?page=offentlig-records' ) ) . '">Awaiting secrecy review: <strong class="offentlig-review-pending">1,234</strong></a></li>',
+			$html
+		);
+		$this->assertStringContainsString(
+			'<li class="offentlig-culling">Next culling: <strong class="offentlig-next-culling"><time datetime="2027-03-01">1 March 2027</time></strong> (12 records)</li>',
+			$html
+		);
+		$this->assertStringNotContainsString( 'No records awaiting review', $html );
+
+		$html = $this->render_with_stats( array( 'next_culling' => array( 'date' => '2027-03-01', 'records' => 1 ) ) );
+		$this->assertStringContainsString( '</strong> (1 record)</li>', $html );
+	}
+
+	/**
+	 * Nothing waiting and nothing due: said calmly.
+	 */
+	public function test_nothing_awaiting_review_and_no_culling_scheduled(): void {
+		$html = $this->render_with_stats(
+			array(
+				'review_pending' => 0,
+				'next_culling'   => null,
+			)
+		);
+		$this->assertStringContainsString( '<li class="offentlig-review">No records awaiting review</li>', $html );
+		$this->assertStringContainsString( '<li class="offentlig-culling">No culling scheduled</li>', $html );
+		$this->assertStringNotContainsString( 'offentlig-review-pending', $html );
+	}
+
+	/**
+	 * An older service sends neither field: the widget looks as it did, and warns about nothing.
+	 */
+	public function test_older_service_without_records_management(): void {
+		$html = $this->render_with_stats( array() );
+		$this->assertStringContainsString( '<strong class="offentlig-today">1</strong>', $html );
+		$this->assertStringNotContainsString( 'offentlig-records-management', $html );
+		$this->assertStringNotContainsString( 'review', $html );
+		$this->assertStringNotContainsString( 'culling', $html );
+	}
+
+	/**
+	 * Values of the wrong shape are left out rather than shown wrong.
+	 *
+	 * @return array<string,array{0:array<string,mixed>}>
+	 */
+	public function odd_stats(): array {
+		return array(
+			'review_pending not a number' => array( array( 'review_pending' => 'many' ) ),
+			'review_pending null'         => array( array( 'review_pending' => null ) ),
+			'next_culling a string'       => array( array( 'next_culling' => '2027-03-01' ) ),
+			'next_culling without a date' => array( array( 'next_culling' => array( 'records' => 3 ) ) ),
+			'next_culling impossible day' => array( array( 'next_culling' => array( 'date' => '2027-02-30', 'records' => 3 ) ) ),
+			'next_culling date a list'    => array( array( 'next_culling' => array( 'date' => array( '2027-03-01' ), 'records' => 3 ) ) ),
+		);
+	}
+
+	/**
+	 * Odd values: no line, no warning.
+	 *
+	 * @dataProvider odd_stats
+	 * @param array<string,mixed> $stats Answer.
+	 */
+	public function test_odd_values_are_left_out( array $stats ): void {
+		$html = $this->render_with_stats( $stats );
+		$this->assertStringNotContainsString( 'offentlig-records-management', $html );
+		$this->assertStringContainsString( '<strong class="offentlig-today">1</strong>', $html );
+	}
+
+	/**
+	 * A date without a count still names the day.
+	 */
+	public function test_next_culling_without_a_count(): void {
+		$html = $this->render_with_stats( array( 'next_culling' => array( 'date' => '2027-03-01' ) ) );
+		$this->assertStringContainsString( '<li class="offentlig-culling">Next culling: <strong class="offentlig-next-culling"><time datetime="2027-03-01">1 March 2027</time></strong></li>', $html );
+	}
 }

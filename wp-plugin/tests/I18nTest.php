@@ -50,4 +50,22 @@ final class I18nTest extends Test_Case {
 		/* translators: %s: number of failed deliveries put back in the queue. */
 		$this->assertSame( 'Försökte igen med 3 misslyckade leveranser.', sprintf( _n( 'Retried %s failed delivery.', 'Retried %s failed deliveries.', 3, 'offentlig' ), 3 ) );
 	}
+
+	/**
+	 * Records management reads as a Swedish registrar would write it.
+	 */
+	public function test_swedish_records_management(): void {
+		$this->assertTrue( load_textdomain( 'offentlig', self::LANGUAGES . '/offentlig-sv_SE.mo' ) );
+		$this->assertSame( 'Väntar på sekretessprövning', \Offentlig\Records_Screen::review_label( 'pending' ) );
+		$this->assertSame( 'Ska diarieföras', \Offentlig\Records_Screen::review_label( 'register' ) );
+		$this->assertSame( 'Omfattas av sekretess', \Offentlig\Records_Screen::review_label( 'secret' ) );
+		$this->assertSame( 'Diarienummer', __( 'Case number', 'offentlig' ) );
+		$this->assertSame( 'Gallringsstopp', __( 'On hold', 'offentlig' ) );
+		$rows = \Offentlig\Record_View::register_entry_rows( array( 'date_kind' => 'received', 'date' => '2026-11-28' ) );
+		$this->assertSame( array( 'Inkommen', 'Diarienummer eller annan beteckning', 'Avsändare', 'Avser' ), array_keys( $rows ) );
+		/* translators: 1: date in the site's date format, 2: number of records due for culling then. */
+		$this->assertSame( 'Nästa gallring: 1 mars 2027 (12 handlingar)', sprintf( _n( 'Next culling: %1$s (%2$s record)', 'Next culling: %1$s (%2$s records)', 12, 'offentlig' ), '1 mars 2027', 12 ) );
+		/* translators: 1: date of culling, 2: reference of the culling decision, e.g. "KS 2026/114 § 12". */
+		$this->assertSame( 'Handlingen gallrades den 1 mars 2027 enligt gallringsbeslut KS 2026/114 § 12.', sprintf( __( 'This record was culled on %1$s under the culling decision %2$s.', 'offentlig' ), '1 mars 2027', 'KS 2026/114 § 12' ) );
+	}
 }

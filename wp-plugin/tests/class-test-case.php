@@ -34,7 +34,8 @@ abstract class Test_Case extends PHPUnitTestCase {
 	protected $requests = array();
 
 	/**
-	 * What the fake service answers: a WP_Error or [status, body, headers].
+	 * What the fake service answers: a WP_Error or [status, body, headers], or a Closure that
+	 * takes the URL and returns one of those (for screens that ask more than one thing).
 	 *
 	 * @var mixed
 	 */
@@ -83,10 +84,11 @@ abstract class Test_Case extends PHPUnitTestCase {
 				return $pre;
 			}
 			$this->requests[] = array( $url, $args );
-			if ( is_wp_error( $this->answer ) ) {
-				return $this->answer;
+			$answer           = $this->answer instanceof \Closure ? ( $this->answer )( $url ) : $this->answer;
+			if ( is_wp_error( $answer ) ) {
+				return $answer;
 			}
-			list( $status, $body, $headers ) = $this->answer;
+			list( $status, $body, $headers ) = $answer;
 			return array(
 				'headers'  => $headers,
 				'body'     => wp_json_encode( $body ),

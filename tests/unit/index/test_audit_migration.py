@@ -34,7 +34,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 def test_old_audit_rows_are_copied_with_generated_ids(empty_database: str) -> None:
     engine = make_engine(empty_database)
-    migrate(engine, "0004")
+    migrate(engine, "0008")
     at = datetime(2026, 11, 28, 9, 0, 0, 123000, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(

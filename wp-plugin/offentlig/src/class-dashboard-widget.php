@@ -10,7 +10,8 @@ namespace Offentlig;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Captured today / this month, a 30-day sparkline, the outbox backlog and failed deliveries.
+ * Captured today / this month, a 30-day sparkline, records awaiting secrecy review, the next
+ * culling, the outbox backlog and failed deliveries.
  */
 final class Dashboard_Widget {
 
@@ -108,6 +109,7 @@ final class Dashboard_Widget {
 			);
 			echo '</ul>';
 			echo self::sparkline( $series, __( 'Versions captured per day, last 30 days', 'offentlig' ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped parts and integers.
+			$this->render_records_management( $stats );
 		}
 
 		$counts = $this->outbox->counts();
@@ -133,6 +135,58 @@ final class Dashboard_Widget {
 			esc_html__( 'Search the archive', 'offentlig' )
 		);
 		echo '</div>';
+	}
+
+	/**
+	 * Secrecy review queue and next culling, each only if the service reports it (an older
+	 * service sends neither).
+	 *
+	 * @param array<string,mixed> $stats /v1/stats answer.
+	 */
+	private function render_records_management( array $stats ): void {
+		$items = array();
+		if ( isset( $stats['review_pending'] ) && is_numeric( $stats['review_pending'] ) ) {
+			$pending = (int) $stats['review_pending'];
+			$items[] = $pending > 0
+				? sprintf(
+					'<li class="offentlig-review"><a href="%1$s">%2$s <strong class="offentlig-review-pending">%3$s</strong></a></li>',
+					esc_url( admin_url( 'admin.php?page=' . Records_Screen::PAGE ) ),
+					esc_html__( 'Awaiting secrecy review:', 'offentlig' ),
+					esc_html( number_format_i18n( $pending ) )
+				)
+				: '<li class="offentlig-review">' . esc_html__( 'No records awaiting review', 'offentlig' ) . '</li>';
+		}
+		if ( array_key_exists( 'next_culling', $stats ) ) {
+			$next = $stats['next_culling'];
+			if ( null === $next ) {
+				$items[] = '<li class="offentlig-culling">' . esc_html__( 'No culling scheduled', 'offentlig' ) . '</li>';
+			} elseif ( is_array( $next ) && isset( $next['date'] ) && is_string( $next['date'] ) && '' !== Records_Screen::local_date( $next['date'] ) ) {
+				$date = sprintf(
+					'<strong class="offentlig-next-culling"><time datetime="%1$s">%2$s</time></strong>',
+					esc_attr( $next['date'] ),
+					esc_html( Records_Screen::local_date( $next['date'] ) )
+				);
+				if ( isset( $next['records'] ) && is_numeric( $next['records'] ) ) {
+					$count = (int) $next['records'];
+					$line  = sprintf(
+						/* translators: 1: date in the site's date format, 2: number of records due for culling then. */
+						esc_html( _n( 'Next culling: %1$s (%2$s record)', 'Next culling: %1$s (%2$s records)', $count, 'offentlig' ) ),
+						$date,
+						esc_html( number_format_i18n( $count ) )
+					);
+				} else {
+					$line = sprintf(
+						/* translators: %s: date in the site's date format. */
+						esc_html__( 'Next culling: %s', 'offentlig' ),
+						$date
+					);
+				}
+				$items[] = '<li class="offentlig-culling">' . $line . '</li>';
+			}
+		}
+		if ( $items ) {
+			echo '<ul class="offentlig-records-management">' . implode( '', $items ) . '</ul>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- every item is built from escaped parts.
+		}
 	}
 
 	/**

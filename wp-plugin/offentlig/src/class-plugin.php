@@ -122,10 +122,11 @@ final class Plugin {
 		if ( is_admin() ) {
 			$actions = new Admin_Actions( $this->dispatcher, $this->outbox );
 			$widget  = new Dashboard_Widget( $this->client, $this->outbox );
-			$records = new Records_Screen( $this->client );
+			$records = new Records_Screen( $this->client, new Record_View( $this->client ) );
 			add_action( 'admin_init', array( $this->settings, 'register' ) );
 			add_action( 'admin_menu', array( $this->settings, 'add_page' ) );
 			add_action( 'admin_menu', array( $records, 'add_page' ) );
+			add_action( 'admin_enqueue_scripts', array( $records, 'enqueue_styles' ) );
 			add_action( 'wp_dashboard_setup', array( $widget, 'register' ) );
 			add_action( 'admin_notices', array( $actions, 'show_notice' ) );
 			add_action( 'admin_post_' . Admin_Actions::TEST_CONNECTION, array( $actions, 'test_connection' ) );

@@ -47,6 +47,9 @@ final class Records_List_Table extends \WP_List_Table {
 			'origin'       => __( 'Origin', 'offentlig' ),
 			'author'       => __( 'Author / sender', 'offentlig' ),
 			'published_at' => __( 'Date', 'offentlig' ),
+			'review'       => __( 'Secrecy review', 'offentlig' ),
+			'case_number'  => __( 'Case number', 'offentlig' ),
+			'hold'         => __( 'Legal hold', 'offentlig' ),
 			'versions'     => __( 'Versions', 'offentlig' ),
 		);
 	}
@@ -107,7 +110,40 @@ final class Records_List_Table extends \WP_List_Table {
 				return esc_html( Records_Screen::local_time( (string) ( $item['published_at'] ?? $item['first_captured_at'] ?? '' ) ) );
 			case 'versions':
 				return esc_html( number_format_i18n( (int) ( $item['latest_version'] ?? 0 ) ) );
+			case 'review':
+				if ( ! array_key_exists( 'review', $item ) ) {
+					return '';
+				}
+				if ( ! is_string( $item['review'] ) || '' === $item['review'] ) {
+					return self::none( __( 'Not flagged for review', 'offentlig' ) );
+				}
+				return sprintf(
+					'<span class="%1$s">%2$s</span>',
+					esc_attr( 'offentlig-review offentlig-review-' . sanitize_html_class( $item['review'] ) ),
+					esc_html( Records_Screen::review_label( $item['review'] ) )
+				);
+			case 'case_number':
+				if ( ! array_key_exists( 'case_number', $item ) ) {
+					return '';
+				}
+				return is_scalar( $item['case_number'] ) && '' !== (string) $item['case_number']
+					? esc_html( (string) $item['case_number'] )
+					: self::none( __( 'Not registered', 'offentlig' ) );
+			case 'hold':
+				if ( ! isset( $item['holds'] ) || ! is_array( $item['holds'] ) ) {
+					return '';
+				}
+				return empty( $item['holds'] ) ? self::none( __( 'No legal hold', 'offentlig' ) ) : Records_Screen::hold_badge();
 		}
 		return '';
+	}
+
+	/**
+	 * An empty cell as WordPress's own tables show one: a dash, with words for screen readers.
+	 *
+	 * @param string $words What the dash means.
+	 */
+	private static function none( string $words ): string {
+		return '<span aria-hidden="true">&#8212;</span><span class="screen-reader-text">' . esc_html( $words ) . '</span>';
 	}
 }

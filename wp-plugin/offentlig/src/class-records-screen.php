@@ -24,12 +24,21 @@ final class Records_Screen {
 	private $client;
 
 	/**
+	 * The single-record view.
+	 *
+	 * @var Record_View
+	 */
+	private $record_view;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Service_Client $client Read client.
+	 * @param Service_Client $client      Read client.
+	 * @param Record_View    $record_view Single-record view.
 	 */
-	public function __construct( Service_Client $client ) {
-		$this->client = $client;
+	public function __construct( Service_Client $client, Record_View $record_view ) {
+		$this->client      = $client;
+		$this->record_view = $record_view;
 	}
 
 	/**
@@ -75,6 +84,28 @@ final class Records_Screen {
 	}
 
 	/**
+	 * Translated secrecy review state ('' for none; an unknown state as the service named it).
+	 *
+	 * @param string $review pending, cleared, register or secret.
+	 */
+	public static function review_label( string $review ): string {
+		$labels = array(
+			'pending'  => __( 'Pending review', 'offentlig' ),
+			'cleared'  => __( 'Cleared', 'offentlig' ),
+			'register' => __( 'To be registered', 'offentlig' ),
+			'secret'   => __( 'Secret', 'offentlig' ),
+		);
+		return $labels[ $review ] ?? $review;
+	}
+
+	/**
+	 * The "On hold" badge, for records under one or more legal holds.
+	 */
+	public static function hold_badge(): string {
+		return '<span class="offentlig-badge offentlig-hold">' . esc_html__( 'On hold', 'offentlig' ) . '</span>';
+	}
+
+	/**
 	 * Author as text, whether the API gives a string or an object.
 	 *
 	 * @param mixed $author Author field.
@@ -97,6 +128,47 @@ final class Records_Screen {
 	}
 
 	/**
+	 * A calendar date (YYYY-MM-DD) or an ISO 8601 time as a date in the site's date format.
+	 *
+	 * A calendar date is that day in the site's timezone, so it never shifts by a day.
+	 *
+	 * @param string $value Date or time from the API.
+	 * @return string '' when it is neither.
+	 */
+	public static function local_date( string $value ): string {
+		if ( preg_match( '/^\d{4}-\d{2}-\d{2}$/', $value ) ) {
+			$date = \DateTimeImmutable::createFromFormat( '!Y-m-d', $value, wp_timezone() );
+			if ( false === $date || $date->format( 'Y-m-d' ) !== $value ) {
+				return '';
+			}
+			$time = $date->getTimestamp();
+		} else {
+			$time = '' === $value ? false : strtotime( $value );
+		}
+		return false === $time ? '' : (string) wp_date( get_option( 'date_format' ), $time );
+	}
+
+	/**
+	 * Styles for the badges, on this screen only (admin_enqueue_scripts).
+	 *
+	 * @param string $hook_suffix The current admin page.
+	 */
+	public function enqueue_styles( $hook_suffix ): void {
+		if ( 'toplevel_page_' . self::PAGE !== $hook_suffix ) {
+			return;
+		}
+		wp_register_style( 'offentlig-records', false, array(), VERSION );
+		wp_enqueue_style( 'offentlig-records' );
+		wp_add_inline_style(
+			'offentlig-records',
+			'.offentlig-badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;line-height:20px;white-space:nowrap}'
+			. '.offentlig-hold{background:#fcf9e8;border:1px solid #dba617;color:#614a00}'
+			. '.offentlig-review-pending{font-weight:600}'
+			. '.offentlig-records .column-review,.offentlig-records .column-case_number,.offentlig-records .column-hold{width:12%}'
+		);
+	}
+
+	/**
 	 * The page: one record, or the search form and results.
 	 */
 	public function render(): void {
@@ -108,7 +180,7 @@ final class Records_Screen {
 		$record = isset( $_GET['record'] ) ? sanitize_text_field( rawurldecode( wp_unslash( $_GET['record'] ) ) ) : '';
 		echo '<div class="wrap offentlig-records">';
 		if ( '' !== $record ) {
-			$this->render_record( $record );
+			$this->record_view->render( $record );
 		} else {
 			$args = array(
 				'q'                => isset( $_GET['q'] ) ? sanitize_text_field( wp_unslash( $_GET['q'] ) ) : '',
@@ -194,95 +266,5 @@ final class Records_Screen {
 			);
 			printf( '<p><a class="button" href="%1$s">%2$s</a></p>', esc_url( $next ), esc_html__( 'More results', 'offentlig' ) );
 		}
-	}
-
-	/**
-	 * One record: register entry, versions and events.
-	 *
-	 * @param string $record_id Record id.
-	 */
-	private function render_record( string $record_id ): void {
-		printf( '<p><a href="%1$s">%2$s</a></p>', esc_url( admin_url( 'admin.php?page=' . self::PAGE ) ), esc_html__( '← Back to the search', 'offentlig' ) );
-		$record = $this->client->record( $record_id );
-		if ( is_wp_error( $record ) ) {
-			echo '<h1>' . esc_html__( 'Record', 'offentlig' ) . '</h1><div class="notice notice-error inline"><p>' . esc_html( $record->get_error_message() ) . '</p></div>';
-			return;
-		}
-		$title = (string) ( $record['title'] ?? '' );
-		echo '<h1>' . esc_html( '' !== $title ? $title : $record_id ) . '</h1>';
-		$rows = array(
-			__( 'Record id', 'offentlig' )         => (string) ( $record['id'] ?? '' ),
-			__( 'Kind', 'offentlig' )              => self::kind_label( (string) ( $record['kind'] ?? '' ) ),
-			__( 'Origin', 'offentlig' )            => self::origin_label( (string) ( $record['origin'] ?? '' ) ),
-			__( 'Author / sender', 'offentlig' )   => self::author_name( $record['author'] ?? '' ),
-			__( 'Concerns', 'offentlig' )          => (string) ( $record['summary'] ?? '' ),
-			__( 'Status on the site', 'offentlig' ) => ! empty( $record['deleted'] ) ? __( 'Deleted', 'offentlig' ) : (string) ( $record['status'] ?? '' ),
-			__( 'Published', 'offentlig' )         => self::local_time( (string) ( $record['published_at'] ?? '' ) ),
-			__( 'First captured', 'offentlig' )    => self::local_time( (string) ( $record['first_captured_at'] ?? '' ) ),
-			__( 'Last captured', 'offentlig' )     => self::local_time( (string) ( $record['last_captured_at'] ?? '' ) ),
-		);
-		echo '<table class="form-table offentlig-record" role="presentation"><tbody>';
-		foreach ( $rows as $label => $value ) {
-			printf( '<tr><th scope="row">%1$s</th><td>%2$s</td></tr>', esc_html( $label ), esc_html( $value ) );
-		}
-		if ( ! empty( $record['permalink'] ) ) {
-			printf( '<tr><th scope="row">%1$s</th><td><a href="%2$s">%3$s</a></td></tr>', esc_html__( 'Permalink', 'offentlig' ), esc_url( (string) $record['permalink'] ), esc_html( (string) $record['permalink'] ) );
-		}
-		echo '</tbody></table>';
-
-		$versions = $this->client->versions( $record_id );
-		echo '<h2>' . esc_html__( 'Versions', 'offentlig' ) . '</h2>';
-		if ( is_wp_error( $versions ) ) {
-			echo '<p>' . esc_html( $versions->get_error_message() ) . '</p>';
-		} else {
-			$this->table(
-				array( __( 'Version', 'offentlig' ), __( 'Event', 'offentlig' ), __( 'Happened', 'offentlig' ), __( 'Captured', 'offentlig' ), __( 'SHA-256', 'offentlig' ) ),
-				array_map(
-					static function ( $v ) {
-						return array( (string) ( $v['version'] ?? '' ), (string) ( $v['event_type'] ?? '' ), self::local_time( (string) ( $v['occurred_at'] ?? '' ) ), self::local_time( (string) ( $v['captured_at'] ?? '' ) ), (string) ( $v['sha256'] ?? '' ) );
-					},
-					isset( $versions['items'] ) && is_array( $versions['items'] ) ? $versions['items'] : array()
-				),
-				'offentlig-versions'
-			);
-		}
-
-		echo '<h2>' . esc_html__( 'Events', 'offentlig' ) . '</h2>';
-		$this->table(
-			array( __( 'Event', 'offentlig' ), __( 'Status', 'offentlig' ), __( 'Happened', 'offentlig' ), __( 'Captured', 'offentlig' ) ),
-			array_map(
-				static function ( $e ) {
-					return array( (string) ( $e['type'] ?? '' ), (string) ( $e['status'] ?? '' ), self::local_time( (string) ( $e['occurred_at'] ?? '' ) ), self::local_time( (string) ( $e['captured_at'] ?? '' ) ) );
-				},
-				isset( $record['events'] ) && is_array( $record['events'] ) ? $record['events'] : array()
-			),
-			'offentlig-events'
-		);
-	}
-
-	/**
-	 * A simple escaped table.
-	 *
-	 * @param string[]   $head  Column headings.
-	 * @param string[][] $rows  Cells.
-	 * @param string     $class CSS class.
-	 */
-	private function table( array $head, array $rows, string $class ): void {
-		echo '<table class="widefat striped ' . esc_attr( $class ) . '"><thead><tr>';
-		foreach ( $head as $cell ) {
-			echo '<th>' . esc_html( $cell ) . '</th>';
-		}
-		echo '</tr></thead><tbody>';
-		if ( empty( $rows ) ) {
-			echo '<tr><td colspan="' . esc_attr( (string) count( $head ) ) . '">' . esc_html__( 'None.', 'offentlig' ) . '</td></tr>';
-		}
-		foreach ( $rows as $row ) {
-			echo '<tr>';
-			foreach ( $row as $cell ) {
-				echo '<td>' . esc_html( $cell ) . '</td>';
-			}
-			echo '</tr>';
-		}
-		echo '</tbody></table>';
 	}
 }

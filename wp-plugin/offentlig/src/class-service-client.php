@@ -80,7 +80,10 @@ final class Service_Client {
 					$code,
 					$message
 				),
-				array( 'status' => $code )
+				array(
+					'status' => $code,
+					'body'   => is_array( $body ) ? $body : null,
+				)
 			);
 		}
 		return $body;
@@ -127,11 +130,28 @@ final class Service_Client {
 	/**
 	 * One record with its events.
 	 *
+	 * A record culled under a culling decision answers 410; that is not a failure but the
+	 * record's last state, so it comes back as the error `offentlig_culled` whose data carries
+	 * the service's `culling` member (decision_reference, culled_at, rule_id), or an empty array.
+	 *
 	 * @param string $record_id Record id.
 	 * @return array<string,mixed>|WP_Error
 	 */
 	public function record( string $record_id ) {
-		return $this->get( '/v1/records/' . rawurlencode( $record_id ) );
+		$record = $this->get( '/v1/records/' . rawurlencode( $record_id ) );
+		if ( is_wp_error( $record ) && 'offentlig_api_410' === $record->get_error_code() ) {
+			$data = $record->get_error_data();
+			$body = is_array( $data ) && is_array( $data['body'] ?? null ) ? $data['body'] : array();
+			return new WP_Error(
+				'offentlig_culled',
+				__( 'This record has been culled.', 'offentlig' ),
+				array(
+					'status'  => 410,
+					'culling' => is_array( $body['culling'] ?? null ) ? $body['culling'] : array(),
+				)
+			);
+		}
+		return $record;
 	}
 
 	/**

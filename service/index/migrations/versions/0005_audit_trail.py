@@ -7,7 +7,7 @@ The rows of the old table are copied across with generated ULIDs (from their tim
 they exist in the database only and a `reindex` does not bring them back.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0008 (after 0004 on the branch; relinked when main gained 0008)
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from ulid import ULID
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
