@@ -104,14 +104,15 @@ def test_decisions_are_written_at_once(app, client, admin, cli):
     assert entry["actor"]["address"] == "192.0.2.44"
     assert entry["request_id"] == made.headers["X-Request-ID"]
     assert app.extensions["offentlig"].audit.pending() == 0
-    newest = trail(client, admin)[:3]  # without a flush
+    newest = trail(client, admin)[:4]  # without a flush
     assert [(e["action"], e["subject"]) for e in newest] == [
+        ("channel.created", by_cli["id"]),  # every site is a channel
         ("site-added", by_cli["id"]),
         ("token-revoked", made.json["id"]),
         ("token-created", made.json["id"]),
     ]
-    assert newest[0]["actor"]["kind"] == "cli"
-    assert newest[0]["details"] == {"name": "Lund", "url": "https://lund.se"}
+    assert newest[1]["actor"]["kind"] == "cli"
+    assert newest[1]["details"] == {"name": "Lund", "url": "https://lund.se"}
 
 
 def test_personal_data_read_is_audited_with_who_and_address(app, client, admin, published):
