@@ -9,7 +9,7 @@ from flask.sessions import SessionInterface, SessionMixin
 
 from service import config as settings
 from service import services
-from service.logs import configure_logging, install_request_ids
+from service.logs import configure_logging, current_request_id, install_request_ids
 
 
 class NoSessions(SessionInterface):
@@ -30,11 +30,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     configure_logging(app.config["LOG_LEVEL"])
     install_request_ids(app)
-    app.extensions["offentlig"] = services.build(
+    built = services.build(
         app.config,
         clock=app.config.get("CLOCK") or services.utc_now,
         id_factory=app.config.get("ID_FACTORY") or services.new_id,
     )
+    built.audit.request_ids = current_request_id
+    app.extensions["offentlig"] = built
 
     from service.api import init_api
 

@@ -164,6 +164,7 @@ def reindex(as_json: bool) -> None:
         "versions": report.records.versions,
         "events": report.records.events,
         "registers": report.entries,
+        "audit": report.audit,
         "corrupt": report.corrupt,
     }
 
@@ -171,7 +172,7 @@ def reindex(as_json: bool) -> None:
         registers = ", ".join(f"{n} {name}" for name, n in r["registers"].items())
         console.print(
             f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events;"
-            f" registers: {registers}."
+            f" registers: {registers}; {r['audit']} audit entries."
         )
         if r["corrupt"]:
             console.print(f"[red]{len(r['corrupt'])} objects failed their hash check.[/]")
@@ -324,6 +325,14 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+if __name__ == "__main__":  # pragma: no cover
+    # `python -m service.cli`: run the module proper, which the feature commands below import.
+    from service.cli import main as proper
+
+    proper()
+
+# --- commands of features, each in its own module (they import from this one) ------------
+
 from service.commands.channels import channels  # noqa: E402 - needs the helpers above
 
 main.add_command(channels)
@@ -333,5 +342,6 @@ from service.commands.jobs import jobs, worker  # noqa: E402 - needs the helpers
 main.add_command(worker)
 main.add_command(jobs)
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+from service.commands.audit import audit  # noqa: E402
+
+main.add_command(audit)

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_AFTER_SECONDS": 30,
     # How long a process keeps a site and its webhook secret after reading them.
     "SITE_CACHE_SECONDS": 30,
+    # How long reads and captures wait in a process's audit buffer before they are written.
+    "AUDIT_FLUSH_SECONDS": 60,
     "TIMEZONE": "Europe/Stockholm",
     # The authority's name, as the public channel register (/public/channels) heads it.
     "AUTHORITY_NAME": "",

@@ -10,7 +10,13 @@ graceful_timeout = 20
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    """Drop a dead worker's live gauges from the shared Prometheus directory."""
+    """Write the worker's buffered audit entries; drop its live gauges from the shared
+    Prometheus directory."""
     from prometheus_client import multiprocess
+
+    app = getattr(worker, "wsgi", None)  # None when the app failed to load
+    built = getattr(app, "extensions", {}).get("offentlig")
+    if built is not None:
+        built.close()
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -19,9 +19,14 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 access_log = logging.getLogger("offentlig.access")
 
 
+def current_request_id() -> str | None:
+    """The id of the request being served, if any (for logs and the audit trail)."""
+    return g.get("request_id") if has_request_context() else None
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = g.get("request_id") if has_request_context() else None
+        record.request_id = current_request_id()
         return True
 
 

@@ -29,6 +29,18 @@ INDEX_WRITE_FAILURES = Counter(
     "Index writes that failed after storage had the object (repair with `offentlig reindex`).",
 )
 
+AUDIT_FLUSH_FAILURES = Counter(
+    "offentlig_audit_flush_failures_total",
+    "Audit batches storage did not take; their entries stay buffered and are tried again.",
+)
+AUDIT_REFUSED = Counter(
+    "offentlig_audit_refused_total",
+    "Reads and captures answered 503 because the audit buffer was full (storage unreachable).",
+)
+AUDIT_UNWRITTEN = Counter(
+    "offentlig_audit_unwritten_at_exit_total",
+    "Audit entries a process could not write before it stopped (each is in its error log).",
+)
 SECRECY_SCREEN_FAILURES = Counter(
     "offentlig_secrecy_screen_failures_total",
     "New versions the secrecy screen could not scan or flag (the version is kept as captured).",

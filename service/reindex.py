@@ -2,7 +2,7 @@
 
 One listing of the bucket feeds every part, in an order where each part finds what it
 refers to: the authority's registers (sites, tokens, …), then the records, then the
-registers about records (reviews, registrations, …)."""
+registers about records (reviews, registrations, …), then the audit trail's batches."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from service.audit.projection import batch_keys, rebuild_audit
 from service.index.rebuild import RebuildReport, rebuild, rebuild_feed, record_keys
 from service.registers.catalog import authority_families, record_families
 from service.registers.family import Family
@@ -24,6 +25,7 @@ Step = Callable[[str, int], Callable[[int], None]]  # (description, total) → a
 class ReindexReport:
     records: RebuildReport
     entries: dict[str, int] = field(default_factory=dict)
+    audit: int = 0  # audit entries shown
     corrupt: list[str] = field(default_factory=list)
 
 
@@ -44,11 +46,14 @@ def reindex(engine: Engine, storage: ObjectStore, step: Step) -> ReindexReport:
         step("Record registers", _count(about_records, everything)),
     )
     rebuild_feed(engine, [*first.feed, *then.feed])
+    batches = batch_keys(everything)
+    audit = rebuild_audit(engine, storage, batches, step("Audit trail", len(batches)))
     assert records.corrupt is not None
     return ReindexReport(
         records=records,
         entries={**first.entries, **then.entries},
-        corrupt=[*first.corrupt, *records.corrupt, *then.corrupt],
+        audit=audit.entries,
+        corrupt=[*first.corrupt, *records.corrupt, *then.corrupt, *audit.corrupt],
     )
 
 

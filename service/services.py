@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from ulid import ULID
 
 from service import config as settings
-from service.auth.audit import AuditLog
+from service.audit.trail import AuditTrail
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
 from service.channels.register import ChannelRegister
@@ -48,7 +48,7 @@ class Services:
     tokens: TokenStore
     channels: ChannelRegister
     queries: RecordQueries
-    audit: AuditLog
+    audit: AuditTrail
     reviews: Reviews
     registrations: Registrations
     jobs: JobQueue
@@ -56,6 +56,8 @@ class Services:
     zone: ZoneInfo
 
     def close(self) -> None:
+        """Write the audit entries still buffered, then let the connections go."""
+        self.audit.close()
         self.engine.dispose()
 
 
@@ -69,7 +71,7 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
-    audit = AuditLog(engine, clock)
+    audit = AuditTrail(storage, engine, clock, float(config["AUDIT_FLUSH_SECONDS"]))
     zone = ZoneInfo(config["TIMEZONE"])
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
     reviews = Reviews(storage, engine, clock)
@@ -86,8 +88,9 @@ def build(
             id_factory,
             config["SITE_CACHE_SECONDS"],
             on_added=channels.for_site,
+            audit=audit,
         ),
-        tokens=TokenStore(engine, storage, clock, id_factory),
+        tokens=TokenStore(engine, storage, clock, id_factory, audit=audit),
         channels=channels,
         queries=RecordQueries(engine),
         audit=audit,

@@ -8,6 +8,7 @@ from flask_smorest import Api
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
 from service.api import (
     admin,
+    audit,
     changes,
     channels,
     docs,
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> Api:
         channels.blp,
         public.blp,
         jobs.blp,
+        audit.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from schemas.webhook import EventAcceptedSchema, PingAnswerSchema, WebhookEventSchema
 from service import metrics
 from service.api.context import services
+from service.auth.actor import Actor
 from service.capture import signature
 from service.capture.provenance import Provenance
 from service.capture.snapshot import snapshot
@@ -114,4 +115,15 @@ class Events(MethodView):
             "version": outcome.version,
             "event_id": outcome.event_id,
         }
+        svc.audit.record(  # buffered: no I/O here
+            "capture",
+            outcome.record_id,
+            actor=Actor("site", site.name, site.id, request.remote_addr),
+            details={
+                "version": outcome.version,
+                "event_id": outcome.event_id,
+                "webhook_id": webhook_id,
+                "created": outcome.created,
+            },
+        )
         return answer, 201 if outcome.created else 200

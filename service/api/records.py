@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, g
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Row
@@ -84,7 +84,9 @@ class RecordDetail(MethodView):
         record["review_entry"] = svc.reviews.entry(record_id)
         record["registration"] = svc.registrations.entry(record_id)
         if READ_PERSONAL in principal().scopes and row.personal_sha256:
-            record["personal_data"] = _personal_data(row.site_id, record_id, row.personal_sha256)
+            record["personal_data"] = _personal_data(
+                row.site_id, record_id, row.personal_sha256, row.latest_version
+            )
         return record
 
 
@@ -110,10 +112,12 @@ class VersionDocument(MethodView):
     def get(self, record_id: str, number: int) -> Response:
         """One version, byte for byte as it is kept in storage"""
         visible_record(record_id)
-        row = services().queries.version(record_id, number)
+        svc = services()
+        row = svc.queries.version(record_id, number)
         if row is None:
             raise NotFound(f"No version {number} of {record_id!r}.")
-        data = services().storage.get(row.storage_key)
+        svc.audit.record("read-version", record_id, actor=actor(), details={"version": number})
+        data = svc.storage.get(row.storage_key)
         document = verify(data)
         response = Response(data, mimetype="application/json")
         response.headers[SHA256_HEADER] = document["sha256"]
@@ -134,12 +138,13 @@ class VersionPersonalData(MethodView):
         reference = (document.get("personal_data") or {}).get("sha256")
         if not reference:
             raise NotFound("This version has no personal data.")
-        return _personal_data(row.site_id, record_id, reference)
+        return _personal_data(row.site_id, record_id, reference, number)
 
 
-def _personal_data(site_id: str, record_id: str, reference: str) -> dict[str, Any]:
+def _personal_data(site_id: str, record_id: str, reference: str, version: int) -> dict[str, Any]:
+    """Audited first: no entry in the audit trail (not even buffered), no personal data."""
     svc = services()
-    svc.audit.record("read-personal-data", record_id, actor=actor(), request_id=g.get("request_id"))
+    svc.audit.record("read-personal-data", record_id, actor=actor(), details={"version": version})
     try:
         data = svc.storage.get(keys.personal_key(site_id, reference))
     except FileNotFoundError:

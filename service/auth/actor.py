@@ -11,9 +11,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "token" | "cli" | "service"
-    name: str  # the token's name, the operator's login, or the service's part
-    id: str | None = None  # the token's id
+    kind: str  # "token" | "cli" | "service" | "site" (a webhook)
+    name: str  # the token's or site's name, the operator's login, or the service's part
+    id: str | None = None  # the token's or site's id
     address: str | None = None  # the caller's IP address, for API calls
 
     def as_dict(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -20,6 +20,9 @@ from service.registers.family import Family
 from service.registers.projection import latest_row
 from service.registers.register import Register
 from service.storage.port import ObjectStore
+
+if TYPE_CHECKING:
+    from service.audit.trail import AuditTrail
 
 TOKEN_PREFIX = "oft_"  # noqa: S105 - a prefix, not a secret
 
@@ -80,8 +83,11 @@ class TokenStore:
         storage: ObjectStore,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        *,
+        audit: AuditTrail,
     ):
         self.engine = engine
+        self.audit = audit
         self.register = Register(TOKENS, storage, engine, clock)
         self.clock = clock
         self.new_id = new_id
@@ -108,6 +114,10 @@ class TokenStore:
             "revoked_at": None,
         }
         document = self.register.write(self.new_id(), body, actor=actor)
+        details = {"name": name, "scopes": body["scopes"], "site_id": site_id}
+        self.audit.record(
+            "token-created", document["id"], actor=actor, details=details, decision=True
+        )
         return public({"id": document["id"], **_row(document)}), token
 
     @unavailable_on_db_error
@@ -146,6 +156,8 @@ class TokenStore:
         self.register.write(
             token_id, {**body, "revoked_at": iso(self.clock())}, actor=actor, previous=current
         )
+        details = {"name": current["name"]}
+        self.audit.record("token-revoked", token_id, actor=actor, details=details, decision=True)
 
 
 _BODY = ("name", "token_sha256", "scopes", "site_id", "created_at")

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from service.audit.trail import AuditTrail
 from service.auth.actor import Actor
-from service.auth.audit import AuditLog
 from service.channels.model import (
     EDITABLE,
     SITE_CAPTURE,
@@ -47,7 +47,7 @@ class ChannelRegister:
         self,
         engine: Engine,
         storage: ObjectStore,
-        audit: AuditLog,
+        audit: AuditTrail,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
         zone: ZoneInfo,

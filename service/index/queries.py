@@ -7,19 +7,15 @@ applies the one condition `not_secret` when not."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
 
-from service.errors import InvalidInput
-from service.index import fulltext
+from service.index import cursors, fulltext
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.records.model import KIND_NAMES
@@ -71,28 +67,12 @@ class Page:
     next_cursor: str | None
 
 
-def _encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (sort value, pk) a cursor carries; only what `_encode_cursor` can have written."""
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not (isinstance(values, list) and len(values) == 2):
-            raise ValueError("bad cursor")
-        moment, pk = values
-        if type(pk) is not int or not 0 < pk <= _PK_MAX:
-            raise ValueError("bad cursor")
-        boundary = datetime.fromisoformat(moment)
-        if boundary.tzinfo is None:
-            raise ValueError("bad cursor")
-        boundary.astimezone(UTC)  # OverflowError near year 1 or 9999
-    except (ValueError, TypeError, OverflowError, binascii.Error):
-        raise InvalidInput(
-            "Invalid cursor.", errors={"query": {"cursor": ["Not a cursor from this API."]}}
-        ) from None
-    return boundary, pk
+def _records_cursor(values: list[Any]) -> tuple[datetime, int]:
+    """The (sort value, pk) a cursor carries; only what `cursors.encode` can have written."""
+    moment, pk = values
+    if type(pk) is not int or not 0 < pk <= _PK_MAX:
+        raise ValueError("bad cursor")
+    return cursors.moment(moment), pk
 
 
 class RecordQueries:
@@ -178,7 +158,7 @@ class RecordQueries:
         (sort value, pk)."""
         pk = t.records.c.pk
         if cursor:
-            boundary, last_pk = _decode_cursor(cursor)
+            boundary, last_pk = cursors.decode(cursor, _records_cursor)
             if descending:
                 after = or_(sort_column < boundary, and_(sort_column == boundary, pk < last_pk))
             else:
@@ -192,7 +172,7 @@ class RecordQueries:
             rows = rows[:limit]
             last = rows[-1]
             sort_value = last._mapping[sort_key]
-            next_cursor = _encode_cursor([sort_value.isoformat(), last.pk])
+            next_cursor = cursors.encode([sort_value.isoformat(), last.pk])
         return Page(rows, next_cursor)
 
     @unavailable_on_db_error

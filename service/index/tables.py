@@ -105,19 +105,6 @@ channels = Table(
     Column("site_id", String(40), nullable=True, unique=True),  # a WordPress site's channel
 )
 
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
-    Column("at", UTCDateTime, nullable=False),
-    Column("token_id", String(40), nullable=True),
-    Column("action", String(100), nullable=False),
-    Column("subject", String(300), nullable=False),
-    Column("request_id", String(100), nullable=True),
-)
-
 # --- cache of storage ---------------------------------------------------------------------
 
 records = Table(
@@ -296,4 +283,28 @@ jobs = Table(
     Index("ix_jobs_state_not_before", "state", "not_before"),
     Index("ix_jobs_kind_state", "kind", "state"),
     Index("ix_jobs_site_id", "site_id"),
+)
+
+# --- audit trail --------------------------------------------------------------------------
+
+# One row per entry of the audit trail (service/audit/), inserted when its batch is written to
+# storage at `batch_key`. Rows from before migration 0005 have no batch and are not in storage.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", String(26), primary_key=True),  # ULID
+    Column("at", UTCDateTime, nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("actor_kind", String(20), nullable=False),
+    Column("actor_name", String(300), nullable=False),
+    Column("actor_id", String(40), nullable=True),
+    Column("address", String(100), nullable=True),
+    Column("details", Text, nullable=True),  # JSON
+    Column("request_id", String(100), nullable=True),
+    Column("batch_key", String(500), nullable=True),
+    Index("ix_audit_log_at", "at", "id"),
+    Index("ix_audit_log_action", "action"),
+    Index("ix_audit_log_actor_id", "actor_id"),
+    Index("ix_audit_log_subject", "subject"),
 )

@@ -9,7 +9,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cachetools
 from cryptography.fernet import Fernet
@@ -27,6 +27,9 @@ from service.registers.register import Register
 from service.storage.port import ObjectStore
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from service.audit.trail import AuditTrail
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 # Told of every new site, after it is stored (the channel register lists every site).
@@ -75,6 +78,8 @@ class SiteRegistry:
         new_id: Callable[[], str],
         cache_seconds: float = 30,
         on_added: SiteAdded | None = None,
+        *,
+        audit: AuditTrail,
     ):
         self._recent: cachetools.TTLCache[str, tuple[Site, str]] = cachetools.TTLCache(
             maxsize=1024, ttl=cache_seconds
@@ -86,6 +91,7 @@ class SiteRegistry:
         self.clock = clock
         self.new_id = new_id
         self.on_added = on_added
+        self.audit = audit
 
     def add(self, name: str, url: str, *, actor: Actor) -> tuple[dict[str, Any], str]:
         """Register a site; the secret is returned once and stored only encrypted."""
@@ -97,6 +103,13 @@ class SiteRegistry:
             "created_at": iso(self.clock()),
         }
         document = self.register.write(self.new_id(), body, actor=actor)
+        self.audit.record(
+            "site-added",
+            document["id"],
+            actor=actor,
+            details={"name": name, "url": url},
+            decision=True,
+        )
         site = site_view(document)
         if self.on_added is not None:
             try:

@@ -39,6 +39,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "jobs.Jobs"): "admin",
     ("GET", "jobs.JobDetail"): "admin",
     ("POST", "jobs.JobCancel"): "admin",
+    ("GET", "audit.AuditEntries"): "admin",
 }
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}

@@ -213,9 +213,16 @@ def test_personal_data_reads_are_audited(app, site, client, token):
     site.sender.send("comment.received", comment_data(10))
     headers = token("records:read", "records:read-personal")
     client.get(f"/v1/records/{site.id}.comment.10/versions/1/personal-data", headers=headers)
+    app.extensions["offentlig"].audit.flush()
 
     with app.extensions["offentlig"].engine.connect() as conn:
-        rows = list(conn.execute(select(audit_log.c.action, audit_log.c.subject)))
+        rows = list(
+            conn.execute(
+                select(audit_log.c.action, audit_log.c.subject).where(
+                    audit_log.c.action == "read-personal-data"
+                )
+            )
+        )
     assert rows == [("read-personal-data", f"{site.id}.comment.10")]
 
 

@@ -45,11 +45,12 @@ def named(answer) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def audit_actions(app, subject: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The channel's entries in the audit trail (a site's channel shares the site's id)."""
     with app.extensions["offentlig"].engine.connect() as conn:
         rows = conn.execute(
             select(t.audit_log.c.action)
-            .where(t.audit_log.c.subject == subject)
-            .order_by(t.audit_log.c.id)
+            .where(t.audit_log.c.subject == subject, t.audit_log.c.action.like("channel.%"))
+            .order_by(t.audit_log.c.at, t.audit_log.c.id)
         )
         return [row.action for row in rows]
 
