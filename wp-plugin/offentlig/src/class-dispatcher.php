@@ -133,11 +133,13 @@ final class Dispatcher {
 		$this->resumed = false;
 		$keys          = array_values( array_unique( $keys ) );
 		if ( empty( $keys ) || is_wp_error( $this->endpoint() ) ) {
+			$this->outbox->release_held();
 			return $result;
 		}
 		$started    = microtime( true );
 		$deadline   = $started + $budget;
 		$wait_until = min( $deadline, $started + $wait );
+		$released   = false;
 		while ( microtime( true ) < $deadline ) {
 			$rows = $this->outbox->claim_heads( $keys, self::BATCH );
 			if ( ! empty( $rows ) ) {
@@ -151,8 +153,15 @@ final class Dispatcher {
 			if ( empty( $blocked ) || $left <= 0 ) {
 				break;
 			}
+			if ( ! $released ) {
+				// Before waiting: the sender ahead may take this request's rows along itself.
+				$released = true;
+				$this->outbox->release_held();
+			}
 			$this->wait_for( $blocked[0], $left );
 		}
+		// Whatever this request could not send is anyone's now (WP-Cron's at the latest).
+		$this->outbox->release_held();
 		return $result;
 	}
 
@@ -281,7 +290,6 @@ final class Dispatcher {
 				// The service answers: what waits only because it could not be reached is due now.
 				$this->resumed = true;
 				$this->outbox->resume();
-				update_option( 'offentlig_last_delivery', gmdate( 'Y-m-d H:i:s' ), false );
 			}
 			return 'delivered';
 		}

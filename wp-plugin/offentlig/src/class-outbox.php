@@ -43,6 +43,7 @@ final class Outbox {
 	const MAX_RETRY_AFTER   = 86400;
 	const HOLD_SECONDS      = 60;  // How long a new row is reserved for the request that wrote it.
 	const PARK_INTERVAL     = 300; // Default seconds between two tries of a parked row.
+	const WAITING_OPTION    = 'offentlig_waiting_for_service'; // Set while rows wait because the service could not be reached.
 
 	/**
 	 * HTTP answers that will not change on a retry with the same body.
@@ -336,7 +337,9 @@ final class Outbox {
 			'o.object_key IN (' . implode( ',', array_fill( 0, count( $keys ), '%s' ) ) . ') AND o.next_attempt_at <= %s',
 			array_merge( $keys, array( self::sql_time( $now ) ) ),
 			$limit,
-			$now
+			$now,
+			self::PENDING,
+			false
 		);
 	}
 
@@ -362,15 +365,18 @@ final class Outbox {
 	 * @param int      $limit  Most rows to claim.
 	 * @param int      $now    Unix time.
 	 * @param string   $status State to claim from (pending; parked for the probe).
+	 * @param bool     $expire Whether to expire dead senders' claims first.
 	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
 	 */
-	private function claim_where( string $where, array $args, int $limit, int $now, string $status = self::PENDING ): array {
+	private function claim_where( string $where, array $args, int $limit, int $now, string $status = self::PENDING, bool $expire = true ): array {
 		$table = $this->table();
 		$at    = self::sql_time( $now );
 		// phpcs:disable WordPress.DB -- our own table; every value is prepared.
 
-		// Claims whose sender died expire.
-		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL WHERE status = %s AND claimed_until < %s", self::PENDING, self::SENDING, $at ) );
+		if ( $expire ) {
+			// Claims whose sender died expire (the general runs see to it; a save's own run need not).
+			$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL WHERE status = %s AND claimed_until < %s", self::PENDING, self::SENDING, $at ) );
+		}
 
 		$free = '( o.claim_token IS NULL OR o.claim_token = %s OR o.claimed_until < %s )';
 		$sql  = "SELECT o.id FROM {$table} o WHERE o.status = %s AND {$where} AND {$free}
@@ -425,6 +431,10 @@ final class Outbox {
 	 * @return int Rows made due.
 	 */
 	public function resume( ?int $now = null ): int {
+		if ( ! get_option( self::WAITING_OPTION ) ) {
+			return 0; // Nothing failed for want of an answer since the last resume.
+		}
+		delete_option( self::WAITING_OPTION );
 		$now   = $now ?? time();
 		$table = $this->table();
 		$at    = self::sql_time( $now );
@@ -458,23 +468,10 @@ final class Outbox {
 	 * @param int|null $now         Unix time (tests).
 	 */
 	public function mark_delivered( int $id, int $http_status, ?int $now = null ): void {
-		$now = $now ?? time();
-		$this->db->update(
-			$this->table(),
-			array(
-				'status'           => self::DELIVERED,
-				'attempts'         => $this->attempts( $id ) + 1,
-				'claim_token'      => null,
-				'claimed_until'    => null,
-				'last_http_status' => $http_status,
-				'last_error'       => null,
-				'delivered_at'     => self::sql_time( $now ),
-				'updated_at'       => self::sql_time( $now ),
-			),
-			array( 'id' => $id ),
-			array( '%s', '%d', '%s', '%s', '%d', '%s', '%s', '%s' ),
-			array( '%d' )
-		);
+		$now   = $now ?? time();
+		$table = $this->table();
+		// phpcs:ignore WordPress.DB -- our own table.
+		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, attempts = attempts + 1, claim_token = NULL, claimed_until = NULL, last_http_status = %d, last_error = NULL, delivered_at = %s, updated_at = %s WHERE id = %d", self::DELIVERED, $http_status, self::sql_time( $now ), self::sql_time( $now ), $id ) );
 	}
 
 	/**
@@ -528,6 +525,9 @@ final class Outbox {
 		$jitter   = $jitter ?? ( wp_rand( 0, 999999 ) / 1000000 );
 		$delay    = in_array( $http_status, self::PERMANENT_STATUS, true ) ? null : self::backoff( $attempts, $schedule, $retry_after, $jitter );
 		$status   = null === $delay ? self::FAILED : self::PENDING;
+		if ( self::is_transient( $http_status ) && ! get_option( self::WAITING_OPTION ) ) {
+			update_option( self::WAITING_OPTION, '1', true ); // Autoloaded: a delivery reads it for free.
+		}
 		if ( null === $delay && self::is_transient( $http_status ) ) {
 			$status = self::PARKED;
 			$delay  = max( 1, $park, null === $retry_after ? 0 : min( $retry_after, self::MAX_RETRY_AFTER ) );
@@ -574,6 +574,11 @@ final class Outbox {
 	public function prune( int $days, ?int $now = null ): int {
 		$now   = $now ?? time();
 		$table = $this->table();
+		$last  = $this->db->get_var( $this->db->prepare( "SELECT MAX(delivered_at) FROM {$table} WHERE status = %s", self::DELIVERED ) ); // phpcs:ignore WordPress.DB
+		if ( null !== $last && get_option( 'offentlig_last_delivery' ) !== $last ) {
+			// What the dashboard shows as the last delivery once every delivered row is pruned.
+			update_option( 'offentlig_last_delivery', (string) $last, false );
+		}
 		// phpcs:ignore WordPress.DB -- our own table.
 		return (int) $this->db->query( $this->db->prepare( "DELETE FROM {$table} WHERE status = %s AND delivered_at <= %s", self::DELIVERED, self::sql_time( $now - $days * DAY_IN_SECONDS ) ) );
 	}

@@ -213,7 +213,6 @@ final class Plugin {
 			return;
 		}
 		if ( wp_doing_cron() ) {
-			$this->outbox->release_held();
 			$this->dispatcher->send_objects( $keys, 10.0, 0.0 );
 			return;
 		}
@@ -223,8 +222,7 @@ final class Plugin {
 			} else {
 				litespeed_finish_request();
 			}
-			$this->outbox->release_held();
-			// Only these objects' queues: a backlog is WP-Cron's job, not an editor's PHP worker's.
+			// Only these objects' queues (this request's rows, still held by it, first): a backlog is WP-Cron's job, not an editor's PHP worker's.
 			$this->dispatcher->send_objects( $keys, 10.0, Dispatcher::WAIT );
 			$this->maintain_schedule();
 			return;
