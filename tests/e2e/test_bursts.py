@@ -91,7 +91,7 @@ def test_scheduled_post_goes_live_by_wp_cron(
     fpm_site: Site, xmlrpc: Callable[[Site], Client]
 ) -> None:
     ledger = bursts.Ledger()
-    post_id = bursts.scheduled_post(xmlrpc(fpm_site), fpm_site.wp.url, ledger, "schemalagd")
+    post_id = bursts.scheduled_post(xmlrpc(fpm_site), fpm_site.wp, ledger, "schemalagd")
     check(ledger.collect(fpm_site.archive, timeout=20), "scheduled post")
     assert fpm_site.archive.record("post", post_id)["origin"] == "drawn_up"
 

@@ -418,4 +418,37 @@ final class DeliveryTest extends Test_Case {
 		clean_post_cache( $id );
 		$this->assertCount( 1, $this->outbox_rows(), 'rolled back with the change' );
 	}
+
+	/**
+	 * A bulk action asks other workers to help: one helper per 8 objects beyond the first 8, at most 3.
+	 */
+	public function test_fan_out_asks_for_helpers(): void {
+		$kicks  = array();
+		$filter = static function ( $pre, $args, $url ) use ( &$kicks ) {
+			if ( false === strpos( $url, 'admin-ajax.php' ) ) {
+				return $pre;
+			}
+			$kicks[] = $args['body'];
+			return array(
+				'headers'  => array(),
+				'body'     => '',
+				'response' => array(
+					'code'    => 200,
+					'message' => 'OK',
+				),
+				'cookies'  => array(),
+				'filename' => null,
+			);
+		};
+		add_filter( 'pre_http_request', $filter, 10, 3 );
+		try {
+			$helpers = array_map( array( $this->plugin->dispatcher, 'fan_out' ), array( 1, 8, 9, 16, 17, 50 ) );
+		} finally {
+			remove_filter( 'pre_http_request', $filter, 10 );
+		}
+		$this->assertSame( array( 0, 0, 1, 1, 2, 3 ), $helpers );
+		$this->assertCount( 7, $kicks );
+		$this->assertTrue( Dispatcher::verify_kick( $kicks[0]['time'], $kicks[0]['token'] ) );
+		$this->assertSame( '', $kicks[0]['keys'], 'helpers take whatever is due' );
+	}
 }

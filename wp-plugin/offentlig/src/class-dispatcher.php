@@ -21,6 +21,9 @@ final class Dispatcher {
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 10;
 	const BATCH         = 10;
+	const SMALL_BATCH   = 3;  // Claims of a request's own run and of helpers: shared out across workers.
+	const FAN_OUT_AFTER = 8;  // A request with more objects than this asks for helpers.
+	const MAX_HELPERS   = 3;
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
 	const WAIT          = 3.0;  // Seconds a request waits, after its response, for another sender.
@@ -80,9 +83,10 @@ final class Dispatcher {
 	 * @param int[] $ids      Rows this request wrote; they go out even before their scheduled time.
 	 * @param float $budget   Seconds to spend at most.
 	 * @param bool  $then_due After the given rows, also send every other due row.
+	 * @param int   $batch    Rows to claim at a time.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true ): array {
+	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true, int $batch = self::BATCH ): array {
 		$result        = self::empty_result();
 		$this->resumed = false;
 		if ( is_wp_error( $this->endpoint() ) ) {
@@ -97,7 +101,7 @@ final class Dispatcher {
 		foreach ( $passes as $only ) {
 			$only = array_map( 'intval', $only );
 			while ( microtime( true ) < $deadline ) {
-				$rows = $this->outbox->claim( $only, self::BATCH );
+				$rows = $this->outbox->claim( $only, $batch );
 				if ( empty( $rows ) || ! $this->send( $rows, $deadline, $result ) ) {
 					break;
 				}
@@ -141,7 +145,7 @@ final class Dispatcher {
 		$wait_until = min( $deadline, $started + $wait );
 		$released   = false;
 		while ( microtime( true ) < $deadline ) {
-			$rows = $this->outbox->claim_heads( $keys, self::BATCH );
+			$rows = $this->outbox->claim_heads( $keys, self::SMALL_BATCH );
 			if ( ! empty( $rows ) ) {
 				if ( ! $this->send( $rows, $deadline, $result ) ) {
 					break;
@@ -446,6 +450,22 @@ final class Dispatcher {
 	}
 
 	/**
+	 * Asks other PHP workers to help send a large batch (a bulk action touching many objects):
+	 * non-blocking loopbacks that claim due rows a few at a time, so the batch goes out in
+	 * parallel instead of one row after the other in this worker.
+	 *
+	 * @param int $objects Objects with rows to send.
+	 * @return int Helpers asked.
+	 */
+	public function fan_out( int $objects ): int {
+		$helpers = min( self::MAX_HELPERS, (int) ceil( $objects / self::FAN_OUT_AFTER ) - 1 );
+		for ( $i = 0; $i < $helpers; $i++ ) {
+			$this->kick();
+		}
+		return max( 0, $helpers );
+	}
+
+	/**
 	 * The loopback's handler (admin-ajax, no login): verify the token, send, answer JSON.
 	 */
 	public function handle_kick(): void {
@@ -461,7 +481,7 @@ final class Dispatcher {
 		ignore_user_abort( true );
 		$started = microtime( true );
 		$first   = $this->send_objects( $keys, 10.0, self::WAIT );
-		$rest    = $this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ) );
+		$rest    = $this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ), true, self::SMALL_BATCH );
 		foreach ( $rest as $outcome => $count ) {
 			$first[ $outcome ] += $count;
 		}

@@ -232,7 +232,7 @@ final class Event_Builder {
 			return null;
 		}
 		/** This filter is documented in wp-includes/formatting.php */
-		$length = (int) apply_filters( 'excerpt_length', (int) _x( '55', 'excerpt_length' ) ); // phpcs:ignore WordPress.WP.I18n.TextDomainMismatch -- core's string.
+		$length = (int) apply_filters( 'excerpt_length', (int) translate_with_gettext_context( '55', 'excerpt_length', 'default' ) ); // Core's own string, as wp_trim_excerpt() reads it.
 		/** This filter is documented in wp-includes/formatting.php */
 		$more = apply_filters( 'excerpt_more', ' [&hellip;]' );
 		/** This filter is documented in wp-includes/formatting.php */

@@ -222,7 +222,13 @@ final class Plugin {
 			} else {
 				litespeed_finish_request();
 			}
-			// Only these objects' queues (this request's rows, still held by it, first): a backlog is WP-Cron's job, not an editor's PHP worker's.
+			if ( count( $keys ) > Dispatcher::FAN_OUT_AFTER ) {
+				// A bulk action: let other workers take part of it (its rows must be free for them).
+				$this->outbox->release_held();
+				$this->dispatcher->fan_out( count( $keys ) );
+			}
+			// Only these objects' queues (this request's rows, still held by it, first): a
+			// backlog is WP-Cron's job, not an editor's PHP worker's.
 			$this->dispatcher->send_objects( $keys, 10.0, Dispatcher::WAIT );
 			$this->maintain_schedule();
 			return;
