@@ -212,8 +212,13 @@ final class Dispatcher {
 			return;
 		}
 		$row = $this->outbox->claim_probe();
-		if ( null !== $row ) {
-			$this->send( array( $row ), $deadline, $result );
+		if ( null === $row ) {
+			return;
+		}
+		$before = $result['delivered'];
+		$this->send( array( $row ), $deadline, $result );
+		if ( $result['delivered'] > $before ) {
+			$this->outbox->resume( null, true ); // Whatever other processes noted: the service is back.
 		}
 	}
 

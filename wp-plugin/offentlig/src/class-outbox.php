@@ -427,11 +427,12 @@ final class Outbox {
 	 * The service answered again: parked rows, and rows backing off because no answer came, are
 	 * due now (parked ones with a fresh schedule).
 	 *
-	 * @param int|null $now Unix time (tests).
+	 * @param int|null $now   Unix time (tests).
+	 * @param bool     $force Even when no failure was noted since the last resume (a probe got through).
 	 * @return int Rows made due.
 	 */
-	public function resume( ?int $now = null ): int {
-		if ( ! get_option( self::WAITING_OPTION ) ) {
+	public function resume( ?int $now = null, bool $force = false ): int {
+		if ( ! $force && ! get_option( self::WAITING_OPTION ) ) {
 			return 0; // Nothing failed for want of an answer since the last resume.
 		}
 		delete_option( self::WAITING_OPTION );
