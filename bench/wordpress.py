@@ -70,7 +70,7 @@ DESCRIPTION = {
     "slow": "(b) service answers after {delay:g} s",
     "down": "(c) service down (closed port)",
 }
-RATIO_GOAL = 1.2
+RATIO_GOAL = 1.1
 VISIBLE_GOAL = 1.0
 PLUGIN_FILE = "offentlig/offentlig.php"
 
