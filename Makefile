@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export OFFENTLIG_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve install install-test install-system lint test test-python test-plugin bench clean
+.PHONY: serve install install-test install-node install-system lint test test-python test-plugin bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+
+# axe-core for the browser tests, at the version tests/e2e/package-lock.json pins.
+install-node:
+	npm ci --prefix tests/e2e --no-audit --no-fund --silent
 
 install-system:
 	.ci/install-system
@@ -29,7 +33,7 @@ lint: install-test
 	$(BIN)/ruff format --check service schemas tests bench
 	$(BIN)/mypy
 
-test-python: install-test
+test-python: install-test install-node
 	$(BIN)/pytest tests --cov --cov-report=term:skip-covered
 
 test-plugin: install-system
@@ -41,4 +45,4 @@ bench: install-test
 	$(MAKE) -C bench
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts tests/e2e/node_modules

@@ -317,7 +317,8 @@ class Bench:
         return "bmk" + "".join(self.rng.choice(string.ascii_lowercase) for _ in range(12))
 
     def publish(self, scenario: str, word: str) -> float:
-        from tests.e2e.xmlrpc import WordPressPost, posts
+        from wordpress_xmlrpc import WordPressPost
+        from wordpress_xmlrpc.methods import posts
 
         post = WordPressPost()
         post.title = f"Ny skolgård vid Norra skolan {word}"
@@ -528,9 +529,9 @@ def _versions() -> dict[str, str]:
 
 
 def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]:
+    from service.wordpress.xmlrpc import connect
     from tests.e2e import conftest as e2e
     from tests.e2e import wordpress as wp_harness
-    from tests.e2e.xmlrpc import connect
 
     wp_harness.check_programs("fpm")
     logs = RESULTS / "logs" / "wordpress"

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PlainString, no_nul
+from schemas.common import PlainString, WebAddress
 from service.auth.tokens import SCOPES
 
 
 class SiteCreateSchema(Schema):
     name = PlainString(required=True, validate=validate.Length(min=1, max=300))
-    # The sites table keeps at most 2000 characters, and PostgreSQL no NUL.
-    url = fields.Url(
-        required=True,
-        require_tld=False,
-        schemes={"http", "https"},
-        validate=[validate.Length(max=2000), no_nul],
-    )
+    url = WebAddress(required=True)
 
 
 class SiteSchema(Schema):

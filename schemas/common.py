@@ -27,6 +27,18 @@ class PlainString(fields.String):
         return text
 
 
+class WebAddress(fields.Url):
+    """An http(s) address of at most 2000 characters (what the tables keep) without NUL."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(
+            require_tld=False,
+            schemes={"http", "https"},
+            validate=[validate.Length(max=2000), no_nul],
+            **kwargs,
+        )
+
+
 class UTCDateTime(fields.AwareDateTime):
     """An aware datetime that still exists once converted to UTC (it is stored as UTC)."""
 

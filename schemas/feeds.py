@@ -21,10 +21,17 @@ class ChangeSchema(Schema):
     cursor = fields.Integer(attribute="seq")
     site_id = fields.String()
     record_id = fields.String()
-    change = fields.String(metadata={"description": "`version` or `event`."})
+    change = fields.String(
+        metadata={"description": "`version`, `event`, `review` or `registration`."}
+    )
     version = fields.Integer()
     event_id = fields.String(allow_none=True)
-    event_type = fields.String()
+    event_type = fields.String(
+        metadata={
+            "description": "The webhook's type (`post.published`, …), `review.{state}`, or "
+            "`registration.registered` / `registration.updated`."
+        }
+    )
     captured_at = fields.AwareDateTime()
 
 

@@ -29,6 +29,15 @@ class RecordSearchArgsSchema(PageArgsSchema):
     published_before = UTCDateTime(load_default=None)
     captured_after = UTCDateTime(load_default=None)
     captured_before = UTCDateTime(load_default=None)
+    registered = fields.Boolean(
+        load_default=None,
+        metadata={"description": "`true`: only records with a case number; `false`: without."},
+    )
+    case_number = PlainString(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "The registry system's case number (diarienummer), exactly."},
+    )
     sort = fields.String(
         load_default="-published_at",
         validate=validate.OneOf(["published_at", "-published_at", "captured_at", "-captured_at"]),
@@ -53,8 +62,65 @@ class RecordEventSchema(Schema):
     sha256 = fields.String()
 
 
+class RegisterEntrySchema(Schema):
+    """What a register entry shows (OSL 5:2), for every record, registered or not."""
+
+    date = fields.AwareDateTime(
+        metadata={
+            "description": "When it was drawn up (published) or received (the comment arrived)."
+        }
+    )
+    date_kind = fields.String(metadata={"description": "`drawn_up` or `received`."})
+    identifier = fields.String(
+        metadata={"description": "The case number (diarienummer) if registered, else the id."}
+    )
+    sender = fields.String(
+        allow_none=True,
+        metadata={"description": "The sender of a received document; null if drawn up."},
+    )
+    subject = fields.String(
+        metadata={"description": "Briefly what it concerns: the title, or the text's start."}
+    )
+
+
+class FindingSchema(Schema):
+    reason = fields.String(metadata={"description": "`personnummer`, `samordningsnummer`, `term`."})
+    field = fields.String(metadata={"description": "`title` or `text`."})
+    match = fields.String(
+        metadata={"description": "What was found; identity numbers masked (XXXXXX-XXXX)."}
+    )
+    term = fields.String(allow_none=True, metadata={"description": "The configured term."})
+
+
+class ReviewSchema(Schema):
+    """A record's secrecy review at its latest revision."""
+
+    record_id = fields.String(attribute="id")
+    revision = fields.Integer()
+    state = fields.String(metadata={"description": "`pending`, `cleared`, `register`, `secret`."})
+    version = fields.Integer(metadata={"description": "The record's version it is about."})
+    findings = fields.List(fields.Nested(FindingSchema))
+    flagged_at = fields.AwareDateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+    recorded_by = fields.String()
+
+
+class RegistrationSchema(Schema):
+    """The record's entry in the registry system (diarium), as it wrote it back."""
+
+    record_id = fields.String(attribute="id")
+    revision = fields.Integer()
+    case_number = fields.String()
+    case_title = fields.String(allow_none=True)
+    registered_at = fields.AwareDateTime()
+    registered_by = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "The record's latest version then."})
+    recorded_at = fields.AwareDateTime()
+
+
 class RecordSchema(Schema):
-    """A register entry: date, identifier, sender and what it concerns (OSL 5:2)."""
+    """A captured record with its register entry (OSL 5:2)."""
 
     id = fields.String()
     site_id = fields.String()
@@ -76,6 +142,18 @@ class RecordSchema(Schema):
     last_captured_at = fields.AwareDateTime()
     latest_version = fields.Integer()
     latest_sha256 = fields.String()
+    register_entry = fields.Nested(RegisterEntrySchema)
+    review = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Secrecy review: null, `pending`, `cleared`, `register`, `secret`."
+        },
+    )
+    secret = fields.Boolean(
+        metadata={"description": "Marked secret: shown only with `records:read-secret`."}
+    )
+    case_number = fields.String(allow_none=True)
+    registered_at = fields.AwareDateTime(allow_none=True)
 
 
 class RecordDetailSchema(RecordSchema):
@@ -85,6 +163,8 @@ class RecordDetailSchema(RecordSchema):
             "description": "Commenter's e-mail, IP, user agent: `records:read-personal` only."
         }
     )
+    review_entry = fields.Nested(ReviewSchema, allow_none=True)
+    registration = fields.Nested(RegistrationSchema, allow_none=True)
 
 
 class RecordPageSchema(Schema):

@@ -30,9 +30,19 @@ DEFAULTS: dict[str, Any] = {
     # How long a process keeps a site and its webhook secret after reading them.
     "SITE_CACHE_SECONDS": 30,
     "TIMEZONE": "Europe/Stockholm",
+    # The authority's name, as the public channel register (/public/channels) heads it.
+    "AUTHORITY_NAME": "",
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,
+    # Words that flag a new version for secrecy review: a list, or one comma-separated string
+    # (from the environment); None: service/secrecy/terms.py's DEFAULT_TERMS.
+    "SECRECY_TERMS": None,
+    # A job's lease: a worker renews it every third of this; a run whose worker died is
+    # taken up again by another once it has run out.
+    "JOB_LEASE_SECONDS": 60,
+    # How long `offentlig worker` waits between looks for due jobs when it finds none.
+    "WORKER_POLL_SECONDS": 5,
 }
 
 
@@ -57,6 +67,19 @@ def resolve(config: dict[str, Any]) -> None:
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'index.sqlite3'}"
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_EVENT_BYTES"])
+
+
+def secrecy_terms(config: dict[str, Any]) -> tuple[str, ...]:
+    """The configured secrecy terms; an empty string or list means none (identity numbers
+    are always looked for)."""
+    from service.secrecy.terms import DEFAULT_TERMS
+
+    configured = config.get("SECRECY_TERMS")
+    if configured is None:
+        return DEFAULT_TERMS
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    return tuple(term.strip() for term in configured if str(term).strip())
 
 
 def secret_key(config: dict[str, Any]) -> bytes:

@@ -78,3 +78,17 @@ class ObjectLocked(OffentligError):
     def __init__(self, key: str, reason: str):
         super().__init__(f"{key}: {reason}")
         self.key = key
+
+
+class WordPressUnavailable(Unavailable):
+    """A WordPress site cannot be reached or answered with a server error; retry later."""
+
+    message = "The WordPress site is unreachable; retry later."
+
+
+class WordPressRefused(OffentligError):
+    """A WordPress site refused what we asked: wrong credentials, a missing capability,
+    XML-RPC or application passwords turned off, or an answer we cannot read."""
+
+    status = 502
+    message = "The WordPress site refused the request."

@@ -29,6 +29,11 @@ INDEX_WRITE_FAILURES = Counter(
     "Index writes that failed after storage had the object (repair with `offentlig reindex`).",
 )
 
+SECRECY_SCREEN_FAILURES = Counter(
+    "offentlig_secrecy_screen_failures_total",
+    "New versions the secrecy screen could not scan or flag (the version is kept as captured).",
+)
+
 
 def exposition() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

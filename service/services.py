@@ -17,9 +17,15 @@ from service import config as settings
 from service.auth.audit import AuditLog
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
+from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.jobs.queue import JobQueue
+from service.registration import Registrations
+from service.secrecy.detect import Detector
+from service.secrecy.review import Reviews
+from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -40,8 +46,12 @@ class Services:
     recorder: Recorder
     sites: SiteRegistry
     tokens: TokenStore
+    channels: ChannelRegister
     queries: RecordQueries
     audit: AuditLog
+    reviews: Reviews
+    registrations: Registrations
+    jobs: JobQueue
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -59,16 +69,31 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
+    audit = AuditLog(engine, clock)
+    zone = ZoneInfo(config["TIMEZONE"])
+    channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
+    reviews = Reviews(storage, engine, clock)
+    screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory),
+        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
         sites=SiteRegistry(
-            engine, storage, fernet, clock, id_factory, config["SITE_CACHE_SECONDS"]
+            engine,
+            storage,
+            fernet,
+            clock,
+            id_factory,
+            config["SITE_CACHE_SECONDS"],
+            on_added=channels.for_site,
         ),
         tokens=TokenStore(engine, storage, clock, id_factory),
+        channels=channels,
         queries=RecordQueries(engine),
-        audit=AuditLog(engine, clock),
+        audit=audit,
+        reviews=reviews,
+        registrations=Registrations(storage, engine, clock),
+        jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
         clock=clock,
-        zone=ZoneInfo(config["TIMEZONE"]),
+        zone=zone,
     )

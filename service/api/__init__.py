@@ -6,7 +6,21 @@ from flask import Flask
 from flask_smorest import Api
 
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
-from service.api import admin, changes, docs, errors, events, health, records, stats
+from service.api import (
+    admin,
+    changes,
+    channels,
+    docs,
+    errors,
+    events,
+    health,
+    jobs,
+    public,
+    records,
+    registration,
+    review,
+    stats,
+)
 
 API_SPEC = {
     "API_TITLE": "Offentlig",
@@ -53,8 +67,13 @@ def init_api(app: Flask) -> Api:
         records.blp,
         changes.blp,
         stats.blp,
+        review.blp,
+        registration.blp,
         admin.sites_blp,
         admin.tokens_blp,
+        channels.blp,
+        public.blp,
+        jobs.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

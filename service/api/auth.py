@@ -10,7 +10,7 @@ from flask import g, request
 
 from service.api.context import services
 from service.auth.actor import Actor
-from service.auth.tokens import Principal
+from service.auth.tokens import READ_SECRET, Principal
 from service.errors import Forbidden, NotFound, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +58,12 @@ def require(scope: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def sees_secret() -> bool:
+    """Whether the caller may see records marked secret (DOMAIN rule 5); the queries hide
+    them from everyone else."""
+    return READ_SECRET in principal().scopes
 
 
 def check_site(site_id: str) -> None:

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.feeds import ChangePageSchema, ChangesArgsSchema
-from service.api.auth import require, site_filter
+from service.api.auth import require, sees_secret, site_filter
 from service.api.context import services
 from service.auth.tokens import READ
 
@@ -23,6 +23,7 @@ class Changes(MethodView):
     @blp.arguments(ChangesArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ChangePageSchema)
     def get(self, after: int, limit: int, site: str | None) -> dict[str, Any]:
-        """Versions and events captured after the cursor, oldest first; no gaps, no repeats"""
-        items = services().queries.changes(after, limit, site_filter(site))
+        """Versions, events, reviews and registrations after the cursor, oldest first; no gaps,
+        no repeats"""
+        items = services().queries.changes(after, limit, site_filter(site), secret=sees_secret())
         return {"items": items, "next_cursor": items[-1].seq if items else after}

@@ -15,6 +15,7 @@ from schemas.webhook import EventAcceptedSchema, PingAnswerSchema, WebhookEventS
 from service import metrics
 from service.api.context import services
 from service.capture import signature
+from service.capture.provenance import Provenance
 from service.capture.snapshot import snapshot
 from service.errors import InvalidInput
 from service.records.model import PING, EventType
@@ -102,7 +103,10 @@ class Events(MethodView):
             )
         event_type = EventType.parse(event["type"])
         outcome = svc.recorder.record(
-            site, webhook_id, event["timestamp"], snapshot(site.id, event_type, event["data"])
+            site,
+            Provenance.webhook(webhook_id),
+            event["timestamp"],
+            snapshot(site.id, event_type, event["data"]),
         )
         metrics.EVENTS.labels(type=event["type"], created=str(outcome.created).lower()).inc()
         answer = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, g
@@ -16,7 +17,7 @@ from schemas.records import (
     RecordSearchArgsSchema,
     VersionListSchema,
 )
-from service.api.auth import actor, check_site, principal, require, site_filter
+from service.api.auth import actor, check_site, principal, require, sees_secret, site_filter
 from service.api.context import services
 from service.auth.tokens import READ, READ_PERSONAL
 from service.errors import IntegrityError, NotFound
@@ -24,6 +25,7 @@ from service.index.queries import RecordQuery
 from service.index.text import summary
 from service.records import keys
 from service.records.canonical import sha256_hex, verify
+from service.records.register_entry import register_entry
 
 blp = Blueprint(
     "records", __name__, url_prefix="/v1/records", description="Captured public records."
@@ -34,14 +36,19 @@ SHA256_HEADER = "X-Offentlig-SHA256"
 VERSION_NUMBER = "<int(min=1, max=2147483647):number>"
 
 
-def as_record(row: Row[Any]) -> dict[str, Any]:
-    record = dict(row._mapping)
+def as_record(columns: Mapping[Any, Any]) -> dict[str, Any]:
+    """A `records` row as the API shows it."""
+    record = dict(columns)
+    record["register_entry"] = register_entry(record)
     record["summary"] = summary(record.pop("body"))
     return record
 
 
-def _visible_record(record_id: str) -> Row[Any]:
-    row = services().queries.record(record_id)
+def visible_record(record_id: str, *, secret: bool | None = None) -> Row[Any]:
+    """The record if the caller may see it, else 404 as if it did not exist: another site's
+    (for a site-limited token) or, unless `secret` (default: the caller's scope), a record
+    marked secret."""
+    row = services().queries.record(record_id, secret=sees_secret() if secret is None else secret)
     if row is None:
         raise NotFound(f"No record {record_id!r}.")
     check_site(row.site_id)
@@ -55,8 +62,12 @@ class Records(MethodView):
     @blp.response(200, RecordPageSchema)
     def get(self, site: str | None = None, **args: Any) -> dict[str, Any]:
         """Search and filter records, newest first by default; follow `next_cursor`"""
-        page = services().queries.search(RecordQuery(site_ids=site_filter(site), **args))
-        return {"items": [as_record(row) for row in page.items], "next_cursor": page.next_cursor}
+        query = RecordQuery(site_ids=site_filter(site), secret=sees_secret(), **args)
+        page = services().queries.search(query)
+        return {
+            "items": [as_record(row._mapping) for row in page.items],
+            "next_cursor": page.next_cursor,
+        }
 
 
 @blp.route("/<record_id>")
@@ -64,10 +75,14 @@ class RecordDetail(MethodView):
     @require(READ)
     @blp.response(200, RecordDetailSchema)
     def get(self, record_id: str) -> dict[str, Any]:
-        """One record with its status events; personal data only with `records:read-personal`"""
-        row = _visible_record(record_id)
-        record = as_record(row)
-        record["events"] = [dict(e._mapping) for e in services().queries.events(record_id)]
+        """One record with its status events, secrecy review and registration; personal data
+        only with `records:read-personal`"""
+        svc = services()
+        row = visible_record(record_id)
+        record = as_record(row._mapping)
+        record["events"] = [dict(e._mapping) for e in svc.queries.events(record_id)]
+        record["review_entry"] = svc.reviews.entry(record_id)
+        record["registration"] = svc.registrations.entry(record_id)
         if READ_PERSONAL in principal().scopes and row.personal_sha256:
             record["personal_data"] = _personal_data(row.site_id, record_id, row.personal_sha256)
         return record
@@ -79,7 +94,7 @@ class Versions(MethodView):
     @blp.response(200, VersionListSchema)
     def get(self, record_id: str) -> dict[str, Any]:
         """Every version of a record, oldest first"""
-        _visible_record(record_id)
+        visible_record(record_id)
         return {"items": [dict(v._mapping) for v in services().queries.versions(record_id)]}
 
 
@@ -94,7 +109,7 @@ class VersionDocument(MethodView):
     )
     def get(self, record_id: str, number: int) -> Response:
         """One version, byte for byte as it is kept in storage"""
-        _visible_record(record_id)
+        visible_record(record_id)
         row = services().queries.version(record_id, number)
         if row is None:
             raise NotFound(f"No version {number} of {record_id!r}.")
@@ -111,7 +126,7 @@ class VersionPersonalData(MethodView):
     @blp.response(200, description="The commenter's e-mail, IP and user agent of this version.")
     def get(self, record_id: str, number: int) -> dict[str, Any]:
         """Personal data referenced by one version (every read is audited)"""
-        row = _visible_record(record_id)
+        row = visible_record(record_id)
         version = services().queries.version(record_id, number)
         if version is None:
             raise NotFound(f"No version {number} of {record_id!r}.")

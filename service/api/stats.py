@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.feeds import StatsArgsSchema, StatsSchema
-from service.api.auth import require, site_filter
+from service.api.auth import require, sees_secret, site_filter
 from service.api.context import services
 from service.auth.tokens import READ
 
@@ -23,5 +23,7 @@ class Stats(MethodView):
     def get(self, site: str | None, days: int) -> dict[str, Any]:
         """Versions captured per local day (Europe/Stockholm) and kind"""
         svc = services()
-        counts = svc.queries.stats(site_filter(site), days, svc.zone, svc.clock())
+        counts = svc.queries.stats(
+            site_filter(site), days, svc.zone, svc.clock(), secret=sees_secret()
+        )
         return {"site_id": site, "timezone": svc.zone.key, **counts}

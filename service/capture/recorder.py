@@ -14,6 +14,7 @@ from typing import Any
 
 from service import metrics
 from service.capture.ports import CaptureIndex, Head, Outcome, Site
+from service.capture.provenance import Provenance
 from service.capture.snapshot import PersonalData, Snapshot, iso
 from service.errors import IndexUnavailable, Unavailable
 from service.records import keys
@@ -34,31 +35,39 @@ class Recorder:
         index: CaptureIndex,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
+        after_new_version: Callable[[dict[str, Any]], None] | None = None,
     ):
         self.storage = storage
         self.index = index
         self.clock = clock
         self.new_id = new_id
+        # Told of each new version once it is stored and indexed (the secrecy screen).
+        self.after_new_version = after_new_version
 
-    def record(self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot) -> Outcome:
-        known, head = self.index.recall(site.id, webhook_id, snap.record_id)
+    def record(
+        self, site: Site, provenance: Provenance, occurred_at: datetime, snap: Snapshot
+    ) -> Outcome:
+        """Capture one delivery: a new version, a status event, or nothing new."""
+        delivery_id = provenance.delivery_id
+        known, head = self.index.recall(site.id, delivery_id, snap.record_id)
         if known is not None:
             return known
 
-        head, new_version = self._ensure_version(site, webhook_id, occurred_at, snap, head)
+        head, new_version = self._ensure_version(site, provenance, occurred_at, snap, head)
         if snap.event_type.action.changes_content:
             outcome = Outcome(snap.record_id, head.version, None, created=new_version)
         else:
-            outcome = self._record_event(site, webhook_id, occurred_at, snap, head)
+            outcome = self._record_event(site, provenance, occurred_at, snap, head)
         if not outcome.created:
-            # Nothing new in storage carries this webhook id: remember the answer for redeliveries.
-            self._tell_index("add_delivery", site.id, webhook_id, outcome)
+            # Nothing new in storage carries this delivery's id: remember the answer for
+            # redeliveries.
+            self._tell_index("add_delivery", site.id, delivery_id, outcome)
         return outcome
 
     def _ensure_version(
         self,
         site: Site,
-        webhook_id: str,
+        provenance: Provenance,
         occurred_at: datetime,
         snap: Snapshot,
         head: Head | None,
@@ -72,7 +81,7 @@ class Recorder:
             if head is not None and head.content_sha256 == content_sha256:
                 return head, False
             document = self._version_document(
-                site, snap, head, webhook_id, occurred_at, personal_ref, content_sha256
+                site, snap, head, provenance, occurred_at, personal_ref, content_sha256
             )
             sealed, data = seal(document)
             key = keys.version_key(site.id, snap.kind, snap.source_id, document["version"])
@@ -84,15 +93,16 @@ class Recorder:
                 head = self._catch_up(site.id, snap, head)
                 continue
             self._tell_index("add_version", sealed, key)
+            self._screen(sealed)
             return Head(document["version"], sealed["sha256"], content_sha256, personal_ref), True
         raise Unavailable(
             f"{snap.record_id} is busy: no version slot after {MAX_RACE_ATTEMPTS} tries"
         )
 
     def _record_event(
-        self, site: Site, webhook_id: str, occurred_at: datetime, snap: Snapshot, head: Head
+        self, site: Site, provenance: Provenance, occurred_at: datetime, snap: Snapshot, head: Head
     ) -> Outcome:
-        """A status change; keyed by webhook id, so a concurrent twin finds it taken."""
+        """A status change; keyed by its delivery id, so a concurrent twin finds it taken."""
         document = {
             "schema": EVENT_SCHEMA,
             "id": self.new_id(),
@@ -100,7 +110,8 @@ class Recorder:
             "site_id": site.id,
             "kind": str(snap.kind),
             "source_id": snap.source_id,
-            "event": {"id": webhook_id, "type": str(snap.event_type)},
+            "event": {"id": provenance.delivery_id, "type": str(snap.event_type)},
+            "provenance": provenance.as_dict(),
             "occurred_at": iso(occurred_at),
             "captured_at": iso(self.clock()),
             "status": snap.status,
@@ -109,7 +120,7 @@ class Recorder:
             "version_sha256": head.sha256,
         }
         sealed, data = seal(document)
-        key = keys.event_key(site.id, snap.kind, snap.source_id, webhook_id)
+        key = keys.event_key(site.id, snap.kind, snap.source_id, provenance.delivery_id)
         try:
             self.storage.put_new(key, data)
         except FileExistsError:
@@ -125,7 +136,7 @@ class Recorder:
         site: Site,
         snap: Snapshot,
         head: Head | None,
-        webhook_id: str,
+        provenance: Provenance,
         occurred_at: datetime,
         personal_ref: str | None,
         content_sha256: str,
@@ -138,7 +149,8 @@ class Recorder:
             "source_id": snap.source_id,
             "version": head.version + 1 if head else 1,
             "origin": str(snap.kind.origin),
-            "event": {"id": webhook_id, "type": str(snap.event_type)},
+            "event": {"id": provenance.delivery_id, "type": str(snap.event_type)},
+            "provenance": provenance.as_dict(),
             "occurred_at": iso(occurred_at),
             "captured_at": iso(self.clock()),
             "status": snap.status,
@@ -203,6 +215,17 @@ class Recorder:
         except IndexUnavailable:
             metrics.INDEX_WRITE_FAILURES.inc()
             log.exception("index write %s failed; run `offentlig reindex` to repair", method)
+
+    def _screen(self, version: dict[str, Any]) -> None:
+        """Whatever the screen finds or however it fails, the version is kept as captured
+        and the delivery answered as it would have been: a failure is logged and counted."""
+        if self.after_new_version is None:
+            return
+        try:
+            self.after_new_version(version)
+        except Exception:
+            metrics.SECRECY_SCREEN_FAILURES.inc()
+            log.exception("secrecy screen failed for %s", version["record_id"])
 
 
 def head_of(version: dict[str, Any]) -> Head:

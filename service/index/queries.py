@@ -1,4 +1,9 @@
-"""Reading the index: search with filters and keyset pages, versions, events, feed, stats."""
+"""Reading the index: search with filters and keyset pages, versions, events, feed, stats,
+the review queue.
+
+Records marked secret are kept but hidden (DOMAIN rule 5): every read that can show a record
+or count it takes `secret`, whether the caller may see them (`records:read-secret`), and
+applies the one condition `not_secret` when not."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Engine, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
 
 from service.errors import InvalidInput
 from service.index import fulltext
@@ -20,6 +25,18 @@ from service.index.db import unavailable_on_db_error
 from service.records.model import KIND_NAMES
 
 _PK_MAX = 2**63 - 1  # BIGINT
+
+# The records marked secret, for `not_secret`: few, found through `ix_records_secret`.
+_SECRET_RECORDS = select(t.records.c.id).where(t.records.c.secret)
+
+
+def not_secret(record_id: ColumnElement[Any], secret: bool) -> ColumnElement[bool]:
+    """Rows about records not marked secret (or about no record), unless `secret`: the
+    caller may see secret records."""
+    if secret:
+        return true()
+    return or_(record_id.is_(None), record_id.not_in(_SECRET_RECORDS))
+
 
 SORTS = {
     "published_at": t.records.c.published_at,
@@ -40,6 +57,9 @@ class RecordQuery:
     published_before: datetime | None = None
     captured_after: datetime | None = None
     captured_before: datetime | None = None
+    registered: bool | None = None  # has a case number, or has none
+    case_number: str | None = None
+    secret: bool = False  # include records marked secret (`records:read-secret`)
     sort: str = "-published_at"
     limit: int = 50
     cursor: str | None = None
@@ -82,7 +102,7 @@ class RecordQueries:
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         r = t.records.c
-        conditions: list[ColumnElement[bool]] = []
+        conditions: list[ColumnElement[bool]] = [not_secret(r.id, query.secret)]
         if query.site_ids is not None:
             conditions.append(r.site_id.in_(query.site_ids))
         for column, value in (
@@ -91,6 +111,7 @@ class RecordQueries:
             (r.status, query.status),
             (r.author, query.author),
             (r.parent_id, query.parent),
+            (r.case_number, query.case_number),
         ):
             if value is not None:
                 conditions.append(column == value)
@@ -102,6 +123,10 @@ class RecordQueries:
                 conditions.append(column >= after)
             if before is not None:
                 conditions.append(column < before)
+        if query.registered is not None:
+            conditions.append(
+                r.case_number.isnot(None) if query.registered else r.case_number.is_(None)
+            )
         if query.q:
             match = self.fulltext.condition(query.q)
             if match is not None:
@@ -112,37 +137,70 @@ class RecordQueries:
     def search(self, query: RecordQuery) -> Page:
         descending = query.sort.startswith("-")
         sort_column = SORTS[query.sort.lstrip("-")]
-        conditions = self._conditions(query)
-        if query.cursor:
-            boundary, pk = _decode_cursor(query.cursor)
-            if descending:
-                conditions.append(
-                    or_(sort_column < boundary, and_(sort_column == boundary, t.records.c.pk < pk))
-                )
-            else:
-                conditions.append(
-                    or_(sort_column > boundary, and_(sort_column == boundary, t.records.c.pk > pk))
-                )
-        order = (
-            [sort_column.desc(), t.records.c.pk.desc()]
-            if descending
-            else [sort_column.asc(), t.records.c.pk.asc()]
+        statement = select(t.records).where(*self._conditions(query))
+        return self._page(
+            statement, sort_column, sort_column.name, descending, query.limit, query.cursor
         )
-        statement = select(t.records).where(*conditions).order_by(*order).limit(query.limit + 1)
+
+    @unavailable_on_db_error
+    def review_queue(
+        self,
+        state: str,
+        site_ids: list[str] | None,
+        limit: int,
+        cursor: str | None,
+        *,
+        secret: bool = False,
+    ) -> Page:
+        """Records whose review is in `state`, longest waiting first: each row has the
+        record's columns and the review's as `review_{column}`."""
+        rv = t.reviews.c
+        statement = (
+            select(t.records, *[column.label(f"review_{column.name}") for column in rv])
+            .join(t.reviews, rv.id == t.records.c.id)
+            .where(rv.state == state, not_secret(t.records.c.id, secret))
+        )
+        if site_ids is not None:
+            statement = statement.where(rv.site_id.in_(site_ids))
+        return self._page(statement, rv.recorded_at, "review_recorded_at", False, limit, cursor)
+
+    def _page(
+        self,
+        statement: Select[Any],
+        sort_column: ColumnElement[datetime],
+        sort_key: str,
+        descending: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        """One keyset page of `statement` (over `records`) by `sort_column` (in each row as
+        `sort_key`), ties broken by the record's pk; `next_cursor` carries the last row's
+        (sort value, pk)."""
+        pk = t.records.c.pk
+        if cursor:
+            boundary, last_pk = _decode_cursor(cursor)
+            if descending:
+                after = or_(sort_column < boundary, and_(sort_column == boundary, pk < last_pk))
+            else:
+                after = or_(sort_column > boundary, and_(sort_column == boundary, pk > last_pk))
+            statement = statement.where(after)
+        order = [sort_column.desc(), pk.desc()] if descending else [sort_column.asc(), pk.asc()]
         with self.engine.connect() as conn:
-            rows = list(conn.execute(statement))
+            rows = list(conn.execute(statement.order_by(*order).limit(limit + 1)))
         next_cursor = None
-        if len(rows) > query.limit:
-            rows = rows[: query.limit]
+        if len(rows) > limit:
+            rows = rows[:limit]
             last = rows[-1]
-            sort_value = last._mapping[sort_column.name]
+            sort_value = last._mapping[sort_key]
             next_cursor = _encode_cursor([sort_value.isoformat(), last.pk])
         return Page(rows, next_cursor)
 
     @unavailable_on_db_error
-    def record(self, record_id: str) -> Row[Any] | None:
+    def record(self, record_id: str, *, secret: bool = False) -> Row[Any] | None:
+        r = t.records.c
+        statement = select(t.records).where(r.id == record_id, not_secret(r.id, secret))
         with self.engine.connect() as conn:
-            return conn.execute(select(t.records).where(t.records.c.id == record_id)).first()
+            return conn.execute(statement).first()
 
     @unavailable_on_db_error
     def versions(self, record_id: str) -> list[Row[Any]]:
@@ -171,9 +229,16 @@ class RecordQueries:
             )
 
     @unavailable_on_db_error
-    def changes(self, after: int, limit: int, site_ids: list[str] | None) -> list[Row[Any]]:
+    def changes(
+        self, after: int, limit: int, site_ids: list[str] | None, *, secret: bool = False
+    ) -> list[Row[Any]]:
         c = t.changes
-        statement = select(c).where(c.c.seq > after).order_by(c.c.seq).limit(limit)
+        statement = (
+            select(c)
+            .where(c.c.seq > after, not_secret(c.c.record_id, secret))
+            .order_by(c.c.seq)
+            .limit(limit)
+        )
         if site_ids is not None:
             statement = statement.where(c.c.site_id.in_(site_ids))
         with self.engine.connect() as conn:
@@ -181,7 +246,13 @@ class RecordQueries:
 
     @unavailable_on_db_error
     def stats(
-        self, site_ids: list[str] | None, days: int, zone: ZoneInfo, now: datetime
+        self,
+        site_ids: list[str] | None,
+        days: int,
+        zone: ZoneInfo,
+        now: datetime,
+        *,
+        secret: bool = False,
     ) -> dict[str, Any]:
         """Captured versions per local day and kind, for the last `days` days."""
         today = now.astimezone(zone).date()
@@ -189,8 +260,9 @@ class RecordQueries:
         month_start = today.replace(day=1)
         since = datetime.combine(min(first_day, month_start), time(), zone)
         v = t.record_versions
-        recent = select(v.c.captured_at, v.c.kind).where(v.c.captured_at >= since)
-        total = select(func.count()).select_from(v)
+        shown = not_secret(v.c.record_id, secret)
+        recent = select(v.c.captured_at, v.c.kind).where(v.c.captured_at >= since, shown)
+        total = select(func.count()).select_from(v).where(shown)
         if site_ids is not None:
             recent = recent.where(v.c.site_id.in_(site_ids))
             total = total.where(v.c.site_id.in_(site_ids))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Table, bindparam
 
 from service.index.text import plain_text
-from service.records.model import DELETED_STATUS
+from service.records.model import DELETED_STATUS, parse_record_id
 
 
 def parse_time(value: str) -> datetime:
@@ -151,4 +151,19 @@ def change_row(document: dict[str, Any], change: str) -> dict[str, Any]:
         "event_id": event_id,
         "event_type": document["event"]["type"],
         "captured_at": parse_time(document["captured_at"]),
+    }
+
+
+def register_change_row(document: dict[str, Any], change: str, event_type: str) -> dict[str, Any]:
+    """The change feed's entry for a register revision about one record (a review, a
+    registration): its record's latest version when it was written, at `recorded_at`."""
+    site_id, _, _ = parse_record_id(document["id"])
+    return {
+        "site_id": site_id,
+        "record_id": document["id"],
+        "change": change,
+        "version": document["version"],
+        "event_id": None,
+        "event_type": event_type,
+        "captured_at": parse_time(document["recorded_at"]),
     }

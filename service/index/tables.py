@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -224,3 +225,75 @@ changes = Table(
 
 # Tables `reindex` empties and rebuilds, children first.
 CACHE_TABLES = (changes, deliveries, record_events, record_versions, records)
+
+# --- secrecy review and registration (registers about records) ------------------------------
+
+# A record's secrecy review at its latest revision (service/secrecy/review.py).
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the record's id
+    Column("revision", Integer, nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | cleared | register | secret
+    Column("version", Integer, nullable=False),  # the record version it is about
+    Column("findings", Text, nullable=False),  # JSON: reason, field, masked match, term
+    Column("flagged_at", UTCDateTime, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Index("ix_reviews_state_recorded", "state", "recorded_at"),
+)
+
+# A record's entry in the registry system (diarium), written back by it
+# (service/registration.py).
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the record's id
+    Column("revision", Integer, nullable=False),
+    Column("case_number", String(100), nullable=False),
+    Column("case_title", Text, nullable=True),
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("registered_by", String(200), nullable=True),
+    Column("version", Integer, nullable=False),  # the record's latest version when registered
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Every read hides secret records unless the caller may see them (index/queries.py).
+Index("ix_records_secret", records.c.secret)
+# --- jobs ---------------------------------------------------------------------------------
+# Operational state, not archive content: `reindex` neither empties nor rebuilds it (a job's
+# lasting output, e.g. a snapshot's manifest, is in storage). See service/jobs/.
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("site_id", String(40), nullable=True),
+    Column("params", JSON, nullable=False),
+    Column(
+        "state", String(20), nullable=False
+    ),  # queued | running | succeeded | failed | cancelled
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("lease_owner", String(300), nullable=True),  # host:pid:uuid of the worker
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("progress_done", BigInteger, nullable=False),
+    Column("progress_total", BigInteger, nullable=True),
+    Column("progress_note", String(500), nullable=True),
+    Column("checkpoint", JSON, nullable=True),  # where a resumed run continues
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("not_before", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("created_by", String(300), nullable=True),
+    # A schedule's job for one period ("snapshot:{site}:{period start}"): enqueued once.
+    Column("dedupe_key", String(300), nullable=True, unique=True),
+    Index("ix_jobs_state_not_before", "state", "not_before"),
+    Index("ix_jobs_kind_state", "kind", "state"),
+    Index("ix_jobs_site_id", "site_id"),
+)

@@ -35,6 +35,10 @@ def plain_text(html: str) -> str:
     return " ".join("".join(collector.parts).split())
 
 
-def summary(html: str, length: int = 200) -> str:
-    text = plain_text(html)
+def shorten(text: str, length: int) -> str:
+    """`text`, cut at `length` characters with an ellipsis if longer."""
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def summary(html: str, length: int = 200) -> str:
+    return shorten(plain_text(html), length)

@@ -38,7 +38,9 @@ class Origin(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
-    """What happened in WordPress; the second half of an event type such as `post.trashed`."""
+    """What happened; the second half of an event type such as `post.trashed`. Most are
+    what WordPress reports in a webhook; the archive's own capture paths add a few
+    (`ARCHIVE_ACTIONS`), which no webhook may claim."""
 
     PUBLISHED = "published"
     UPDATED = "updated"
@@ -51,13 +53,28 @@ class Action(enum.StrEnum):
     APPROVED = "approved"
     UNAPPROVED = "unapproved"
     SPAM = "spam"
+    BACKFILLED = "backfilled"  # read from the site: content from before live capture
+    RECONCILED = "reconciled"  # read from the site: a change no webhook reported
+    GONE = "gone"  # no longer on the site, though no webhook said it was deleted
 
     @property
     def changes_content(self) -> bool:
         """Content actions make versions; the others are status events on the record."""
-        return self in (Action.PUBLISHED, Action.UPDATED, Action.RECEIVED, Action.EDITED)
+        return self in _CONTENT_ACTIONS
 
 
+_CONTENT_ACTIONS = frozenset(
+    {
+        Action.PUBLISHED,
+        Action.UPDATED,
+        Action.RECEIVED,
+        Action.EDITED,
+        Action.BACKFILLED,
+        Action.RECONCILED,
+    }
+)
+# Every kind has these; they come from backfill and reconciliation, never from a webhook.
+ARCHIVE_ACTIONS = frozenset({Action.BACKFILLED, Action.RECONCILED, Action.GONE})
 POST_ACTIONS = frozenset(
     {
         Action.PUBLISHED,
@@ -88,7 +105,7 @@ class KindRules:
 
     folder: str
     origin: Origin
-    actions: frozenset[Action]
+    actions: frozenset[Action]  # what a webhook may report about this kind
     # Whether a delivery in any state is a document (a comment is received the moment it
     # arrives, held for moderation or not); else only published content is.
     received_in_any_state: bool
@@ -105,6 +122,7 @@ KIND_RULES: dict[Kind, KindRules] = {
 KIND_NAMES = [str(kind) for kind in Kind]
 PING = "offentlig.ping"
 DELETED_STATUS = "deleted"
+GONE_STATUS = "gone"
 
 
 @dataclass(frozen=True)
@@ -117,17 +135,19 @@ class EventType:
 
     @classmethod
     def parse(cls, value: str) -> EventType:
+        """Any event type the archive keeps: a webhook's or one of `ARCHIVE_ACTIONS`."""
         kind_name, _, action_name = value.partition(".")
         try:
             kind, action = Kind(kind_name), Action(action_name)
         except ValueError:
             raise ValueError(f"unknown event type {value!r}") from None
-        if action not in kind.rules.actions:
+        if action not in kind.rules.actions | ARCHIVE_ACTIONS:
             raise ValueError(f"unknown event type {value!r}")
         return cls(kind, action)
 
 
 def all_event_types() -> list[str]:
+    """The event types a webhook may carry (none of `ARCHIVE_ACTIONS`), and the ping."""
     types = [str(EventType(kind, action)) for kind in Kind for action in kind.rules.actions]
     return sorted(types) + [PING]
 

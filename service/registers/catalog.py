@@ -4,10 +4,13 @@ rows refer to. Families about records (`per_record`) are replayed after the reco
 from __future__ import annotations
 
 from service.auth.tokens import TOKENS
+from service.channels.register import CHANNELS
 from service.registers.family import Family
+from service.registration import REGISTRATION
+from service.secrecy.review import REVIEW
 from service.sites.registry import SITES
 
-FAMILIES: tuple[Family, ...] = (SITES, TOKENS)
+FAMILIES: tuple[Family, ...] = (SITES, TOKENS, CHANNELS, REVIEW, REGISTRATION)
 
 
 def authority_families() -> tuple[Family, ...]:

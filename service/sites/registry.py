@@ -4,6 +4,7 @@ encrypted at rest, kept in storage (`authority/sites/{id}/…`) and shown in the
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, bindparam, select
 from service.auth.actor import Actor
 from service.capture.ports import Site
 from service.capture.snapshot import iso
-from service.errors import NotFound
+from service.errors import NotFound, Unavailable
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.registers.family import Family
@@ -25,7 +26,11 @@ from service.registers.projection import latest_row
 from service.registers.register import Register
 from service.storage.port import ObjectStore
 
+log = logging.getLogger(__name__)
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+# Told of every new site, after it is stored (the channel register lists every site).
+SiteAdded = Callable[[dict[str, Any], Actor], object]
 
 
 # Read on every webhook: built once.
@@ -69,6 +74,7 @@ class SiteRegistry:
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
         cache_seconds: float = 30,
+        on_added: SiteAdded | None = None,
     ):
         self._recent: cachetools.TTLCache[str, tuple[Site, str]] = cachetools.TTLCache(
             maxsize=1024, ttl=cache_seconds
@@ -79,6 +85,7 @@ class SiteRegistry:
         self.fernet = fernet
         self.clock = clock
         self.new_id = new_id
+        self.on_added = on_added
 
     def add(self, name: str, url: str, *, actor: Actor) -> tuple[dict[str, Any], str]:
         """Register a site; the secret is returned once and stored only encrypted."""
@@ -90,7 +97,15 @@ class SiteRegistry:
             "created_at": iso(self.clock()),
         }
         document = self.register.write(self.new_id(), body, actor=actor)
-        return site_view(document), secret
+        site = site_view(document)
+        if self.on_added is not None:
+            try:
+                self.on_added(site, actor)
+            except Unavailable:
+                # The site is stored and its secret must reach the caller once; what follows
+                # it can be caught up (`offentlig channels add-missing-sites`).
+                log.exception("site %s added, but not what follows it", site["id"])
+        return site, secret
 
     @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)
     @unavailable_on_db_error

@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 import requests
+from wordpress_xmlrpc import Client
 
+from service.wordpress.xmlrpc import connect
 from tests.e2e import wordpress as wp_harness
 from tests.e2e.wordpress import WordPress
-from tests.e2e.xmlrpc import Client, connect
 from tests.support.ports import free_port
 from tests.support.processes import stop_group
 from tests.support.seaweedfs import SeaweedFS
@@ -37,6 +38,17 @@ ARTIFACTS = REPO / "artifacts" / "e2e"
 # tried again every PARK_INTERVAL seconds (the plugin's default is 5 minutes).
 RETRY_SCHEDULE = "1,1"
 PARK_INTERVAL = 2
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Test-only site behaviour: many visitor comments from 127.0.0.1 within seconds are not a flood.
 TEST_MU_PLUGIN = "<?php\nadd_filter('wp_is_comment_flood', '__return_false', 99);\n"
@@ -181,6 +193,23 @@ class Site:
                 "echo wp_json_encode(Offentlig\\Plugin::instance()->outbox->counts());"
             )
         )  # type: ignore[arg-type]
+
+    def application_password(self, username: str, role: str = "editor") -> str:
+        """A new application password for `username` (created with `role` if missing), as
+        backfill logs in. Plain http works because wp-config.php sets the environment type
+        to "local" (WordPress otherwise allows application passwords over https only)."""
+        created = self.wp.php_json(
+            f"$login = {json.dumps(username)};\n"
+            "$id = username_exists($login) ?: wp_insert_user(['user_login' => $login,\n"
+            f"  'user_pass' => wp_generate_password(), 'role' => {json.dumps(role)},\n"
+            "  'user_email' => $login . '@example.test', 'display_name' => ucfirst($login)]);\n"
+            "if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }\n"
+            "$made = WP_Application_Passwords::create_new_application_password($id,\n"
+            "  ['name' => 'offentlig-e2e-' . wp_generate_password(6, false)]);\n"
+            "if (is_wp_error($made)) { fwrite(STDERR, $made->get_error_message()); exit(1); }\n"
+            "echo wp_json_encode(['password' => $made[0]]);"
+        )
+        return str(created["password"])  # type: ignore[index]
 
     def dispatch_now(self) -> None:
         """Run the plugin's immediate-dispatch cron hook, as WP-Cron would."""
@@ -362,3 +391,28 @@ def fpm_site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iter
         service, tmp_path_factory.mktemp("wordpress-fpm"), "fpm", "FPM-kommunen"
     ) as s:
         yield s
+
+
+# --- the browser (Debian's Chromium; Playwright never downloads one) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(f"Chromium is missing at {CHROMIUM} (apt package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package playwright is missing: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def shots(artifacts: Path) -> Path:
+    """Screenshots, kept under artifacts/browser/ (gitignored)."""
+    folder = artifacts.parent / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 import requests
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods import comments, posts
 
 from tests.e2e.conftest import Site, wait_until
-from tests.e2e.xmlrpc import Client, WordPressPost, comments, posts
 
 pytestmark = pytest.mark.e2e
 
 
-def visitor_comment(site: Site, post_id: int, text: str, email: str) -> int:
-    """A visitor's comment through the public form; returns its id."""
+def visitor_comment(site: Site, post_id: int, text: str, email: str, parent: int = 0) -> int:
+    """A visitor's comment (or reply to comment `parent`) through the public form; its id."""
     response = requests.post(
         site.wp.url + "/wp-comments-post.php",
         data={
@@ -30,6 +31,7 @@ def visitor_comment(site: Site, post_id: int, text: str, email: str) -> int:
             "email": email,
             "url": "https://anna.example.se",
             "comment": text,
+            "comment_parent": parent,
             "submit": "Publicera kommentar",
         },
         headers={"User-Agent": "Mozilla/5.0 (e2e visitor)"},

@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable
 
 import pytest
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods import posts
 
 from tests.e2e.conftest import Site, wait_until
 from tests.e2e.test_capture import visitor_comment
-from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = pytest.mark.e2e
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods import posts
 
 from tests.e2e.conftest import Site, wait_until
 from tests.e2e.test_capture import visitor_comment
-from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = pytest.mark.e2e
 

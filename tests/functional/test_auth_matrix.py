@@ -23,11 +23,22 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "records.VersionPersonalData"): "records:read-personal",
     ("GET", "changes.Changes"): "records:read",
     ("GET", "stats.Stats"): "records:read",
+    ("GET", "review.ReviewQueue"): "records:review",
+    ("POST", "review.RecordReview"): "records:review",
+    ("PUT", "registration.Registration"): "registry:write",
     ("GET", "sites.Sites"): "admin",
     ("POST", "sites.Sites"): "admin",
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("GET", "channels.Channels"): "records:read",
+    ("POST", "channels.Channels"): "admin",
+    ("GET", "channels.ChannelDetail"): "records:read",
+    ("PATCH", "channels.ChannelDetail"): "admin",
+    ("POST", "channels.ChannelClose"): "admin",
+    ("GET", "jobs.Jobs"): "admin",
+    ("GET", "jobs.JobDetail"): "admin",
+    ("POST", "jobs.JobCancel"): "admin",
 }
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
@@ -35,13 +46,25 @@ SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 BODIES: dict[str, dict[str, Any]] = {
     "sites.Sites": {"name": "Lunds kommun", "url": "https://lund.se"},
     "tokens.Tokens": {"name": "diarium", "scopes": ["records:read"]},
+    "channels.Channels": {"platform": "facebook", "name": "Kommunen", "url": "https://fb.com/k"},
+    "channels.ChannelDetail": {"purpose": "Nyheter"},
+    "channels.ChannelClose": {"closed_on": "2026-11-01"},
+    # Not `secret`: the matrix's later reads must still find the record.
+    "review.RecordReview": {"decision": "cleared", "note": "Inget sekretessbelagt."},
+    "registration.Registration": {"case_number": "KS 2026/245"},
 }
+# Operations that change something without creating it answer 200.
+CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
     "records.Versions",
     "records.VersionDocument",
     "records.VersionPersonalData",
+    "review.RecordReview",
+    "registration.Registration",
+    "jobs.JobDetail",
+    "jobs.JobCancel",
 }
 
 
@@ -71,7 +94,7 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     site.sender.send("comment.received", comment_data(10, post_id=1, author_ip="192.0.2.1"))
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
     svc.tokens.revoke(revoked_row["id"], actor=TEST_ACTOR)
-    every_scope = ("records:read", "records:read-personal", "admin")
+    every_scope = EVERY_SCOPE
     headers: dict[str, dict[str, str] | None] = {
         "no token": None,
         "malformed header": {"Authorization": "oft_nothing-before-it"},
@@ -83,6 +106,9 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "records:read-personal": token("records:read-personal"),
         "read + personal": token("records:read", "records:read-personal"),
         "admin": token("admin"),
+        "records:review": token("records:review"),
+        "registry:write": token("registry:write"),
+        "records:read-secret": token("records:read-secret"),
         "every scope": token(*every_scope),
         "every scope, own site": token(*every_scope, site=site.id),
         "every scope, other site": token(*every_scope, site=other["id"]),
@@ -90,13 +116,23 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     return World(site.id, other["id"], f"{site.id}.comment.10", headers)
 
 
+EVERY_SCOPE = (
+    "records:read",
+    "records:read-personal",
+    "records:read-secret",
+    "records:review",
+    "registry:write",
+    "admin",
+)
+
+
 def scopes_of(name: str) -> set[str]:
-    if name in ("records:read", "records:read-personal", "admin"):
+    if name in EVERY_SCOPE:
         return {name}
     if name == "read + personal":
         return {"records:read", "records:read-personal"}
     if name.startswith("every scope"):
-        return {"records:read", "records:read-personal", "admin"}
+        return set(EVERY_SCOPE)
     return set()
 
 
@@ -107,7 +143,9 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 403
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
-    return {"POST": 201, "DELETE": 204}.get(method, 200)
+    if (method, endpoint) in CHANGES:
+        return 200
+    return {"POST": 201, "DELETE": 204}.get(method, 200)  # PUT: 200
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
@@ -129,6 +167,13 @@ def test_scope_matrix(app, client, world, subtests):
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
                 )[0]["id"]
+            if "channel_id" in rule.arguments:  # a fresh victim each time (closing is once)
+                values["channel_id"] = svc.channels.create(
+                    {"platform": "x", "name": "Offer", "url": "https://x.com/offer"},
+                    actor=TEST_ACTOR,
+                )["id"]
+            if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
+                values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
@@ -153,8 +198,13 @@ def test_scope_matrix(app, client, world, subtests):
         ("GET", "/v1/stats?days=0", None),
         ("POST", "/v1/sites", {"url": "not a url"}),
         ("POST", "/v1/tokens", {"scopes": ["root"]}),
+        ("GET", "/v1/jobs?state=sleeping", None),
+        ("POST", "/v1/jobs/nosuchjob/cancel", None),
         ("GET", "/v1/records/nothing.post.1/versions/999", None),
         ("GET", "/v1/records/nothing.post.1", None),
+        ("GET", "/v1/review?state=forgotten&limit=0", None),
+        ("POST", "/v1/records/nothing.post.1/review", {"decision": "maybe"}),
+        ("PUT", "/v1/records/nothing.post.1/registration", {"case_number": ""}),
     ],
 )
 def test_the_token_is_checked_before_the_input(client, token, method, path, body):
@@ -165,6 +215,16 @@ def test_the_token_is_checked_before_the_input(client, token, method, path, body
     assert anonymous.status_code == 401, anonymous.get_data(as_text=True)
     assert "errors" not in anonymous.get_json()
     assert unscoped.status_code == 403, unscoped.get_data(as_text=True)
+
+
+def test_public_routes_need_no_token(app, client, site):
+    """Outside /v1, `/public/` is for anyone: no token, and a token changes nothing."""
+    public = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/public/")]
+
+    assert public
+    for path in public:
+        assert client.get(path).status_code == 200, path
+        assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 200
 
 
 def test_head_needs_a_token_like_get(client, reader):

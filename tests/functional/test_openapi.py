@@ -92,9 +92,9 @@ def test_operations_are_well_formed(spec):
     assert len(named) == len(set(named)), "operationIds must be unique"
 
 
-def test_every_v1_route_is_documented_with_its_methods(app, spec):
+def test_every_v1_and_public_route_is_documented_with_its_methods(app, spec):
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/v1/"):
+        if not rule.rule.startswith(("/v1/", "/public/")):
             continue
         path = openapi_path(rule.rule)
         assert path in spec["paths"], path
@@ -133,21 +133,28 @@ def test_the_webhook_operation(spec):
 def test_protected_operations_need_a_bearer_token_with_their_scope(spec):
     scheme = spec["components"]["securitySchemes"]["bearer"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    scopes = {"records:read", "records:read-personal", "admin"}
+    scopes = {"records:read", "records:read-personal", "records:review", "registry:write", "admin"}
     for path, method, operation in operations(spec):
         if operation.get("operationId") == "receiveEvent":
             continue
         where = f"{method.upper()} {path}"
+        if path.startswith("/public/"):
+            assert operation["security"] == [], f"{where} is for anyone"
+            continue
         assert path.startswith("/v1/"), where
         [requirement] = operation["security"]
         assert list(requirement) == ["bearer"], where
         assert len(requirement["bearer"]) == 1 and requirement["bearer"][0] in scopes, where
-    by_path = {(p, m): o["security"][0].get("bearer") for p, m, o in operations(spec)}
+    by_path = {(p, m): (o["security"] or [{}])[0].get("bearer") for p, m, o in operations(spec)}
     assert by_path[("/v1/records", "get")] == ["records:read"]
     assert by_path[("/v1/records/{record_id}/versions/{number}/personal-data", "get")] == [
         "records:read-personal"
     ]
     assert by_path[("/v1/tokens", "post")] == ["admin"]
+    assert by_path[("/public/channels", "get")] is None
+    assert by_path[("/v1/review", "get")] == ["records:review"]
+    assert by_path[("/v1/records/{record_id}/review", "post")] == ["records:review"]
+    assert by_path[("/v1/records/{record_id}/registration", "put")] == ["registry:write"]
 
 
 def test_error_shape_is_documented(spec):

@@ -175,7 +175,8 @@ def test_reindex_of_an_emptied_index_gives_identical_answers(app, client, token,
     report = reindex(cli)
     after = answers(client, headers)
 
-    assert report == {**counts, "registers": {"sites": 2, "tokens": 1}, "corrupt": []}
+    registers = {"sites": 2, "tokens": 1, "channels": 2, "review": 0, "registration": 0}
+    assert report == {**counts, "registers": registers, "corrupt": []}
     assert after.keys() == before.keys()
     for key in before:
         assert after[key] == before[key], key
@@ -282,3 +283,75 @@ def test_register_revisions_are_a_hash_chain_in_storage(app, client, token):
     assert first["revoked_at"] is None and second["revoked_at"] is not None
     assert second["recorded_by"]["kind"] == "token"
     assert "token" not in first and len(first["token_sha256"]) == 64
+
+
+# --- registers about records: reviews and registrations -------------------------------------
+
+
+@pytest.fixture
+def reviewed(app, site, client, token, archive):  # type: ignore[no-untyped-def]
+    """The archive, with secrecy reviews (pending, cleared and re-flagged, secret) and
+    registrations (one changed since)."""
+    from tests.support.review import PERSONNUMMER, SAMORDNINGSNUMMER, decide, register
+
+    home = archive["home"]
+    reviewer, diarium = token("records:review"), token("registry:write")
+    site.sender.send("comment.received", comment_data(200, post_id=12, content=PERSONNUMMER))
+    site.sender.send("comment.received", comment_data(201, post_id=12, content="Min diagnos."))
+    site.sender.send("comment.received", comment_data(202, post_id=12, content=SAMORDNINGSNUMMER))
+    decide(client, reviewer, f"{home}.comment.201", "cleared", "Allmänt hållet.")
+    site.sender.send(
+        "comment.edited",
+        comment_data(201, post_id=12, status="approved", content=f"Min diagnos, {PERSONNUMMER}."),
+    )
+    decide(client, reviewer, f"{home}.comment.202", "secret", "Samordningsnummer.")
+    register(client, diarium, f"{home}.comment.202", case_number="KS 2026/245")
+    register(client, diarium, f"{home}.post.12", case_number="KS 2026/1")
+    register(client, diarium, f"{home}.post.12", case_number="KS 2026/2", case_title="Budget")
+    return archive
+
+
+def review_answers(client, headers) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """`answers`, and the review queue in every state."""
+    seen = answers(client, headers)
+    for state in ("pending", "cleared", "register", "secret"):
+        answer = client.get(f"/v1/review?state={state}", headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        seen[f"review {state}"] = answer.json
+    return seen
+
+
+def test_reviews_and_registrations_survive_reindex(app, client, token, cli, reviewed):
+    everything = token(
+        "records:read", "records:read-personal", "records:read-secret", "records:review"
+    )
+    reader = token("records:read", "records:review")
+    before, before_reader = review_answers(client, everything), review_answers(client, reader)
+    assert [i["record"]["source_id"] for i in before["review pending"]["items"]] == [200, 201]
+    assert len(before["review secret"]["items"]) == 1
+    assert before_reader["review secret"]["items"] == []
+    assert {"review.pending", "review.secret", "registration.updated"} <= {
+        c["event_type"] for c in before["changes"]["items"]
+    }
+
+    empty_the_database(app)
+    app.extensions["offentlig"].sites._recent.clear()
+    report = reindex(cli)
+
+    assert report["registers"]["review"] == 3
+    assert report["registers"]["registration"] == 2
+    assert review_answers(client, everything) == before
+    assert review_answers(client, reader) == before_reader
+
+
+def test_reindex_repairs_drifted_reviews_and_registrations(app, client, token, cli, reviewed):
+    everything = token("records:read", "records:read-secret", "records:review")
+    before = review_answers(client, everything)
+    with app.extensions["offentlig"].engine.begin() as conn:
+        conn.execute(update(t.records).values(review=None, secret=False, case_number=None))
+        conn.execute(delete(t.reviews))
+        conn.execute(update(t.registrations).values(case_number="fel"))
+
+    reindex(cli)
+
+    assert review_answers(client, everything) == before

@@ -162,3 +162,16 @@ def test_kind_folders_are_distinct_and_plural_names() -> None:
     folders = [kind.folder for kind in Kind]
     assert len(set(folders)) == len(folders)
     assert all(folder.endswith("s") for folder in folders)
+
+
+@pytest.mark.parametrize("action", ["backfilled", "reconciled", "gone"])
+def test_archive_actions_are_kept_but_no_webhook_may_claim_them(action: str) -> None:
+    for kind in Kind:
+        value = f"{kind}.{action}"
+        assert str(EventType.parse(value)) == value
+        assert value not in all_event_types()
+
+
+def test_backfilled_and_reconciled_content_makes_versions_gone_is_an_event() -> None:
+    assert Action.BACKFILLED.changes_content and Action.RECONCILED.changes_content
+    assert not Action.GONE.changes_content
