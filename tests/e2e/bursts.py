@@ -21,9 +21,11 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from wordpress_xmlrpc import Client, WordPressComment, WordPressPost
+from wordpress_xmlrpc.methods import comments, posts
 
+from service.wordpress.xmlrpc import connect
 from tests.e2e import wordpress as wp_harness
-from tests.e2e.xmlrpc import Client, WordPressComment, WordPressPost, comments, connect, posts
 
 BURSTS = ("three saves", "ten editors", "100 comments", "bulk moderation", "scheduled post")
 

@@ -11,19 +11,23 @@ an outage longer than the whole retry schedule that loses nothing and needs no c
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods import posts
 
 from tests.e2e import bursts
 from tests.e2e.conftest import Service, Site, running_site, wait_until
-from tests.e2e.xmlrpc import Client, WordPressPost, posts
 
 pytestmark = pytest.mark.e2e
 
-BOUND = 5.0  # seconds from an action to its event in the archive, for every event
+# Seconds from an action to its event in the archive, for every event. A machine far busier
+# than its CPUs (every PHP request itself taking ~10× its usual time) may set a higher bound.
+BOUND = float(os.environ.get("OFFENTLIG_E2E_BURST_BOUND", "5"))
 
 
 def check(outcome: bursts.Outcome, *names: str) -> None:
@@ -78,13 +82,15 @@ def test_100_comments_in_10_seconds_then_bulk_approval(
             bursts_site.wp.url, get_client, ledger, target, "kommentarsstorm"
         )
     assert len(held) == 50 and len(approved) == 50
-    check(ledger.collect(bursts_site.archive, timeout=30), "100 comments")
+    arrived = ledger.collect(bursts_site.archive, timeout=30)
     assert bursts_site.archive.record("comment", held[0])["status"] == "hold"
     assert bursts_site.archive.record("comment", approved[0])["status"] == "approved"
 
     bursts.bulk_approve(bursts_site.wp.url, bursts_site.admin_session(), ledger, held)
-    check(ledger.collect(bursts_site.archive, timeout=30), "bulk moderation")
+    moderated = ledger.collect(bursts_site.archive, timeout=30)
     assert {bursts_site.archive.record("comment", i)["status"] for i in held} == {"approved"}
+    check(arrived, "100 comments")
+    check(moderated, "bulk moderation")
 
 
 def test_scheduled_post_goes_live_by_wp_cron(
