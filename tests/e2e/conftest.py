@@ -34,8 +34,10 @@ REPO = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = REPO / "wp-plugin" / "offentlig"
 ARTIFACTS = REPO / "artifacts" / "e2e"
 
-# Short retry delays so the outage test sees rows go "failed" within seconds.
+# Short retry delays so the outage test sees rows park within seconds; parked rows are then
+# tried again every PARK_INTERVAL seconds (the plugin's default is 5 minutes).
 RETRY_SCHEDULE = "1,1"
+PARK_INTERVAL = 2
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -310,11 +312,14 @@ def running_site(
     *,
     retry_schedule: str | None = RETRY_SCHEDULE,
     artifacts: Path = ARTIFACTS,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Site]:
     """WordPress with the plugin active, registered as a site of the archive and configured.
 
-    retry_schedule: OFFENTLIG_RETRY_SCHEDULE for wp-config.php (None: the plugin's default).
+    retry_schedule: OFFENTLIG_RETRY_SCHEDULE for wp-config.php (None: the plugin's defaults,
+    also for the park interval).
     artifacts: where the WordPress logs are copied when it stops.
+    env: environment for the web server (e.g. WP_DISABLE_CRON=1).
     """
     try:
         wp_harness.check_programs(server)
@@ -326,11 +331,17 @@ def running_site(
         activate=["offentlig/offentlig.php"],
         mu_plugins={"offentlig-e2e.php": TEST_MU_PLUGIN},
         extra_config=(
-            (f"define('OFFENTLIG_RETRY_SCHEDULE', '{retry_schedule}');\n" if retry_schedule else "")
+            (
+                f"define('OFFENTLIG_RETRY_SCHEDULE', '{retry_schedule}');\n"
+                f"define('OFFENTLIG_PARK_INTERVAL', {PARK_INTERVAL});\n"
+                if retry_schedule
+                else ""
+            )
             # One setting fixed in wp-config.php: the settings page must show it read-only.
             + "define('OFFENTLIG_SEND_IP', false);"
         ),
         server=server,
+        env=env,
     )
     try:
         registered = service.cli("sites", "add", "--name", name, "--url", wp.url)

@@ -15,6 +15,7 @@ $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}offentlig_outbox" );
 delete_option( 'offentlig_settings' );
 delete_option( 'offentlig_outbox_db_version' );
 delete_option( 'offentlig_last_delivery' );
+delete_option( 'offentlig_waiting_for_service' );
 delete_post_meta_by_key( '_offentlig_captured' );
 delete_post_meta_by_key( '_offentlig_permalink' );
 delete_post_meta_by_key( '_offentlig_fingerprint' );

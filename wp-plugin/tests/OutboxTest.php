@@ -111,7 +111,7 @@ final class OutboxTest extends Test_Case {
 	}
 
 	/**
-	 * Failures back off, then the row is failed; the admin's retry requeues it from scratch.
+	 * Failures back off; a refusal after the last delay fails the row; the admin's retry requeues it from scratch.
 	 */
 	public function test_failures_back_off_then_fail_then_retry(): void {
 		$schedule = array( 5, 300 );
@@ -130,10 +130,11 @@ final class OutboxTest extends Test_Case {
 
 		$now += 600;
 		$this->assertCount( 1, $this->outbox->claim( array(), 25, $now ) );
-		$this->assertSame( Outbox::FAILED, $this->outbox->mark_failed_attempt( $id, 500, 'boom', $schedule, null, $now, 0.5 ) );
+		$this->assertSame( Outbox::FAILED, $this->outbox->mark_failed_attempt( $id, 403, 'The service answered 403: forbidden', $schedule, null, $now, 0.5 ) );
 		$row = $this->outbox->get( $id );
 		$this->assertSame( '3', $row['attempts'] );
-		$this->assertSame( 'boom', $row['last_error'] );
+		$this->assertSame( '403', $row['last_http_status'] );
+		$this->assertSame( 'The service answered 403: forbidden', $row['last_error'] );
 		$this->assertSame( array(), $this->outbox->claim( array(), 25, $now + DAY_IN_SECONDS ), 'failed rows are not retried by themselves' );
 		$this->assertSame( 1, $this->outbox->counts()[ Outbox::FAILED ] );
 		$this->assertSame( $id, (int) $this->outbox->recent_failures()[0]['id'] );

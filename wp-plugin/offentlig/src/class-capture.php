@@ -61,9 +61,9 @@ final class Capture {
 	private $comment_before = array();
 
 	/**
-	 * Rows written by this request.
+	 * Rows written by this request: row id => object key.
 	 *
-	 * @var int[]
+	 * @var array<int,string>
 	 */
 	private $written = array();
 
@@ -93,6 +93,15 @@ final class Capture {
 	 * @return int[]
 	 */
 	public function written_ids(): array {
+		return array_keys( $this->written );
+	}
+
+	/**
+	 * Objects this request wrote rows for ("post:12", "comment:7"), in the order first written.
+	 *
+	 * @return string[]
+	 */
+	public function written_keys(): array {
 		return array_values( array_unique( $this->written ) );
 	}
 
@@ -159,7 +168,7 @@ final class Capture {
 		}
 		$id = $this->outbox->add( $key, $event );
 		if ( is_int( $id ) ) {
-			$this->written[] = $id;
+			$this->written[ $id ] = $key;
 			if ( $merge ) {
 				$this->pending[ $key ]['row'] = $id;
 			}
@@ -254,7 +263,6 @@ final class Capture {
 			// Saved without a change (e.g. the block editor's second, meta-box request): nothing to send.
 			return;
 		}
-		$this->write( $key, Event_Builder::envelope( self::kind( $post ) . '.' . $action, $data ) );
 		$meta = array(
 			self::CAPTURED_META    => '1',
 			self::FINGERPRINT_META => $print,
@@ -262,7 +270,14 @@ final class Capture {
 		if ( 'publish' === $post->post_status ) {
 			$meta[ self::PERMALINK_META ] = (string) $data['permalink'];
 		}
-		self::set_post_meta( $post->ID, $meta );
+		$event = Event_Builder::envelope( self::kind( $post ) . '.' . $action, $data );
+		// The row and the meta in one commit: a save pays one log flush for the plugin, not four.
+		$this->outbox->atomically(
+			function () use ( $key, $event, $post, $meta ) {
+				$this->write( $key, $event );
+				self::set_post_meta( $post->ID, $meta );
+			}
+		);
 	}
 
 	/**
@@ -385,8 +400,12 @@ final class Capture {
 		$this->pending[ $key ]['action'] = $action;
 		$previous                        = 'received' === $action ? '' : $previous_status;
 		$event                           = Event_Builder::envelope( 'comment.' . $action, $this->builder->comment_data( $comment, $previous ) );
-		$this->write( $key, $event );
-		update_comment_meta( (int) $comment->comment_ID, self::CAPTURED_META, '1' );
+		$this->outbox->atomically(
+			function () use ( $key, $event, $comment ) {
+				$this->write( $key, $event );
+				update_comment_meta( (int) $comment->comment_ID, self::CAPTURED_META, '1' );
+			}
+		);
 	}
 
 	/**

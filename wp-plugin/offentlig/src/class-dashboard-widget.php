@@ -32,14 +32,23 @@ final class Dashboard_Widget {
 	private $outbox;
 
 	/**
+	 * Seconds between two tries of a parked row (for the note under the parked count).
+	 *
+	 * @var int
+	 */
+	private $park_interval;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Service_Client $client Read client.
-	 * @param Outbox         $outbox Outbox.
+	 * @param Service_Client $client        Read client.
+	 * @param Outbox         $outbox        Outbox.
+	 * @param int            $park_interval Seconds between two tries of a parked row.
 	 */
-	public function __construct( Service_Client $client, Outbox $outbox ) {
-		$this->client = $client;
-		$this->outbox = $outbox;
+	public function __construct( Service_Client $client, Outbox $outbox, int $park_interval = Outbox::PARK_INTERVAL ) {
+		$this->client        = $client;
+		$this->outbox        = $outbox;
+		$this->park_interval = $park_interval;
 	}
 
 	/**
@@ -126,6 +135,9 @@ final class Dashboard_Widget {
 		);
 		echo '</ul>';
 
+		if ( $counts[ Outbox::PARKED ] > 0 ) {
+			$this->render_parked( $counts[ Outbox::PARKED ] );
+		}
 		if ( $counts[ Outbox::FAILED ] > 0 ) {
 			$this->render_failures();
 		}
@@ -190,18 +202,76 @@ final class Dashboard_Widget {
 	}
 
 	/**
-	 * Recent failures and the retry button.
+	 * Rows that wait because the service could not be reached for longer than the retry schedule:
+	 * nobody has to do anything, they go out by themselves once it answers.
+	 *
+	 * @param int $count Parked rows.
+	 */
+	private function render_parked( int $count ): void {
+		$latest  = $this->outbox->recent_failures( 1, Outbox::PARKED );
+		$minutes = max( 1, (int) round( $this->park_interval / MINUTE_IN_SECONDS ) );
+		echo '<div class="offentlig-parked-note">';
+		printf(
+			'<p>%1$s <strong class="offentlig-parked">%2$s</strong></p>',
+			esc_html__( 'Waiting for the service to answer again:', 'offentlig' ),
+			esc_html( number_format_i18n( $count ) )
+		);
+		printf(
+			'<p class="description">%s</p>',
+			esc_html(
+				sprintf(
+					/* translators: %s: number of minutes between two tries. */
+					_n(
+						'The service could not be reached for longer than the whole retry schedule. These events are tried again every %s minute and are sent by themselves as soon as the service answers; nothing needs to be done here.',
+						'The service could not be reached for longer than the whole retry schedule. These events are tried again every %s minutes and are sent by themselves as soon as the service answers; nothing needs to be done here.',
+						$minutes,
+						'offentlig'
+					),
+					number_format_i18n( $minutes )
+				)
+			)
+		);
+		if ( $latest ) {
+			printf(
+				'<p class="offentlig-parked-error">%1$s %2$s</p>',
+				esc_html__( 'Last error:', 'offentlig' ),
+				esc_html( self::answer( $latest[0] ) . ' – ' . (string) $latest[0]['last_error'] )
+			);
+		}
+		echo '</div>';
+	}
+
+	/**
+	 * What the service answered, for a failed row: "HTTP 403" or "no answer".
+	 *
+	 * @param array<string,mixed> $row Outbox row.
+	 */
+	private static function answer( array $row ): string {
+		$status = (int) ( $row['last_http_status'] ?? 0 );
+		return $status > 0
+			/* translators: %d: HTTP status code. */
+			? sprintf( __( 'HTTP %d', 'offentlig' ), $status )
+			: __( 'no answer', 'offentlig' );
+	}
+
+	/**
+	 * Recent refusals (with the service's status code and message) and the retry button.
 	 */
 	private function render_failures(): void {
+		printf(
+			'<p class="description offentlig-failed-note">%s</p>',
+			esc_html__( 'The service refused these events; they are not sent again by themselves. Correct the cause (for example the site id or the webhook secret in the settings), then retry.', 'offentlig' )
+		);
 		echo '<table class="widefat striped offentlig-failures"><thead><tr>';
-		echo '<th>' . esc_html__( 'Event', 'offentlig' ) . '</th><th>' . esc_html__( 'Attempts', 'offentlig' ) . '</th><th>' . esc_html__( 'Last error', 'offentlig' ) . '</th>';
+		echo '<th>' . esc_html__( 'Event', 'offentlig' ) . '</th><th>' . esc_html__( 'Attempts', 'offentlig' ) . '</th><th>' . esc_html__( 'Answer', 'offentlig' ) . '</th><th>' . esc_html__( 'Last error', 'offentlig' ) . '</th>';
 		echo '</tr></thead><tbody>';
 		foreach ( $this->outbox->recent_failures( 5 ) as $row ) {
 			printf(
-				'<tr><td><code>%1$s</code> %2$s</td><td>%3$s</td><td>%4$s</td></tr>',
+				'<tr><td><code>%1$s</code> %2$s</td><td>%3$s</td><td class="offentlig-answer">%4$s</td><td>%5$s</td></tr>',
 				esc_html( (string) $row['event_type'] ),
 				esc_html( (string) $row['object_key'] ),
 				esc_html( number_format_i18n( (int) $row['attempts'] ) ),
+				esc_html( self::answer( $row ) ),
 				esc_html( (string) $row['last_error'] )
 			);
 		}

@@ -21,8 +21,13 @@ final class Dispatcher {
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 10;
 	const BATCH         = 10;
+	const SMALL_BATCH   = 3;  // Claims of a request's own run and of helpers: shared out across workers.
+	const FAN_OUT_AFTER = 8;  // A request with more objects than this asks for helpers.
+	const MAX_HELPERS   = 3;
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
+	const WAIT          = 3.0;  // Seconds a request waits, after its response, for another sender.
+	const POLL          = 0.05; // Shortest pause between two looks at the queue while waiting.
 
 	/**
 	 * Settings.
@@ -37,6 +42,13 @@ final class Dispatcher {
 	 * @var Outbox
 	 */
 	private $outbox;
+
+	/**
+	 * Whether this request has already made the rows waiting for the service due (once is enough).
+	 *
+	 * @var bool
+	 */
+	private $resumed = false;
 
 	/**
 	 * Constructor.
@@ -64,37 +76,34 @@ final class Dispatcher {
 	/**
 	 * Sends what is due (or the given rows first), until nothing is left or the time budget is spent.
 	 *
+	 * Every delivery drains its object's queue: the next row of the same object, if due, goes out
+	 * right after it (see send()). A run that is not limited to given rows also tries one parked
+	 * row when its time has come (the probe after a long outage).
+	 *
 	 * @param int[] $ids      Rows this request wrote; they go out even before their scheduled time.
 	 * @param float $budget   Seconds to spend at most.
 	 * @param bool  $then_due After the given rows, also send every other due row.
+	 * @param int   $batch    Rows to claim at a time.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true ): array {
-		$result = array(
-			'delivered' => 0,
-			'retrying'  => 0,
-			'failed'    => 0,
-		);
+	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true, int $batch = self::BATCH ): array {
+		$result        = self::empty_result();
+		$this->resumed = false;
 		if ( is_wp_error( $this->endpoint() ) ) {
 			return $result;
 		}
 		$deadline = microtime( true ) + $budget;
-		$passes   = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
+		if ( empty( $ids ) || $then_due ) {
+			// First, so that when it gets through, the rows it makes due go out in this run.
+			$this->probe( $deadline, $result );
+		}
+		$passes = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
 		foreach ( $passes as $only ) {
 			$only = array_map( 'intval', $only );
 			while ( microtime( true ) < $deadline ) {
-				$rows = $this->outbox->claim( $only, self::BATCH );
-				if ( empty( $rows ) ) {
+				$rows = $this->outbox->claim( $only, $batch );
+				if ( empty( $rows ) || ! $this->send( $rows, $deadline, $result ) ) {
 					break;
-				}
-				foreach ( $rows as $i => $row ) {
-					if ( microtime( true ) >= $deadline ) {
-						// Out of time: hand the rest back at once instead of letting their claim expire.
-						$this->outbox->release( array_map( 'intval', array_column( array_slice( $rows, $i ), 'id' ) ) );
-						break 3;
-					}
-					$outcome = $this->deliver( $row );
-					++$result[ $outcome ];
 				}
 				if ( ! empty( $only ) ) {
 					// The given rows are claimed whatever their next attempt time, so each gets one
@@ -111,17 +120,186 @@ final class Dispatcher {
 	}
 
 	/**
+	 * After the response: sends the queues of the objects this request wrote rows for, and waits
+	 * (at most $wait seconds, never polling fast) while a row of theirs is stuck behind a row
+	 * another process is sending right now, so that it goes out the moment that one is delivered.
+	 *
+	 * Usually the other sender takes it along itself (a delivery drains its object's queue), so the
+	 * wait ends with nothing left to do; it matters when that sender ran out of time or died.
+	 *
+	 * @param string[] $keys   Object keys ("post:12").
+	 * @param float    $budget Seconds to spend at most, waits included.
+	 * @param float    $wait   Seconds to wait for other senders at most.
+	 * @return array{delivered:int,retrying:int,failed:int}
+	 */
+	public function send_objects( array $keys, float $budget = 10.0, float $wait = self::WAIT ): array {
+		$result        = self::empty_result();
+		$this->resumed = false;
+		$keys          = array_values( array_unique( $keys ) );
+		if ( empty( $keys ) || is_wp_error( $this->endpoint() ) ) {
+			$this->outbox->release_held();
+			return $result;
+		}
+		$started    = microtime( true );
+		$deadline   = $started + $budget;
+		$wait_until = min( $deadline, $started + $wait );
+		$released   = false;
+		while ( microtime( true ) < $deadline ) {
+			$rows = $this->outbox->claim_heads( $keys, self::SMALL_BATCH );
+			if ( ! empty( $rows ) ) {
+				if ( ! $this->send( $rows, $deadline, $result ) ) {
+					break;
+				}
+				continue;
+			}
+			$blocked = $this->outbox->waiting_on_sender( $keys );
+			$left    = $wait_until - microtime( true );
+			if ( empty( $blocked ) || $left <= 0 ) {
+				break;
+			}
+			if ( ! $released ) {
+				// Before waiting: the sender ahead may take this request's rows along itself.
+				$released = true;
+				$this->outbox->release_held();
+			}
+			$this->wait_for( $blocked[0], $left );
+		}
+		// Whatever this request could not send is anyone's now (WP-Cron's at the latest).
+		$this->outbox->release_held();
+		return $result;
+	}
+
+	/**
+	 * Sends claimed rows one by one; after each delivery, the next due row of the same object is
+	 * claimed and sent at once (draining the object's queue), all under the object's lock so that
+	 * a request waiting for it wakes up when the queue is drained.
+	 *
+	 * @param array<int,array<string,mixed>> $rows     Claimed rows.
+	 * @param float                          $deadline microtime() to stop at.
+	 * @param array<string,int>              $result   Counts, updated.
+	 * @return bool False when the time ran out (the rows not sent were handed back).
+	 */
+	private function send( array $rows, float $deadline, array &$result ): bool {
+		foreach ( $rows as $i => $row ) {
+			if ( microtime( true ) >= $deadline ) {
+				// Out of time: hand the rest back at once instead of letting their claim expire.
+				$this->outbox->release( array_map( 'intval', array_column( array_slice( $rows, $i ), 'id' ) ) );
+				return false;
+			}
+			$key    = (string) $row['object_key'];
+			$locked = $this->lock( $key, 0.2 );
+			while ( null !== $row ) {
+				$outcome = $this->deliver( $row );
+				++$result[ $outcome ];
+				$row = ( 'delivered' === $outcome && microtime( true ) < $deadline ) ? ( $this->outbox->claim_heads( array( $key ), 1 )[0] ?? null ) : null;
+			}
+			if ( $locked ) {
+				$this->unlock( $key );
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * One try of the oldest parked row whose time has come; it is delivered only when the service
+	 * answers again, and then every parked row is due at once (deliver() resumes them).
+	 *
+	 * @param float             $deadline microtime() to stop at.
+	 * @param array<string,int> $result   Counts, updated.
+	 */
+	private function probe( float $deadline, array &$result ): void {
+		if ( microtime( true ) >= $deadline ) {
+			return;
+		}
+		$row = $this->outbox->claim_probe();
+		if ( null === $row ) {
+			return;
+		}
+		$before = $result['delivered'];
+		$this->send( array( $row ), $deadline, $result );
+		if ( $result['delivered'] > $before ) {
+			$this->outbox->resume( null, true ); // Whatever other processes noted: the service is back.
+		}
+	}
+
+	/**
+	 * Zero counts.
+	 *
+	 * @return array{delivered:int,retrying:int,failed:int}
+	 */
+	private static function empty_result(): array {
+		return array(
+			'delivered' => 0,
+			'retrying'  => 0,
+			'failed'    => 0,
+		);
+	}
+
+	/**
+	 * The database lock that stands for "someone is sending this object's queue".
+	 *
+	 * @param string $key Object key.
+	 */
+	private function lock_name( string $key ): string {
+		return 'offentlig_' . md5( $this->outbox->table() . '|' . $key );
+	}
+
+	/**
+	 * Takes an object's lock (MySQL GET_LOCK); only a wake-up signal for waiters, never needed for
+	 * correctness (claims are exclusive by themselves).
+	 *
+	 * @param string $key     Object key.
+	 * @param float  $timeout Seconds to wait for it.
+	 */
+	private function lock( string $key, float $timeout ): bool {
+		global $wpdb;
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %f)', $this->lock_name( $key ), $timeout ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Releases an object's lock.
+	 *
+	 * @param string $key Object key.
+	 */
+	private function unlock( string $key ): void {
+		global $wpdb;
+		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->lock_name( $key ) ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Sleeps until the process sending an object's queue lets go of it, at most $seconds. When
+	 * no lock is held (that sender's lock attempt timed out), sleeps a short poll interval instead.
+	 *
+	 * @param string $key     Object key.
+	 * @param float  $seconds Longest wait.
+	 */
+	private function wait_for( string $key, float $seconds ): void {
+		$started = microtime( true );
+		if ( $this->lock( $key, $seconds ) ) {
+			$this->unlock( $key );
+		}
+		$slept = microtime( true ) - $started;
+		if ( $slept < self::POLL && $seconds > $slept ) {
+			usleep( (int) ( 1e6 * min( self::POLL - $slept, $seconds - $slept ) ) );
+		}
+	}
+
+	/**
 	 * One attempt for one claimed row.
 	 *
 	 * @param array<string,mixed> $row Claimed outbox row.
-	 * @return string "delivered", "retrying" or "failed".
+	 * @return string "delivered", "retrying" or "failed" (parked counts as retrying).
 	 */
 	public function deliver( array $row ): string {
 		$id       = (int) $row['id'];
 		$response = $this->post( (string) $row['webhook_id'], (string) $row['payload'] );
 		if ( ! is_wp_error( $response ) ) {
 			$this->outbox->mark_delivered( $id, $response['status'] );
-			update_option( 'offentlig_last_delivery', gmdate( 'Y-m-d H:i:s' ), false );
+			if ( ! $this->resumed ) {
+				// The service answers: what waits only because it could not be reached is due now.
+				$this->resumed = true;
+				$this->outbox->resume();
+			}
 			return 'delivered';
 		}
 		$data   = (array) $response->get_error_data();
@@ -130,7 +308,10 @@ final class Dispatcher {
 			(int) ( $data['status'] ?? 0 ),
 			$response->get_error_message(),
 			$this->settings->retry_schedule(),
-			isset( $data['retry_after'] ) ? (int) $data['retry_after'] : null
+			isset( $data['retry_after'] ) ? (int) $data['retry_after'] : null,
+			null,
+			null,
+			$this->settings->park_interval()
 		);
 		return Outbox::FAILED === $status ? 'failed' : 'retrying';
 	}
@@ -234,11 +415,12 @@ final class Dispatcher {
 	/**
 	 * Starts a dispatch in a separate request without waiting for it (non-blocking loopback).
 	 *
-	 * Used where fastcgi_finish_request() is not available. WP-Cron's own spawn is skipped while
-	 * any other cron run holds its lock, so the immediate single event could wait for the next
-	 * visitor; this kick does not. The scheduled event stays as the fallback.
+	 * Used where fastcgi_finish_request() is not available: the loopback sends the given objects'
+	 * queues first, then whatever else is due. WP-Cron's per-minute event stays as the fallback.
+	 *
+	 * @param string[] $keys Objects the request wrote rows for.
 	 */
-	public function kick(): void {
+	public function kick( array $keys = array() ): void {
 		$time = time();
 		wp_remote_post(
 			admin_url( 'admin-ajax.php' ),
@@ -250,9 +432,42 @@ final class Dispatcher {
 					'action' => self::KICK_ACTION,
 					'time'   => (string) $time,
 					'token'  => self::kick_token( $time ),
+					'keys'   => implode( ',', array_slice( $keys, 0, 100 ) ),
 				),
 			)
 		);
+	}
+
+	/**
+	 * Object keys from a kick ("post:12,comment:7"); anything else is dropped.
+	 *
+	 * @param string $raw Submitted value.
+	 * @return string[]
+	 */
+	public static function parse_keys( string $raw ): array {
+		$keys = array();
+		foreach ( explode( ',', $raw ) as $key ) {
+			if ( preg_match( '/^(post|comment):[1-9][0-9]{0,19}$/', $key ) ) {
+				$keys[] = $key;
+			}
+		}
+		return array_slice( array_values( array_unique( $keys ) ), 0, 100 );
+	}
+
+	/**
+	 * Asks other PHP workers to help send a large batch (a bulk action touching many objects):
+	 * non-blocking loopbacks that claim due rows a few at a time, so the batch goes out in
+	 * parallel instead of one row after the other in this worker.
+	 *
+	 * @param int $objects Objects with rows to send.
+	 * @return int Helpers asked.
+	 */
+	public function fan_out( int $objects ): int {
+		$helpers = min( self::MAX_HELPERS, (int) ceil( $objects / self::FAN_OUT_AFTER ) - 1 );
+		for ( $i = 0; $i < $helpers; $i++ ) {
+			$this->kick();
+		}
+		return max( 0, $helpers );
 	}
 
 	/**
@@ -263,12 +478,19 @@ final class Dispatcher {
 		// phpcs:disable WordPress.Security.NonceVerification.Missing
 		$time  = isset( $_POST['time'] ) ? sanitize_text_field( wp_unslash( $_POST['time'] ) ) : '';
 		$token = isset( $_POST['token'] ) ? sanitize_text_field( wp_unslash( $_POST['token'] ) ) : '';
+		$keys  = isset( $_POST['keys'] ) ? self::parse_keys( sanitize_text_field( wp_unslash( $_POST['keys'] ) ) ) : array();
 		// phpcs:enable
 		if ( ! self::verify_kick( $time, $token ) ) {
 			wp_send_json_error( null, 403 );
 		}
 		ignore_user_abort( true );
-		wp_send_json_success( $this->run() );
+		$started = microtime( true );
+		$first   = $this->send_objects( $keys, 10.0, self::WAIT );
+		$rest    = $this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ), true, self::SMALL_BATCH );
+		foreach ( $rest as $outcome => $count ) {
+			$first[ $outcome ] += $count;
+		}
+		wp_send_json_success( $first );
 	}
 
 	/**

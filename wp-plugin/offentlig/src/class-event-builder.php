@@ -196,7 +196,8 @@ final class Event_Builder {
 		setup_postdata( $post );
 		$content = (string) apply_filters( 'the_content', $post->post_content );
 		$content = str_replace( ']]>', ']]&gt;', $content );
-		$excerpt = trim( wp_strip_all_tags( (string) get_the_excerpt( $post ) ) );
+		$excerpt = self::generated_excerpt( $post, $content );
+		$excerpt = trim( wp_strip_all_tags( null === $excerpt ? (string) get_the_excerpt( $post ) : $excerpt ) );
 		$GLOBALS['post'] = $previous;
 		// phpcs:enable
 		if ( $previous instanceof WP_Post ) {
@@ -205,6 +206,37 @@ final class Event_Builder {
 			wp_reset_postdata();
 		}
 		return array( $content, $excerpt );
+	}
+
+	/**
+	 * The excerpt WordPress would generate, from the content already rendered, or null when it
+	 * cannot be sure to give the same answer as get_the_excerpt().
+	 *
+	 * get_the_excerpt() of a post without a manual excerpt renders the content a second time
+	 * (wp_trim_excerpt()). For the common case (no manual excerpt, no password, no shortcodes,
+	 * blocks, more or page tags, and no other get_the_excerpt filter than core's) that rendering
+	 * is the one just done, so the save request need not pay for it twice.
+	 *
+	 * @param WP_Post $post     The post.
+	 * @param string  $rendered Its content after `the_content`, "]]>" escaped.
+	 */
+	public static function generated_excerpt( WP_Post $post, string $rendered ): ?string {
+		global $wp_filter;
+		$raw = (string) $post->post_content;
+		if ( '' !== trim( (string) $post->post_excerpt ) || '' !== (string) $post->post_password
+			|| false !== strpos( $raw, '[' ) || false !== strpos( $raw, '<!--' ) ) {
+			return null;
+		}
+		$filters = isset( $wp_filter['get_the_excerpt'] ) ? $wp_filter['get_the_excerpt']->callbacks : array();
+		if ( array( 10 ) !== array_keys( $filters ) || array( 'wp_trim_excerpt' ) !== array_keys( $filters[10] ) ) {
+			return null;
+		}
+		/** This filter is documented in wp-includes/formatting.php */
+		$length = (int) apply_filters( 'excerpt_length', (int) translate_with_gettext_context( '55', 'excerpt_length', 'default' ) ); // Core's own string, as wp_trim_excerpt() reads it.
+		/** This filter is documented in wp-includes/formatting.php */
+		$more = apply_filters( 'excerpt_more', ' [&hellip;]' );
+		/** This filter is documented in wp-includes/formatting.php */
+		return (string) apply_filters( 'wp_trim_excerpt', wp_trim_words( $rendered, $length, $more ), '' );
 	}
 
 	/**

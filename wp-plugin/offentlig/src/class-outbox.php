@@ -15,13 +15,19 @@ defined( 'ABSPATH' ) || exit;
  * Outbox table and its state machine.
  *
  *     pending ──claim──► sending ──2xx──► delivered ──(after N days)──► pruned
- *        ▲                  │
- *        └──── failure, ◄───┤ failure after the last delay, or 400/413/422
- *        backoff + jitter   ▼
- *                         failed ──admin retry──► pending
+ *      ▲  ▲                 │
+ *      │  └── failure, ◄────┤ unreachable (no answer, 408, 429, 5xx) after the last delay
+ *      │   backoff + jitter │                        ▼
+ *      │                    │                      parked ──probe every few minutes,──► pending
+ *      │                    │                                or any delivery succeeds
+ *      │                    ▼ refused (other 4xx) after the last delay, or 400/413/422 at once
+ *      └──admin retry───  failed
  *
- * A claim that is never finished (the process died) expires and the row is pending again.
- * Rows of one object are sent in order: a row waits while an older row of the same object is pending.
+ * A new row is held by the request that wrote it (claim_token = that request's token) until the
+ * request is done with it, so one action's hooks can still rewrite it; a hold, like a claim,
+ * expires if its process dies. A claim that is never finished expires and the row is pending again.
+ * Rows of one object are sent in order: a row waits while an older row of the same object is
+ * pending, sending or parked.
  */
 final class Outbox {
 
@@ -29,11 +35,15 @@ final class Outbox {
 	const SENDING   = 'sending';
 	const DELIVERED = 'delivered';
 	const FAILED    = 'failed';
+	const PARKED    = 'parked';
 
-	const DB_VERSION        = '1';
+	const DB_VERSION        = '2';
 	const DB_VERSION_OPTION = 'offentlig_outbox_db_version';
 	const CLAIM_SECONDS     = 300; // Longer than a dispatch run's budget plus one HTTP timeout.
 	const MAX_RETRY_AFTER   = 86400;
+	const HOLD_SECONDS      = 60;  // How long a new row is reserved for the request that wrote it.
+	const PARK_INTERVAL     = 300; // Default seconds between two tries of a parked row.
+	const WAITING_OPTION    = 'offentlig_waiting_for_service'; // Set while rows wait because the service could not be reached.
 
 	/**
 	 * HTTP answers that will not change on a retry with the same body.
@@ -48,12 +58,30 @@ final class Outbox {
 	private $db;
 
 	/**
+	 * This request's token: rows it writes are held with it until it releases them.
+	 *
+	 * @var string
+	 */
+	private $writer;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param \wpdb $db WordPress database.
 	 */
 	public function __construct( \wpdb $db ) {
-		$this->db = $db;
+		$this->db     = $db;
+		$this->writer = bin2hex( random_bytes( 12 ) );
+	}
+
+	/**
+	 * Whether a failed attempt with this answer means "the service could not be reached" (so
+	 * the row is sent again by itself once it can be), rather than a refusal that waits for a person.
+	 *
+	 * @param int $http_status Answer's status; 0 when no answer came (connection error, timeout).
+	 */
+	public static function is_transient( int $http_status ): bool {
+		return 0 === $http_status || 408 === $http_status || 429 === $http_status || $http_status >= 500;
 	}
 
 	/**
@@ -94,6 +122,8 @@ final class Outbox {
   KEY claim_token (claim_token)
 ) {$charset};"
 		);
+		// Version 2 parks rows that failed only because the service could not be reached.
+		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, next_attempt_at = %s WHERE status = %s AND ( last_http_status IS NULL OR last_http_status IN (408, 429) OR last_http_status >= 500 )", self::PARKED, self::sql_time( time() ), self::FAILED ) ); // phpcs:ignore WordPress.DB -- our own table.
 		update_option( self::DB_VERSION_OPTION, self::DB_VERSION ); // Autoloaded: read on every request.
 	}
 
@@ -103,6 +133,33 @@ final class Outbox {
 	public function drop(): void {
 		$this->db->query( 'DROP TABLE IF EXISTS ' . $this->table() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.DirectDatabaseQuery.SchemaChange -- table name from prefix.
 		delete_option( self::DB_VERSION_OPTION );
+	}
+
+	/**
+	 * Runs $work in one database transaction, so the outbox row and the plugin's meta of a save
+	 * cost one commit (one log flush) instead of one each. Inside a transaction someone else
+	 * opened, or on a server without @@in_transaction (MySQL), it just runs (joining theirs).
+	 *
+	 * @param callable $work What to do.
+	 * @return mixed What $work returns.
+	 */
+	public function atomically( callable $work ) {
+		static $supported = true;
+		$own = false;
+		if ( $supported ) {
+			$suppress  = $this->db->suppress_errors( true );
+			$open      = $this->db->get_var( 'SELECT @@in_transaction' );
+			$supported = null !== $open;
+			$this->db->suppress_errors( $suppress );
+			$own = '0' === (string) $open && false !== $this->db->query( 'START TRANSACTION' );
+		}
+		try {
+			return $work();
+		} finally {
+			if ( $own ) {
+				$this->db->query( 'COMMIT' );
+			}
+		}
 	}
 
 	/**
@@ -156,10 +213,12 @@ final class Outbox {
 				'status'          => self::PENDING,
 				'attempts'        => 0,
 				'next_attempt_at' => self::sql_time( $now ),
+				'claim_token'     => $this->writer,
+				'claimed_until'   => self::sql_time( $now + self::HOLD_SECONDS ),
 				'created_at'      => self::sql_time( $now ),
 				'updated_at'      => self::sql_time( $now ),
 			),
-			array( '%s', '%s', '%s', '%s', '%s', '%d', '%s', '%s', '%s' )
+			array( '%s', '%s', '%s', '%s', '%s', '%d', '%s', '%s', '%s', '%s', '%s' )
 		);
 		if ( false === $ok ) {
 			return new WP_Error( 'offentlig_outbox_insert', $this->db->last_error );
@@ -231,6 +290,17 @@ final class Outbox {
 	}
 
 	/**
+	 * Lets other senders have this request's rows (the request is done rewriting them).
+	 *
+	 * @return int Rows released.
+	 */
+	public function release_held(): int {
+		$table = $this->table();
+		// phpcs:ignore WordPress.DB -- our own table.
+		return (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET claim_token = NULL, claimed_until = NULL WHERE claim_token = %s AND status = %s", $this->writer, self::PENDING ) );
+	}
+
+	/**
 	 * Claims rows to send: the given ids (if pending) or every due row; oldest first, one per object.
 	 *
 	 * @param int[]    $ids   Rows written by this request, sent even before their time; empty: due rows.
@@ -239,26 +309,80 @@ final class Outbox {
 	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
 	 */
 	public function claim( array $ids = array(), int $limit = 25, ?int $now = null ): array {
-		$now   = $now ?? time();
+		$now = $now ?? time();
+		if ( ! empty( $ids ) ) {
+			$ids = array_map( 'intval', $ids );
+			return $this->claim_where( 'o.id IN (' . implode( ',', array_fill( 0, count( $ids ), '%d' ) ) . ')', $ids, $limit, $now );
+		}
+		return $this->claim_where( 'o.next_attempt_at <= %s', array( self::sql_time( $now ) ), $limit, $now );
+	}
+
+	/**
+	 * Claims the first due row of each of the given objects (at most one per object): what the
+	 * request that wrote rows for them sends after its response, and how a sender drains an
+	 * object's queue after a delivery.
+	 *
+	 * @param string[] $keys  Object keys.
+	 * @param int      $limit Most rows to claim.
+	 * @param int|null $now   Unix time (tests).
+	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
+	 */
+	public function claim_heads( array $keys, int $limit = 25, ?int $now = null ): array {
+		$keys = array_values( array_unique( array_map( 'strval', $keys ) ) );
+		if ( empty( $keys ) ) {
+			return array();
+		}
+		$now = $now ?? time();
+		return $this->claim_where(
+			'o.object_key IN (' . implode( ',', array_fill( 0, count( $keys ), '%s' ) ) . ') AND o.next_attempt_at <= %s',
+			array_merge( $keys, array( self::sql_time( $now ) ) ),
+			$limit,
+			$now,
+			self::PENDING,
+			false
+		);
+	}
+
+	/**
+	 * Claims the oldest parked row that is due for its next try (the probe after a long outage).
+	 *
+	 * @param int|null $now Unix time (tests).
+	 * @return array<string,mixed>|null The claimed row.
+	 */
+	public function claim_probe( ?int $now = null ): ?array {
+		$now  = $now ?? time();
+		$rows = $this->claim_where( 'o.next_attempt_at <= %s', array( self::sql_time( $now ) ), 1, $now, self::PARKED );
+		return $rows ? $rows[0] : null;
+	}
+
+	/**
+	 * Claims rows in the given state that match a condition on `o`: never a row whose object has
+	 * an older row pending, sending or parked, nor one held by another request. A row is claimed
+	 * by exactly one sender: the UPDATE takes only rows still in that state.
+	 *
+	 * @param string   $where  SQL condition with placeholders.
+	 * @param array    $args   Its values.
+	 * @param int      $limit  Most rows to claim.
+	 * @param int      $now    Unix time.
+	 * @param string   $status State to claim from (pending; parked for the probe).
+	 * @param bool     $expire Whether to expire dead senders' claims first.
+	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
+	 */
+	private function claim_where( string $where, array $args, int $limit, int $now, string $status = self::PENDING, bool $expire = true ): array {
 		$table = $this->table();
 		$at    = self::sql_time( $now );
 		// phpcs:disable WordPress.DB -- our own table; every value is prepared.
 
-		// Claims whose sender died expire.
-		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL WHERE status = %s AND claimed_until < %s", self::PENDING, self::SENDING, $at ) );
-
-		if ( ! empty( $ids ) ) {
-			$ids   = array_map( 'intval', $ids );
-			$where = 'o.id IN (' . implode( ',', array_fill( 0, count( $ids ), '%d' ) ) . ')';
-			$args  = $ids;
-		} else {
-			$where = 'o.next_attempt_at <= %s';
-			$args  = array( $at );
+		if ( $expire ) {
+			// Claims whose sender died expire (the general runs see to it; a save's own run need not).
+			$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL WHERE status = %s AND claimed_until < %s", self::PENDING, self::SENDING, $at ) );
 		}
-		$sql = "SELECT o.id FROM {$table} o WHERE o.status = %s AND {$where}
-			AND NOT EXISTS ( SELECT 1 FROM {$table} e WHERE e.object_key = o.object_key AND e.id < o.id AND e.status IN (%s, %s) )
+
+		$free = '( o.claim_token IS NULL OR o.claim_token = %s OR o.claimed_until < %s )';
+		$sql  = "SELECT o.id FROM {$table} o WHERE o.status = %s AND {$where} AND {$free}
+			AND NOT EXISTS ( SELECT 1 FROM {$table} e WHERE e.object_key = o.object_key AND e.id < o.id AND e.status IN (%s, %s, %s) )
 			ORDER BY o.id LIMIT %d";
-		$candidates = $this->db->get_col( $this->db->prepare( $sql, array_merge( array( self::PENDING ), $args, array( self::PENDING, self::SENDING, $limit ) ) ) );
+		$candidates = $this->db->get_col( $this->db->prepare( $sql, array_merge( array( $status ), $args, array( $this->writer, $at, self::PENDING, self::SENDING, self::PARKED, $limit ) ) ) );
 		if ( empty( $candidates ) ) {
 			return array();
 		}
@@ -266,16 +390,60 @@ final class Outbox {
 		$in    = implode( ',', array_map( 'intval', $candidates ) );
 		$this->db->query(
 			$this->db->prepare(
-				"UPDATE {$table} SET status = %s, claim_token = %s, claimed_until = %s WHERE status = %s AND id IN ({$in})",
+				"UPDATE {$table} SET status = %s, claim_token = %s, claimed_until = %s WHERE status = %s AND id IN ({$in}) AND ( claim_token IS NULL OR claim_token = %s OR claimed_until < %s )",
 				self::SENDING,
 				$token,
 				self::sql_time( $now + self::CLAIM_SECONDS ),
-				self::PENDING
+				$status,
+				$this->writer,
+				$at
 			)
 		);
 		$rows = $this->db->get_results( $this->db->prepare( "SELECT * FROM {$table} WHERE claim_token = %s ORDER BY id", $token ), ARRAY_A );
 		// phpcs:enable
 		return is_array( $rows ) ? $rows : array();
+	}
+
+	/**
+	 * Of the given objects, those with a row waiting behind a row another sender is sending now
+	 * (waiting for that sender is worthwhile; a row waiting behind a back-off is not).
+	 *
+	 * @param string[] $keys Object keys.
+	 * @return string[]
+	 */
+	public function waiting_on_sender( array $keys ): array {
+		$keys = array_values( array_unique( array_map( 'strval', $keys ) ) );
+		if ( empty( $keys ) ) {
+			return array();
+		}
+		$table = $this->table();
+		$in    = implode( ',', array_fill( 0, count( $keys ), '%s' ) );
+		// phpcs:ignore WordPress.DB -- our own table; every value is prepared.
+		$found = $this->db->get_col( $this->db->prepare( "SELECT DISTINCT o.object_key FROM {$table} o JOIN {$table} e ON e.object_key = o.object_key AND e.id < o.id AND e.status = %s WHERE o.status = %s AND o.object_key IN ({$in})", array_merge( array( self::SENDING, self::PENDING ), $keys ) ) );
+		return array_map( 'strval', (array) $found );
+	}
+
+	/**
+	 * The service answered again: parked rows, and rows backing off because no answer came, are
+	 * due now (parked ones with a fresh schedule).
+	 *
+	 * @param int|null $now   Unix time (tests).
+	 * @param bool     $force Even when no failure was noted since the last resume (a probe got through).
+	 * @return int Rows made due.
+	 */
+	public function resume( ?int $now = null, bool $force = false ): int {
+		if ( ! $force && ! get_option( self::WAITING_OPTION ) ) {
+			return 0; // Nothing failed for want of an answer since the last resume.
+		}
+		delete_option( self::WAITING_OPTION );
+		$now   = $now ?? time();
+		$table = $this->table();
+		$at    = self::sql_time( $now );
+		// phpcs:disable WordPress.DB -- our own table.
+		$parked  = (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, attempts = 0, next_attempt_at = %s, updated_at = %s WHERE status = %s", self::PENDING, $at, $at, self::PARKED ) );
+		$waiting = (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET next_attempt_at = %s WHERE status = %s AND next_attempt_at > %s AND attempts > 0 AND last_http_status IS NULL", $at, self::PENDING, $at ) );
+		// phpcs:enable
+		return $parked + $waiting;
 	}
 
 	/**
@@ -301,23 +469,10 @@ final class Outbox {
 	 * @param int|null $now         Unix time (tests).
 	 */
 	public function mark_delivered( int $id, int $http_status, ?int $now = null ): void {
-		$now = $now ?? time();
-		$this->db->update(
-			$this->table(),
-			array(
-				'status'           => self::DELIVERED,
-				'attempts'         => $this->attempts( $id ) + 1,
-				'claim_token'      => null,
-				'claimed_until'    => null,
-				'last_http_status' => $http_status,
-				'last_error'       => null,
-				'delivered_at'     => self::sql_time( $now ),
-				'updated_at'       => self::sql_time( $now ),
-			),
-			array( 'id' => $id ),
-			array( '%s', '%d', '%s', '%s', '%d', '%s', '%s', '%s' ),
-			array( '%d' )
-		);
+		$now   = $now ?? time();
+		$table = $this->table();
+		// phpcs:ignore WordPress.DB -- our own table.
+		$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, attempts = attempts + 1, claim_token = NULL, claimed_until = NULL, last_http_status = %d, last_error = NULL, delivered_at = %s, updated_at = %s WHERE id = %d", self::DELIVERED, $http_status, self::sql_time( $now ), self::sql_time( $now ), $id ) );
 	}
 
 	/**
@@ -351,7 +506,9 @@ final class Outbox {
 	}
 
 	/**
-	 * A claimed row failed: back off, or mark it failed after the last delay or on a permanent error.
+	 * A claimed row failed: back off; after the last delay park it when the service could not be
+	 * reached (tried again every $park seconds, and at once when the service answers again) or
+	 * mark it failed when the service refused it; 400/413/422 fail at once.
 	 *
 	 * @param int      $id          Row id.
 	 * @param int      $http_status Answer's status; 0 when no answer came.
@@ -360,14 +517,22 @@ final class Outbox {
 	 * @param int|null $retry_after Retry-After seconds.
 	 * @param int|null $now         Unix time (tests).
 	 * @param float    $jitter      Number in [0, 1) (tests); random when null.
-	 * @return string New status: pending or failed.
+	 * @param int      $park        Seconds between two tries of a parked row.
+	 * @return string New status: pending, parked or failed.
 	 */
-	public function mark_failed_attempt( int $id, int $http_status, string $error, array $schedule, ?int $retry_after = null, ?int $now = null, ?float $jitter = null ): string {
+	public function mark_failed_attempt( int $id, int $http_status, string $error, array $schedule, ?int $retry_after = null, ?int $now = null, ?float $jitter = null, int $park = self::PARK_INTERVAL ): string {
 		$now      = $now ?? time();
 		$attempts = $this->attempts( $id ) + 1;
 		$jitter   = $jitter ?? ( wp_rand( 0, 999999 ) / 1000000 );
 		$delay    = in_array( $http_status, self::PERMANENT_STATUS, true ) ? null : self::backoff( $attempts, $schedule, $retry_after, $jitter );
 		$status   = null === $delay ? self::FAILED : self::PENDING;
+		if ( self::is_transient( $http_status ) && ! get_option( self::WAITING_OPTION ) ) {
+			update_option( self::WAITING_OPTION, '1', true ); // Autoloaded: a delivery reads it for free.
+		}
+		if ( null === $delay && self::is_transient( $http_status ) ) {
+			$status = self::PARKED;
+			$delay  = max( 1, $park, null === $retry_after ? 0 : min( $retry_after, self::MAX_RETRY_AFTER ) );
+		}
 		$this->db->update(
 			$this->table(),
 			array(
@@ -388,7 +553,7 @@ final class Outbox {
 	}
 
 	/**
-	 * Puts every failed row back in the queue, due now, with a fresh schedule.
+	 * Puts every failed and parked row back in the queue, due now, with a fresh schedule.
 	 *
 	 * @param int|null $now Unix time (tests).
 	 * @return int Rows requeued.
@@ -397,7 +562,7 @@ final class Outbox {
 		$now   = $now ?? time();
 		$table = $this->table();
 		// phpcs:ignore WordPress.DB -- our own table.
-		return (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, attempts = 0, next_attempt_at = %s, updated_at = %s WHERE status = %s", self::PENDING, self::sql_time( $now ), self::sql_time( $now ), self::FAILED ) );
+		return (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, attempts = 0, next_attempt_at = %s, updated_at = %s WHERE status IN (%s, %s)", self::PENDING, self::sql_time( $now ), self::sql_time( $now ), self::FAILED, self::PARKED ) );
 	}
 
 	/**
@@ -410,6 +575,11 @@ final class Outbox {
 	public function prune( int $days, ?int $now = null ): int {
 		$now   = $now ?? time();
 		$table = $this->table();
+		$last  = $this->db->get_var( $this->db->prepare( "SELECT MAX(delivered_at) FROM {$table} WHERE status = %s", self::DELIVERED ) ); // phpcs:ignore WordPress.DB
+		if ( null !== $last && get_option( 'offentlig_last_delivery' ) !== $last ) {
+			// What the dashboard shows as the last delivery once every delivered row is pruned.
+			update_option( 'offentlig_last_delivery', (string) $last, false );
+		}
 		// phpcs:ignore WordPress.DB -- our own table.
 		return (int) $this->db->query( $this->db->prepare( "DELETE FROM {$table} WHERE status = %s AND delivered_at <= %s", self::DELIVERED, self::sql_time( $now - $days * DAY_IN_SECONDS ) ) );
 	}
@@ -417,7 +587,7 @@ final class Outbox {
 	/**
 	 * Rows per status.
 	 *
-	 * @return array{pending:int,sending:int,delivered:int,failed:int}
+	 * @return array{pending:int,sending:int,delivered:int,failed:int,parked:int}
 	 */
 	public function counts(): array {
 		$table  = $this->table();
@@ -426,6 +596,7 @@ final class Outbox {
 			self::SENDING   => 0,
 			self::DELIVERED => 0,
 			self::FAILED    => 0,
+			self::PARKED    => 0,
 		);
 		$rows   = $this->db->get_results( "SELECT status, COUNT(*) AS n FROM {$table} GROUP BY status", ARRAY_A ); // phpcs:ignore WordPress.DB
 		foreach ( (array) $rows as $row ) {
@@ -447,14 +618,15 @@ final class Outbox {
 	}
 
 	/**
-	 * The most recent failed rows (for the dashboard).
+	 * The most recent failed (or parked) rows (for the dashboard).
 	 *
-	 * @param int $limit Rows.
+	 * @param int    $limit  Rows.
+	 * @param string $status failed or parked.
 	 * @return array<int,array<string,mixed>>
 	 */
-	public function recent_failures( int $limit = 5 ): array {
+	public function recent_failures( int $limit = 5, string $status = self::FAILED ): array {
 		$table = $this->table();
-		$rows  = $this->db->get_results( $this->db->prepare( "SELECT id, webhook_id, event_type, object_key, attempts, last_http_status, last_error, updated_at FROM {$table} WHERE status = %s ORDER BY id DESC LIMIT %d", self::FAILED, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB
+		$rows  = $this->db->get_results( $this->db->prepare( "SELECT id, webhook_id, event_type, object_key, attempts, last_http_status, last_error, next_attempt_at, updated_at FROM {$table} WHERE status = %s ORDER BY id DESC LIMIT %d", $status, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB
 		return is_array( $rows ) ? $rows : array();
 	}
 }

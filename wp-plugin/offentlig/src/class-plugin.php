@@ -121,7 +121,7 @@ final class Plugin {
 
 		if ( is_admin() ) {
 			$actions = new Admin_Actions( $this->dispatcher, $this->outbox );
-			$widget  = new Dashboard_Widget( $this->client, $this->outbox );
+			$widget  = new Dashboard_Widget( $this->client, $this->outbox, $this->settings->park_interval() );
 			$records = new Records_Screen( $this->client, new Record_View( $this->client ) );
 			add_action( 'admin_init', array( $this->settings, 'register' ) );
 			add_action( 'admin_menu', array( $this->settings, 'add_page' ) );
@@ -161,12 +161,23 @@ final class Plugin {
 	}
 
 	/**
-	 * Keeps the table and the schedule in place after updates or a lost cron entry.
+	 * Keeps the table in place after updates (on every request: an autoloaded option, no query),
+	 * and the per-minute event after a lost cron entry (in the admin and in cron runs; a save
+	 * under PHP-FPM checks it after its response).
 	 */
 	public function maintain(): void {
 		if ( Outbox::DB_VERSION !== get_option( Outbox::DB_VERSION_OPTION ) ) {
 			$this->outbox->install();
 		}
+		if ( is_admin() || wp_doing_cron() ) {
+			$this->maintain_schedule();
+		}
+	}
+
+	/**
+	 * Schedules the per-minute event if it is missing.
+	 */
+	public function maintain_schedule(): void {
 		if ( ! wp_next_scheduled( Dispatcher::CRON_HOOK ) ) {
 			wp_schedule_event( time() + MINUTE_IN_SECONDS, Dispatcher::CRON_SCHEDULE, Dispatcher::CRON_HOOK );
 		}
@@ -189,31 +200,47 @@ final class Plugin {
 	/**
 	 * Sends this request's events once the response is complete.
 	 *
-	 * Under PHP-FPM the client is released first with fastcgi_finish_request(). Elsewhere an
-	 * immediate single WP-Cron event is scheduled (the durable fallback) and a non-blocking
-	 * loopback request starts the dispatch at once, so the editor never waits.
+	 * The rows are already committed (the hooks wrote them before WordPress answered). Under
+	 * PHP-FPM the client is released first with fastcgi_finish_request(); then this request
+	 * sends the queues of the objects it wrote rows for (its own rows, and any due row of the
+	 * same objects), waiting briefly if one of them is behind a row another worker is sending.
+	 * Elsewhere a non-blocking loopback request does the same, with an immediate single WP-Cron
+	 * event as its fallback. None of this needs WP-Cron when the service answers.
 	 */
 	public function dispatch_after_response(): void {
-		$ids = $this->capture->written_ids();
-		if ( empty( $ids ) ) {
+		$keys = $this->capture->written_keys();
+		if ( empty( $keys ) ) {
 			return;
 		}
 		if ( wp_doing_cron() ) {
-			$this->dispatcher->run( $ids );
+			$this->dispatcher->send_objects( $keys, 10.0, 0.0 );
 			return;
 		}
-		if ( function_exists( 'fastcgi_finish_request' ) && 'cli' !== PHP_SAPI ) {
-			fastcgi_finish_request();
-			// Only this request's rows: a backlog is WP-Cron's job, not an editor's PHP worker's.
-			$this->dispatcher->run( $ids, 10.0, false );
+		if ( 'cli' !== PHP_SAPI && ( function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' ) ) ) {
+			if ( function_exists( 'fastcgi_finish_request' ) ) {
+				fastcgi_finish_request();
+			} else {
+				litespeed_finish_request();
+			}
+			if ( count( $keys ) > Dispatcher::FAN_OUT_AFTER ) {
+				// A bulk action: let other workers take part of it (its rows must be free for them).
+				$this->outbox->release_held();
+				$this->dispatcher->fan_out( count( $keys ) );
+			}
+			// Only these objects' queues (this request's rows, still held by it, first): a
+			// backlog is WP-Cron's job, not an editor's PHP worker's.
+			$this->dispatcher->send_objects( $keys, 10.0, Dispatcher::WAIT );
+			$this->maintain_schedule();
 			return;
 		}
-		if ( ! wp_next_scheduled( Dispatcher::NOW_HOOK ) ) {
-			wp_schedule_single_event( time(), Dispatcher::NOW_HOOK );
+		$this->outbox->release_held();
+		if ( 'cli' === PHP_SAPI ) {
+			if ( ! wp_next_scheduled( Dispatcher::NOW_HOOK ) ) {
+				wp_schedule_single_event( time(), Dispatcher::NOW_HOOK );
+			}
+			return;
 		}
-		if ( 'cli' !== PHP_SAPI ) {
-			$this->dispatcher->kick();
-		}
+		$this->dispatcher->kick( $keys );
 	}
 
 	/**

@@ -130,6 +130,21 @@ final class Settings {
 	}
 
 	/**
+	 * Seconds between two tries of a row parked after an outage longer than the retry schedule
+	 * (OFFENTLIG_PARK_INTERVAL in wp-config.php, filter offentlig_park_interval; default 5 minutes).
+	 */
+	public function park_interval(): int {
+		$seconds = defined( 'OFFENTLIG_PARK_INTERVAL' ) ? absint( OFFENTLIG_PARK_INTERVAL ) : Outbox::PARK_INTERVAL;
+		/**
+		 * Filters how often a parked row (the service could not be reached for longer than the
+		 * whole retry schedule) is tried again, in seconds.
+		 *
+		 * @param int $seconds Seconds.
+		 */
+		return max( 1, absint( apply_filters( 'offentlig_park_interval', $seconds > 0 ? $seconds : Outbox::PARK_INTERVAL ) ) );
+	}
+
+	/**
 	 * Validates a service base URL: http(s), no query or fragment; trailing slash removed.
 	 *
 	 * @param mixed $value Raw input.
