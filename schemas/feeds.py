@@ -62,3 +62,6 @@ class StatsSchema(Schema):
     this_month = fields.Integer()
     total = fields.Integer()
     days = fields.List(fields.Nested(DayCountSchema))
+    review_pending = fields.Integer(
+        metadata={"description": "Records awaiting secrecy review (the dashboard widget)."}
+    )

@@ -23,7 +23,11 @@ class Stats(MethodView):
     def get(self, site: str | None, days: int) -> dict[str, Any]:
         """Versions captured per local day (Europe/Stockholm) and kind"""
         svc = services()
-        counts = svc.queries.stats(
-            site_filter(site), days, svc.zone, svc.clock(), secret=sees_secret()
-        )
-        return {"site_id": site, "timezone": svc.zone.key, **counts}
+        sites = site_filter(site)
+        counts = svc.queries.stats(sites, days, svc.zone, svc.clock(), secret=sees_secret())
+        return {
+            "site_id": site,
+            "timezone": svc.zone.key,
+            **counts,
+            "review_pending": svc.queries.review_pending(sites),
+        }

@@ -225,6 +225,16 @@ class RecordQueries:
             return list(conn.execute(statement))
 
     @unavailable_on_db_error
+    def review_pending(self, site_ids: list[str] | None) -> int:
+        """Records awaiting secrecy review (they are never secret yet)."""
+        r = t.records.c
+        statement = select(func.count()).where(r.review == "pending")
+        if site_ids is not None:
+            statement = statement.where(r.site_id.in_(site_ids))
+        with self.engine.connect() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    @unavailable_on_db_error
     def stats(
         self,
         site_ids: list[str] | None,

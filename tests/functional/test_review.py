@@ -405,3 +405,16 @@ def test_review_documents_are_json_with_the_record_and_its_version(app, site):
     assert document["schema"] == "offentlig.review/1"
     assert (document["id"], document["version"]) == (f"{site.id}.comment.10", 1)
     assert document["previous_sha256"] is None
+
+
+def test_stats_count_records_awaiting_review_for_the_widget(app, site, client, reviewer):
+    site.sender.send("comment.received", comment_data(21, content=FLAGGED_TEXT))
+    site.sender.send("comment.received", comment_data(22, content=FLAGGED_TEXT))
+    site.sender.send("comment.received", comment_data(23, content="Tack för snöröjningen!"))
+
+    def pending() -> int:
+        return client.get(f"/v1/stats?site={site.id}", headers=reviewer).json["review_pending"]
+
+    assert pending() == 2
+    decide(client, reviewer, f"{site.id}.comment.21", "cleared")
+    assert pending() == 1
