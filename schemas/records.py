@@ -85,6 +85,9 @@ class RecordDetailSchema(RecordSchema):
             "description": "Commenter's e-mail, IP, user agent: `records:read-personal` only."
         }
     )
+    holds = fields.List(
+        fields.String(), metadata={"description": "The legal holds that stop its culling."}
+    )
 
 
 class RecordPageSchema(Schema):

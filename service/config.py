@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,
+    # Culling may override GOVERNANCE-mode retention on S3 objects (never COMPLIANCE, never
+    # a legal hold); off unless configured.
+    "CULLING_BYPASS_GOVERNANCE": False,
 }
 
 

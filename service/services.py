@@ -20,6 +20,7 @@ from service.capture.recorder import Recorder
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.retention.retention import Retention
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
 
@@ -42,6 +43,7 @@ class Services:
     tokens: TokenStore
     queries: RecordQueries
     audit: AuditLog
+    retention: Retention
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -59,6 +61,7 @@ def build(
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
     fernet = Fernet(settings.secret_key(config))
+    audit = AuditLog(engine, clock)
     return Services(
         storage=storage,
         engine=engine,
@@ -68,7 +71,15 @@ def build(
         ),
         tokens=TokenStore(engine, storage, clock, id_factory),
         queries=RecordQueries(engine),
-        audit=AuditLog(engine, clock),
+        audit=audit,
+        retention=Retention.build(
+            engine,
+            storage,
+            clock,
+            id_factory,
+            audit,
+            bypass_governance=bool(config.get("CULLING_BYPASS_GOVERNANCE", False)),
+        ),
         clock=clock,
         zone=ZoneInfo(config["TIMEZONE"]),
     )
