@@ -32,7 +32,10 @@ console = Console(stderr=False)
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 DEFAULT_THREADS = 1
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+# Annotated: modules in service/commands/ import it while this module imports them.
+json_option: Callable[[Callable[..., Any]], Callable[..., Any]] = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of text."
+)
 
 
 def _default(value: Any) -> Any:
@@ -320,6 +323,12 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     store.create_bucket(object_lock=not no_object_lock)
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
+
+from service.commands.retention import cull, holds, rules  # noqa: E402 - needs the helpers above
+
+main.add_command(cull)
+main.add_command(rules)
+main.add_command(holds)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -131,8 +131,10 @@ class CullingRuns:
         as_of: datetime | None = None,
         limit: int | None = None,
         advance: Callable[[int], None] = lambda n: None,
+        execute: bool = True,
     ) -> dict[str, Any]:
-        """Plan a run; unless it is a dry run, execute it (up to `limit` records)."""
+        """Plan a run; unless it is a dry run, execute it (up to `limit` records) — now, or
+        later with `execute(run_id)` when `execute` is False (to size a progress bar)."""
         moment = as_of or self.clock()
         chosen = sorted(set(rule_ids or ()))
         rules = self.rules.active(chosen)
@@ -166,7 +168,7 @@ class CullingRuns:
             },
             actor=actor,
         )
-        if dry_run:
+        if dry_run or not execute:
             return view(document)
         return self.execute(run_id, actor=actor, limit=limit, advance=advance)
 

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from tests.factories import TEST_ACTOR, comment_data, post_data
+from tests.support.retention import rule_body
 
 # The spec (README's API table): which scope each operation needs.
 SCOPE_OF: dict[tuple[str, str], str] = {
@@ -28,13 +29,36 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("GET", "retention-rules.Rules"): "records:read",
+    ("POST", "retention-rules.Rules"): "admin",
+    ("GET", "retention-rules.Rule"): "records:read",
+    ("PUT", "retention-rules.Rule"): "admin",
+    ("POST", "retention-rules.RuleSupersession"): "admin",
+    ("GET", "holds.Holds"): "records:read",
+    ("POST", "holds.Holds"): "admin",
+    ("POST", "holds.HoldLift"): "admin",
+    ("POST", "culling-runs.Runs"): "admin",
+    ("GET", "culling-runs.Run"): "records:read",
+    ("POST", "culling-runs.RunExecution"): "admin",
+    ("GET", "culling-runs.RunItems"): "records:read",
+    ("GET", "culling-log.CullingLog"): "records:read",
+    ("GET", "culling-log.CullingLogCsv"): "records:read",
 }
+# Actions on an existing entry that answer 200, not 201.
+STATUS_OF = {("POST", "holds.HoldLift"): 200, ("POST", "culling-runs.RunExecution"): 200}
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 
 BODIES: dict[str, dict[str, Any]] = {
     "sites.Sites": {"name": "Lunds kommun", "url": "https://lund.se"},
     "tokens.Tokens": {"name": "diarium", "scopes": ["records:read"]},
+    "retention-rules.Rules": rule_body(),
+    "retention-rules.Rule": rule_body(retention="P3Y"),
+    "retention-rules.RuleSupersession": rule_body(retention="P5Y"),
+    "holds.Holds": {"reason": "Tvist", "kinds": ["comment"]},
+    "holds.HoldLift": {"reason": "Avgjort"},
+    "culling-runs.Runs": {},
+    "culling-runs.RunExecution": {},
 }
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
@@ -107,7 +131,7 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 403
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
-    return {"POST": 201, "DELETE": 204}.get(method, 200)
+    return STATUS_OF.get((method, endpoint)) or {"POST": 201, "DELETE": 204}.get(method, 200)
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
@@ -115,6 +139,20 @@ def test_every_v1_operation_has_a_declared_scope(app):
     present = {(method, rule.endpoint) for method, rule in operations(app)}
 
     assert present == declared, "a new /v1 operation needs its scope in SCOPE_OF"
+
+
+def retention_victims(svc: Any, arguments: set[str]) -> dict[str, str]:
+    """A fresh rule, hold or run for each call: superseding or lifting happens once."""
+    retention = svc.retention
+    found = {}
+    if "rule_id" in arguments:
+        found["rule_id"] = retention.rules.create(rule_body(), actor=TEST_ACTOR)["id"]
+    if "hold_id" in arguments:
+        hold = {"reason": "Tvist", "kinds": ["post"]}
+        found["hold_id"] = retention.holds.set(hold, actor=TEST_ACTOR)["id"]
+    if "run_id" in arguments:
+        found["run_id"] = retention.runs.start(actor=TEST_ACTOR, dry_run=False)["id"]
+    return found
 
 
 def test_scope_matrix(app, client, world, subtests):
@@ -129,6 +167,7 @@ def test_scope_matrix(app, client, world, subtests):
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
                 )[0]["id"]
+            values.update(retention_victims(svc, rule.arguments))
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
