@@ -8,11 +8,11 @@ from service.registers.family import Family
 from service.retention.holds import HOLDS
 from service.retention.log import CULLING_LOG
 from service.retention.rules import RULES
-from service.retention.runs import RUN_ITEMS, RUNS
+from service.retention.runs import RUNS
 from service.sites.registry import SITES
 
 # The culling log after the rules (its projection marks them used).
-FAMILIES: tuple[Family, ...] = (SITES, TOKENS, RULES, HOLDS, RUNS, RUN_ITEMS, CULLING_LOG)
+FAMILIES: tuple[Family, ...] = (SITES, TOKENS, RULES, HOLDS, RUNS, CULLING_LOG)
 
 
 def authority_families() -> tuple[Family, ...]:

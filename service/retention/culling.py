@@ -69,7 +69,9 @@ class Culler:
         statement = select(r.c.id, *blockers(held)).where(r.c.id.in_(list(decisions)))
         with self.engine.connect() as conn:
             rows = list(conn.execute(statement))
-        return {row.id for row in rows if outcome(row, decisions[row.id].covers_registered) == DUE}
+        return {
+            row[0] for row in rows if outcome(row[1:], decisions[row[0]].covers_registered) == DUE
+        }
 
     def cull(self, run_id: str, record_id: str, decision: Decision, *, actor: Actor) -> bool:
         """Cull one record (or finish culling it); False if it is gone already."""

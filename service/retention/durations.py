@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -35,5 +36,12 @@ def before(moment: Moment, period: Period) -> Moment:
     return cast(Moment, moment - period)
 
 
-def after(moment: Moment, period: Period) -> Moment:
-    return cast(Moment, moment + period)
+def later_date(day: date, period: Period) -> date:
+    """`day + period`, as isodate counts it (a month on from 31 January is 28 or 29
+    February), without isodate's Decimal arithmetic: planning does this once per record."""
+    if not isinstance(period, isodate.Duration):
+        return day + period  # type: ignore[no-any-return]
+    months = day.month - 1 + int(period.years * 12 + period.months)
+    year, month = day.year + months // 12, months % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last)) + period.tdelta  # type: ignore[no-any-return]

@@ -9,7 +9,7 @@ reviews and registration are columns of the same rows. Python only names the win
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -50,10 +50,10 @@ def blockers(held: ColumnElement[bool]) -> list[Any]:
     ]
 
 
-def outcome(row: Any, covers_registered: bool) -> str:
-    """DUE, or the first reason (in `SKIPPED` order) a row of `blockers` is spared."""
-    for reason in SKIPPED:
-        if row._mapping[reason] and not (reason == REGISTERED and covers_registered):
+def outcome(flags: Sequence[int], covers_registered: bool) -> str:
+    """DUE, or the first reason a record is spared (`flags`: the `blockers` columns)."""
+    for reason, flag in zip(SKIPPED, flags, strict=True):
+        if flag and not (reason == REGISTERED and covers_registered):
             return reason
     return DUE
 
@@ -97,22 +97,17 @@ def plan(
         .order_by(r.c.pk)
     )
     with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=STREAM_ROWS).execute(statement):
-            covering = [rule for n, rule in enumerate(rules) if row._mapping[f"rule_{n}"]]
+        for row in conn.execution_options(yield_per=STREAM_ROWS).execute(statement).tuples():
+            record_id, site_id, title, published_at, occurred_at, closed_on = row[:6]
             due_on, winner = max(
                 (
-                    (rule.culling_date(row.published_at, row.occurred_at, row.closed_on), rule)
-                    for rule in covering
+                    (rule.culling_date(published_at, occurred_at, closed_on), rule)
+                    for rule, covered in zip(rules, row[9:], strict=True)
+                    if covered
                 ),
                 key=lambda found: (found[0], found[1].id),
             )
             if rule_ids and winner.id not in rule_ids:
                 continue
-            yield PlannedItem(
-                row.id,
-                row.site_id,
-                winner.id,
-                outcome(row, winner.covers_registered),
-                due_on,
-                row.title,
-            )
+            spared = outcome(row[6:9], winner.covers_registered)
+            yield PlannedItem(record_id, site_id, winner.id, spared, due_on, title)

@@ -21,7 +21,7 @@ from service.index import tables as t
 from service.records.model import KIND_NAMES
 from service.registers.family import Family
 from service.registers.projection import latest_row
-from service.retention.durations import Period, after, before, parse_retention
+from service.retention.durations import Period, before, later_date, parse_retention
 
 PUBLISHED, LAST_CHANGE, CHANNEL_CLOSED = "published", "last_change", "channel_closed"
 COUNTED_FROM = (PUBLISHED, LAST_CHANGE, CHANNEL_CLOSED)
@@ -119,11 +119,11 @@ class CullingRule:
         return counted[self.counted_from] <= before(as_of, self.retention)
 
     def culling_date(self, published_at: datetime, changed_at: datetime, closed_on: Any) -> date:
-        """When this rule lets one record go (for the longest-retention comparison)."""
+        """The day this rule lets one record go (for the longest-retention comparison)."""
         if self.counted_from == CHANNEL_CLOSED:
-            return after(closed_on, self.retention)  # type: ignore[no-any-return]
+            return later_date(closed_on, self.retention)
         base = published_at if self.counted_from == PUBLISHED else changed_at
-        return after(base, self.retention).date()
+        return later_date(base.date(), self.retention)
 
 
 def validate_scope(scope: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Culling runs: planned (a dry run stops there) → executing → finished | failed.
 
 A run's plan — every record due with the rule that allows it, and every record spared with
-why — is kept in storage in chunks of `CHUNK` items beside the run's document, so it can be
-paged through and survives `reindex`. Executing works through the plan's due records; each
+why — is kept in storage beside the run's document (`plans`), so it can be paged through and
+survives `reindex`. Executing works through the plan's due records; each
 is checked once more just before it goes (a hold set meanwhile spares it). A run that was
 interrupted, failed, or was executed with a `limit` is carried on by executing it again.
 """
@@ -13,10 +13,9 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from service.auth.actor import Actor
 from service.auth.audit import AuditLog
@@ -24,17 +23,16 @@ from service.capture.snapshot import iso
 from service.errors import Conflict, OffentligError
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
-from service.index.writer import insert_ignoring_duplicates
 from service.registers.family import Family
 from service.registers.projection import latest_row
 from service.registers.register import Register
 from service.retention.culling import Culler, Decision
 from service.retention.holds import LegalHolds
 from service.retention.planning import DUE, SKIPPED, PlannedItem, plan
+from service.retention.plans import Plans
 from service.retention.rulebook import CullingRules
 
 PLANNED, EXECUTING, FINISHED, FAILED = "planned", "executing", "finished", "failed"
-CHUNK = 1000  # plan items per stored object
 BATCH = 200  # due records checked together before they are culled
 BODY = (
     "state",
@@ -65,21 +63,12 @@ def _row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _project_items(conn: Connection, document: dict[str, Any]) -> None:
-    for offset, item in enumerate(document["items"]):
-        row = {"run_id": document["run_id"], "position": document["first"] + offset, **item}
-        row["due_on"] = datetime.fromisoformat(row["due_on"]).date()
-        insert_ignoring_duplicates(conn, t.culling_run_items, row)
-
-
+# The plan's items go with the runs: `reindex` empties both (see `plans`).
 RUNS = Family(
-    "culling-runs", "offentlig.culling-run/1", latest_row(t.culling_runs, _row), (t.culling_runs,)
-)
-RUN_ITEMS = Family(
-    "culling-run-items",
-    "offentlig.culling-run-items/1",
-    _project_items,
-    tables=(t.culling_run_items,),
+    "culling-runs",
+    "offentlig.culling-run/1",
+    latest_row(t.culling_runs, _row),
+    tables=(t.culling_runs, t.culling_run_items),
 )
 
 
@@ -92,12 +81,6 @@ def view(document: dict[str, Any]) -> dict[str, Any]:
         "created_at": datetime.fromisoformat(document["created_at"]),
         "finished_at": _row(document)["finished_at"],
     }
-
-
-def _chunks(items: Iterable[PlannedItem]) -> Iterator[list[PlannedItem]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
 
 
 class CullingRuns:
@@ -114,7 +97,7 @@ class CullingRuns:
         storage = culler.storage
         self.engine = engine
         self.register = Register(RUNS, storage, engine, clock)
-        self.items = Register(RUN_ITEMS, storage, engine, clock)
+        self.plans = Plans(storage, engine)
         self.clock = clock
         self.new_id = new_id
         self.audit = audit
@@ -140,18 +123,17 @@ class CullingRuns:
         rules = self.rules.active(chosen)
         run_id = self.new_id()
         counts: dict[str, Counter[str]] = defaultdict(Counter)
-        position = 0
-        planned = plan(self.engine, rules, self.holds.held(), moment, chosen)
-        for chunk in _chunks(planned):
-            items = [_item(item) for item in chunk]
-            self.items.write(
-                f"{run_id}.{position // CHUNK:06d}",
-                {"run_id": run_id, "first": position, "items": items},
-                actor=actor,
-            )
-            for item in chunk:
+
+        def counted(items: Iterable[PlannedItem]) -> Iterator[PlannedItem]:
+            for item in items:
                 counts[item.rule_id][item.outcome] += 1
-            position += len(chunk)
+                yield item
+
+        chunks = self.plans.write(
+            run_id,
+            counted(plan(self.engine, rules, self.holds.held(), moment, chosen)),
+            index=not dry_run,
+        )
         references = {r.id: r.decision_reference for r in rules if not chosen or r.id in chosen}
         document = self.register.write(
             run_id,
@@ -163,8 +145,9 @@ class CullingRuns:
                 "started_by": actor.name,
                 "created_at": iso(self.clock()),
                 "finished_at": None,
-                "counts": _counts(counts, references, position),
+                "counts": _counts(counts, references, sum(c["items"] for c in chunks)),
                 "error": None,
+                "plan": chunks,
             },
             actor=actor,
         )
@@ -186,6 +169,7 @@ class CullingRuns:
             raise Conflict("A dry run is a preview: start a run with dry_run false to cull.")
         if current["state"] == FINISHED:
             return view(current)
+        self.plans.ensure_indexed(run_id, current["plan"])
         if current["state"] != EXECUTING:
             current = self._next(current, actor, state=EXECUTING, error=None)
         try:
@@ -217,7 +201,7 @@ class CullingRuns:
         return view(finished)
 
     def _next(self, current: dict[str, Any], actor: Actor, **changes: Any) -> dict[str, Any]:
-        body = {name: current[name] for name in BODY}
+        body = {name: current[name] for name in (*BODY, "plan")}
         return self.register.write(
             current["id"], {**body, **changes}, actor=actor, previous=current
         )
@@ -297,7 +281,7 @@ class CullingRuns:
     @unavailable_on_db_error
     def plan_page(self, run_id: str, after: int, limit: int) -> dict[str, Any]:
         """A page of the run's plan; each item says whether it was culled."""
-        self.register.latest(run_id)  # 404 for an unknown run
+        self.plans.ensure_indexed(run_id, self.register.latest(run_id)["plan"])
         items, log = t.culling_run_items, t.culling_log
         statement = (
             select(items, log.c.culled_at)
@@ -313,17 +297,6 @@ class CullingRuns:
         more = len(rows) > limit
         rows = rows[:limit]
         return {"items": rows, "next_cursor": rows[-1]["position"] if more else None}
-
-
-def _item(item: PlannedItem) -> dict[str, Any]:
-    return {
-        "record_id": item.record_id,
-        "site_id": item.site_id,
-        "rule_id": item.rule_id,
-        "outcome": item.outcome,
-        "due_on": item.due_on.isoformat(),
-        "subject": item.subject,
-    }
 
 
 def _counts(
