@@ -10,6 +10,7 @@ reviews and registration are columns of the same rows. Python only names the win
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -96,8 +97,11 @@ def plan(
         )
         .order_by(r.c.pk)
     )
-    with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=STREAM_ROWS).execute(statement).tuples():
+    with (
+        engine.connect() as conn,
+        closing(conn.execution_options(yield_per=STREAM_ROWS).execute(statement)) as rows,
+    ):  # closed even when the caller stops early (a server-side cursor)
+        for row in rows:
             record_id, site_id, title, published_at, occurred_at, closed_on = row[:6]
             due_on, winner = max(
                 (
