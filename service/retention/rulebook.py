@@ -20,17 +20,6 @@ from service.retention.durations import parse_retention
 from service.retention.rules import ACTIVE, BODY, RULES, SUPERSEDED, CullingRule, validate_scope
 from service.storage.port import ObjectStore
 
-# What a caller decides; the rest of a rule's document is the register's to set.
-DECIDED = (
-    "decision_reference",
-    "decision_date",
-    "description",
-    "scope",
-    "retention",
-    "counted_from",
-    "covers_registered",
-)
-
 
 def decided(body: dict[str, Any]) -> dict[str, Any]:
     """A caller's rule in its stored form (the period checked, the scope sorted)."""

@@ -27,8 +27,8 @@ PUBLISHED, LAST_CHANGE, CHANNEL_CLOSED = "published", "last_change", "channel_cl
 COUNTED_FROM = (PUBLISHED, LAST_CHANGE, CHANNEL_CLOSED)
 ACTIVE, SUPERSEDED = "active", "superseded"
 SCOPE_LISTS = ("sites", "kinds", "origins", "statuses")
-# The members of a rule's document (besides the register's envelope).
-BODY = (
+# What whoever adds or corrects a rule decides; the rest of its document is the register's.
+DECIDED = (
     "decision_reference",
     "decision_date",
     "description",
@@ -36,11 +36,9 @@ BODY = (
     "retention",
     "counted_from",
     "covers_registered",
-    "state",
-    "supersedes",
-    "superseded_by",
-    "created_at",
 )
+# The members of a rule's document (besides the register's envelope).
+BODY = (*DECIDED, "state", "supersedes", "superseded_by", "created_at")
 
 
 def _row(document: dict[str, Any]) -> dict[str, Any]:

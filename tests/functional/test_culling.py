@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from service.index import tables as t
@@ -13,17 +12,9 @@ from service.records import keys
 from service.records.model import Kind
 from service.storage.s3 import S3Store
 from tests.factories import TEST_ACTOR, comment_data, post_data
-from tests.support.retention import Retention, channel, close_channel, rule_body, set_record
+from tests.support.retention import admin, channel, close_channel, retention, rule_body, set_record
 
-
-@pytest.fixture
-def admin(token) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return token("admin", "records:read")  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def retention(client, admin) -> Retention:  # type: ignore[no-untyped-def]
-    return Retention(client, admin)
+__all__ = ["admin", "retention"]  # fixtures
 
 
 def publish(site, *numbers: int, **overrides) -> list[str]:  # type: ignore[no-untyped-def]

@@ -9,12 +9,9 @@ import io
 import pytest
 
 from tests.factories import TEST_ACTOR, comment_data, post_data
-from tests.support.retention import Retention
+from tests.support.retention import Retention, admin
 
-
-@pytest.fixture
-def admin(token) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return token("admin", "records:read")  # type: ignore[no-any-return]
+__all__ = ["admin"]  # a fixture
 
 
 @pytest.fixture

@@ -3,22 +3,12 @@ holds that stop culling of records captured later; lifting that leaves the hold 
 
 from __future__ import annotations
 
-import pytest
-
 from service.records import keys
 from service.records.model import Kind
 from tests.factories import post_data
-from tests.support.retention import Retention, rule_body
+from tests.support.retention import admin, retention, rule_body
 
-
-@pytest.fixture
-def admin(token) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return token("admin", "records:read")  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def retention(client, admin) -> Retention:  # type: ignore[no-untyped-def]
-    return Retention(client, admin)
+__all__ = ["admin", "retention"]  # fixtures
 
 
 def test_rule_with_bad_duration_is_422_naming_the_field(client, admin):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import insert, update
 
@@ -24,6 +25,17 @@ def rule_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+@pytest.fixture
+def admin(token) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A token that may decide (rules, holds, runs) and read."""
+    return token("admin", "records:read")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def retention(client, admin) -> Retention:  # type: ignore[no-untyped-def]
+    return Retention(client, admin)
 
 
 class Retention:
