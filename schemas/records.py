@@ -165,6 +165,9 @@ class RecordDetailSchema(RecordSchema):
     )
     review_entry = fields.Nested(ReviewSchema, allow_none=True)
     registration = fields.Nested(RegistrationSchema, allow_none=True)
+    holds = fields.List(
+        fields.String(), metadata={"description": "The legal holds that stop its culling."}
+    )
 
 
 class RecordPageSchema(Schema):

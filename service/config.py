@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "JOB_LEASE_SECONDS": 60,
     # How long `offentlig worker` waits between looks for due jobs when it finds none.
     "WORKER_POLL_SECONDS": 5,
+    # Culling may override GOVERNANCE-mode retention on S3 objects (never COMPLIANCE, never
+    # a legal hold); off unless configured.
+    "CULLING_BYPASS_GOVERNANCE": False,
 }
 
 

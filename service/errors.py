@@ -42,6 +42,13 @@ class Conflict(OffentligError):
     message = "Conflict."
 
 
+class Gone(OffentligError):
+    """The record was culled under a decision; `errors` carries its culling-log entry."""
+
+    status = 410
+    message = "Culled under a culling decision."
+
+
 class InvalidInput(OffentligError):
     status = 422
     message = "Invalid input."

@@ -23,6 +23,7 @@ from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
 from service.jobs.queue import JobQueue
 from service.registration import Registrations
+from service.retention.retention import Retention
 from service.secrecy.detect import Detector
 from service.secrecy.review import Reviews
 from service.secrecy.screen import SecrecyScreen
@@ -52,6 +53,7 @@ class Services:
     reviews: Reviews
     registrations: Registrations
     jobs: JobQueue
+    retention: Retention
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -97,6 +99,14 @@ def build(
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),
         jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
+        retention=Retention.build(
+            engine,
+            storage,
+            clock,
+            id_factory,
+            audit,
+            bypass_governance=bool(config.get("CULLING_BYPASS_GOVERNANCE", False)),
+        ),
         clock=clock,
         zone=zone,
     )

@@ -19,6 +19,7 @@ from service.api import (
     public,
     records,
     registration,
+    retention,
     review,
     stats,
 )
@@ -76,6 +77,10 @@ def init_api(app: Flask) -> Api:
         public.blp,
         jobs.blp,
         audit.blp,
+        retention.rules_blp,
+        retention.holds_blp,
+        retention.runs_blp,
+        retention.log_blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

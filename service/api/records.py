@@ -17,10 +17,11 @@ from schemas.records import (
     RecordSearchArgsSchema,
     VersionListSchema,
 )
+from schemas.retention import CullingLogEntrySchema
 from service.api.auth import actor, check_site, principal, require, sees_secret, site_filter
 from service.api.context import services
 from service.auth.tokens import READ, READ_PERSONAL
-from service.errors import IntegrityError, NotFound
+from service.errors import Gone, IntegrityError, NotFound
 from service.index.queries import RecordQuery
 from service.index.text import summary
 from service.records import keys
@@ -50,9 +51,21 @@ def visible_record(record_id: str, *, secret: bool | None = None) -> Row[Any]:
     marked secret."""
     row = services().queries.record(record_id, secret=sees_secret() if secret is None else secret)
     if row is None:
+        _culled(record_id)
         raise NotFound(f"No record {record_id!r}.")
     check_site(row.site_id)
     return row
+
+
+def _culled(record_id: str) -> None:
+    """A culled record answers 410 with its culling-log entry (within the token's sites)."""
+    entry = services().retention.log.of_record(record_id)
+    if entry is not None:
+        check_site(entry["site_id"])
+        raise Gone(
+            f"Record {record_id!r} was culled under {entry['decision_reference']}.",
+            errors={"culling_log": CullingLogEntrySchema().dump(entry)},
+        )
 
 
 @blp.route("")
@@ -74,6 +87,7 @@ class Records(MethodView):
 class RecordDetail(MethodView):
     @require(READ)
     @blp.response(200, RecordDetailSchema)
+    @blp.alt_response(410, description="Culled: the culling-log entry is in `errors`.")
     def get(self, record_id: str) -> dict[str, Any]:
         """One record with its status events, secrecy review and registration; personal data
         only with `records:read-personal`"""
@@ -83,6 +97,7 @@ class RecordDetail(MethodView):
         record["events"] = [dict(e._mapping) for e in svc.queries.events(record_id)]
         record["review_entry"] = svc.reviews.entry(record_id)
         record["registration"] = svc.registrations.entry(record_id)
+        record["holds"] = svc.retention.holds.covering(record_id)
         if READ_PERSONAL in principal().scopes and row.personal_sha256:
             record["personal_data"] = _personal_data(
                 row.site_id, record_id, row.personal_sha256, row.latest_version

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, text
+from sqlalchemy import ColumnElement, Integer, bindparam, column, func, literal_column, text
 
 from service.index.tables import records
 
@@ -57,7 +57,8 @@ class SQLiteFullText:
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
         matching = (
             text("SELECT rowid FROM records_fts WHERE records_fts MATCH :fts_query")
-            .bindparams(fts_query=match)
+            # Unique: several conditions (legal holds' queries) can share one statement.
+            .bindparams(bindparam("fts_query", match, unique=True))
             .columns(column("rowid", Integer))
         )
         return records.c.pk.in_(matching)

@@ -105,6 +105,99 @@ channels = Table(
     Column("site_id", String(40), nullable=True, unique=True),  # a WordPress site's channel
 )
 
+# --- retention: culling rules, legal holds, culling runs and the culling log -----------------
+
+retention_rules = Table(
+    "retention_rules",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("decision_reference", String(200), nullable=False),  # e.g. "KS 2026/114 § 12"
+    Column("decision_date", Date, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("scope", Text, nullable=False),  # JSON: sites, kinds, origins, statuses, terms
+    Column("retention", String(40), nullable=False),  # ISO 8601 duration, e.g. P2Y
+    Column("counted_from", String(20), nullable=False),  # published | last_change | channel_closed
+    Column("covers_registered", Boolean, nullable=False),
+    Column("state", String(20), nullable=False),  # active | superseded
+    Column("supersedes", String(40), nullable=True),
+    Column("superseded_by", String(40), nullable=True),
+    # Set by the culling log's projection: a rule that culled something is never edited.
+    Column("used", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", String(300), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+    Column("lifted_at", UTCDateTime, nullable=True),
+    Column("lifted_by", String(300), nullable=True),
+    Column("lift_reason", Text, nullable=True),
+    # One record, or a query (every part optional; records captured later match too).
+    Column("record_id", String(200), nullable=True),
+    Column("sites", Text, nullable=False, server_default=""),  # space-separated
+    Column("kinds", Text, nullable=False, server_default=""),  # space-separated
+    Column("published_after", UTCDateTime, nullable=True),
+    Column("published_before", UTCDateTime, nullable=True),
+    Column("text", Text, nullable=True),
+)
+
+culling_runs = Table(
+    "culling_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("state", String(20), nullable=False),  # planned | executing | finished | failed
+    Column("dry_run", Boolean, nullable=False),
+    Column("as_of", UTCDateTime, nullable=False),
+    Column("rule_ids", Text, nullable=False, server_default=""),  # space-separated; "" = all
+    Column("started_by", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("counts", Text, nullable=False),  # JSON: per rule and outcome
+    Column("error", Text, nullable=True),
+)
+
+culling_run_items = Table(
+    "culling_run_items",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("record_id", String(200), nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("rule_id", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),  # due | held | registered | review_pending
+    Column("due_on", Date, nullable=False),
+    Column("subject", Text, nullable=False),
+)
+
+culling_log = Table(
+    "culling_log",
+    metadata,
+    Column("id", String(250), primary_key=True),  # {run id}.{record id}
+    Column("revision", Integer, nullable=False),
+    Column("record_id", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("origin", String(20), nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("last_changed_at", UTCDateTime, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("site_id", String(40), nullable=False),
+    Column("rule_id", String(40), nullable=False, index=True),
+    Column("decision_reference", String(200), nullable=False),
+    Column("run_id", String(40), nullable=False, index=True),
+    Column("culled_by", String(300), nullable=False),
+    Column("culled_at", UTCDateTime, nullable=False),
+    Column("versions_erased", Integer, nullable=False),
+    Column("objects_erased", Integer, nullable=False),
+    Index("ix_culling_log_culled", "culled_at", "id"),
+)
+
 # --- cache of storage ---------------------------------------------------------------------
 
 records = Table(

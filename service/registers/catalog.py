@@ -7,10 +7,25 @@ from service.auth.tokens import TOKENS
 from service.channels.register import CHANNELS
 from service.registers.family import Family
 from service.registration import REGISTRATION
+from service.retention.holds import HOLDS
+from service.retention.log import CULLING_LOG
+from service.retention.rules import RULES
+from service.retention.runs import RUNS
 from service.secrecy.review import REVIEW
 from service.sites.registry import SITES
 
-FAMILIES: tuple[Family, ...] = (SITES, TOKENS, CHANNELS, REVIEW, REGISTRATION)
+# The culling log after the rules (its projection marks them used).
+FAMILIES: tuple[Family, ...] = (
+    SITES,
+    TOKENS,
+    CHANNELS,
+    RULES,
+    HOLDS,
+    RUNS,
+    CULLING_LOG,
+    REVIEW,
+    REGISTRATION,
+)
 
 
 def authority_families() -> tuple[Family, ...]:

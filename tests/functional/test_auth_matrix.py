@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from tests.factories import TEST_ACTOR, comment_data, post_data
+from tests.support.retention import rule_body
 
 # The spec (README's API table): which scope each operation needs.
 SCOPE_OF: dict[tuple[str, str], str] = {
@@ -40,7 +41,23 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "jobs.JobDetail"): "admin",
     ("POST", "jobs.JobCancel"): "admin",
     ("GET", "audit.AuditEntries"): "admin",
+    ("GET", "retention-rules.Rules"): "records:read",
+    ("POST", "retention-rules.Rules"): "admin",
+    ("GET", "retention-rules.Rule"): "records:read",
+    ("PUT", "retention-rules.Rule"): "admin",
+    ("POST", "retention-rules.RuleSupersession"): "admin",
+    ("GET", "holds.Holds"): "records:read",
+    ("POST", "holds.Holds"): "admin",
+    ("POST", "holds.HoldLift"): "admin",
+    ("POST", "culling-runs.Runs"): "admin",
+    ("GET", "culling-runs.Run"): "records:read",
+    ("POST", "culling-runs.RunExecution"): "admin",
+    ("GET", "culling-runs.RunItems"): "records:read",
+    ("GET", "culling-log.CullingLog"): "records:read",
+    ("GET", "culling-log.CullingLogCsv"): "records:read",
 }
+# Actions on an existing entry that answer 200, not 201.
+STATUS_OF = {("POST", "holds.HoldLift"): 200, ("POST", "culling-runs.RunExecution"): 200}
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 
@@ -53,6 +70,13 @@ BODIES: dict[str, dict[str, Any]] = {
     # Not `secret`: the matrix's later reads must still find the record.
     "review.RecordReview": {"decision": "cleared", "note": "Inget sekretessbelagt."},
     "registration.Registration": {"case_number": "KS 2026/245"},
+    "retention-rules.Rules": rule_body(),
+    "retention-rules.Rule": rule_body(retention="P3Y"),
+    "retention-rules.RuleSupersession": rule_body(retention="P5Y"),
+    "holds.Holds": {"reason": "Tvist", "kinds": ["comment"]},
+    "holds.HoldLift": {"reason": "Avgjort"},
+    "culling-runs.Runs": {},
+    "culling-runs.RunExecution": {},
 }
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
@@ -146,7 +170,7 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 404
     if (method, endpoint) in CHANGES:
         return 200
-    return {"POST": 201, "DELETE": 204}.get(method, 200)  # PUT: 200
+    return STATUS_OF.get((method, endpoint)) or {"POST": 201, "DELETE": 204}.get(method, 200)
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
@@ -154,6 +178,20 @@ def test_every_v1_operation_has_a_declared_scope(app):
     present = {(method, rule.endpoint) for method, rule in operations(app)}
 
     assert present == declared, "a new /v1 operation needs its scope in SCOPE_OF"
+
+
+def retention_victims(svc: Any, arguments: set[str]) -> dict[str, str]:
+    """A fresh rule, hold or run for each call: superseding or lifting happens once."""
+    retention = svc.retention
+    found = {}
+    if "rule_id" in arguments:
+        found["rule_id"] = retention.rules.create(rule_body(), actor=TEST_ACTOR)["id"]
+    if "hold_id" in arguments:
+        hold = {"reason": "Tvist", "kinds": ["post"]}
+        found["hold_id"] = retention.holds.set(hold, actor=TEST_ACTOR)["id"]
+    if "run_id" in arguments:
+        found["run_id"] = retention.runs.start(actor=TEST_ACTOR, dry_run=False)["id"]
+    return found
 
 
 def test_scope_matrix(app, client, world, subtests):
@@ -175,6 +213,7 @@ def test_scope_matrix(app, client, world, subtests):
                 )["id"]
             if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
                 values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
+            values.update(retention_victims(svc, rule.arguments))
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):

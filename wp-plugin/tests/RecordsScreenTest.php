@@ -377,10 +377,12 @@ final class RecordsScreenTest extends Test_Case {
 					'code'    => 410,
 					'status'  => 'Gone',
 					'message' => 'The record was culled.',
-					'culling' => array(
-						'decision_reference' => 'KS 2026/114 § 12',
-						'culled_at'          => '2027-03-01T02:00:00Z',
-						'rule_id'            => 'rule-01jf2',
+					'errors'  => array(
+						'culling_log' => array(
+							'decision_reference' => 'KS 2026/114 § 12',
+							'culled_at'          => '2027-03-01T02:00:00Z',
+							'rule_id'            => 'rule-01jf2',
+						),
 					),
 				),
 			)
@@ -418,7 +420,7 @@ final class RecordsScreenTest extends Test_Case {
 			'culled_at'          => '2027-03-01T02:00:00Z',
 			'rule_id'            => 'rule-01jf2',
 		);
-		$this->answer = array( 410, array( 'code' => 410, 'culling' => $culling ), array() );
+		$this->answer = array( 410, array( 'code' => 410, 'errors' => array( 'culling_log' => $culling ) ), array() );
 		$error        = $this->plugin->client->record( self::RECORD_ID );
 		$this->assertWPError( $error, 'offentlig_culled' );
 		$this->assertSame( array( 'status' => 410, 'culling' => $culling ), $error->get_error_data() );

@@ -132,7 +132,8 @@ final class Service_Client {
 	 *
 	 * A record culled under a culling decision answers 410; that is not a failure but the
 	 * record's last state, so it comes back as the error `offentlig_culled` whose data carries
-	 * the service's `culling` member (decision_reference, culled_at, rule_id), or an empty array.
+	 * the culling-log entry the service answers with in `errors.culling_log`
+	 * (decision_reference, culled_at, rule_id, …), or an empty array.
 	 *
 	 * @param string $record_id Record id.
 	 * @return array<string,mixed>|WP_Error
@@ -142,12 +143,13 @@ final class Service_Client {
 		if ( is_wp_error( $record ) && 'offentlig_api_410' === $record->get_error_code() ) {
 			$data = $record->get_error_data();
 			$body = is_array( $data ) && is_array( $data['body'] ?? null ) ? $data['body'] : array();
+			$log  = $body['errors']['culling_log'] ?? null;
 			return new WP_Error(
 				'offentlig_culled',
 				__( 'This record has been culled.', 'offentlig' ),
 				array(
 					'status'  => 410,
-					'culling' => is_array( $body['culling'] ?? null ) ? $body['culling'] : array(),
+					'culling' => is_array( $log ) ? $log : array(),
 				)
 			);
 		}
