@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, delete, select
 
+from service.audit.trail import AuditTrail
 from service.auth.actor import Actor
-from service.auth.audit import AuditLog
 from service.capture.snapshot import iso
 from service.errors import Conflict
 from service.index import tables as t
@@ -49,7 +49,7 @@ class Culler:
         engine: Engine,
         storage: ObjectStore,
         clock: Callable[[], datetime],
-        audit: AuditLog,
+        audit: AuditTrail,
         *,
         bypass_governance: bool = False,
     ):

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true
 
+from service.audit.trail import AuditTrail
 from service.auth.actor import Actor
-from service.auth.audit import AuditLog
 from service.capture.snapshot import iso
 from service.errors import Conflict, InvalidInput
 from service.index import fulltext
@@ -116,7 +116,7 @@ class LegalHolds:
         storage: ObjectStore,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
-        audit: AuditLog,
+        audit: AuditTrail,
     ):
         self.engine = engine
         self.storage = storage

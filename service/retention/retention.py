@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from service.auth.audit import AuditLog
+from service.audit.trail import AuditTrail
 from service.retention.culling import Culler
 from service.retention.holds import LegalHolds
 from service.retention.log import CullingLog
@@ -31,7 +31,7 @@ class Retention:
         storage: ObjectStore,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
-        audit: AuditLog,
+        audit: AuditTrail,
         *,
         bypass_governance: bool = False,
     ) -> Retention:

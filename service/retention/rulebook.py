@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from service.audit.trail import AuditTrail
 from service.auth.actor import Actor
-from service.auth.audit import AuditLog
 from service.capture.snapshot import iso
 from service.errors import Conflict, NotFound
 from service.index import tables as t
@@ -57,7 +57,7 @@ class CullingRules:
         storage: ObjectStore,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
-        audit: AuditLog,
+        audit: AuditTrail,
     ):
         self.engine = engine
         self.register = Register(RULES, storage, engine, clock)

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
 
+from service.audit.trail import AuditTrail
 from service.auth.actor import Actor
-from service.auth.audit import AuditLog
 from service.capture.snapshot import iso
 from service.errors import Conflict, OffentligError
 from service.index import tables as t
@@ -89,7 +89,7 @@ class CullingRuns:
         engine: Engine,
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
-        audit: AuditLog,
+        audit: AuditTrail,
         rules: CullingRules,
         holds: LegalHolds,
         culler: Culler,
