@@ -12,7 +12,7 @@ from service.records import keys
 from service.records.model import Kind
 from service.storage.s3 import S3Store
 from tests.factories import TEST_ACTOR, comment_data, post_data
-from tests.support.retention import admin, channel, close_channel, retention, rule_body, set_record
+from tests.support.retention import admin, close_channel, retention, rule_body, set_record
 
 __all__ = ["admin", "retention"]  # fixtures
 
@@ -138,18 +138,17 @@ def test_pending_review_blocks_culling(client, admin, site, retention):
 
 def test_channel_closed_rule_waits_for_the_channel_to_close(client, admin, site, retention):
     [post] = publish(site, 1)
-    channel(client.application, site.id)
     retention.rule(counted_from="channel_closed", retention="P1Y")
 
-    while_open = retention.run()
-    close_channel(client.application, site.id, date(2030, 3, 1))
-    too_soon = retention.run(as_of="2031-02-28")
-    due = retention.run(as_of="2031-03-01")
+    while_open = retention.run(as_of="2030-01-01")
+    close_channel(client.application, site.id, date(2026, 11, 28))  # the day it started
+    too_soon = retention.run(as_of="2027-11-27")
+    due = retention.run(as_of="2027-11-28")
 
     assert retention.items(while_open["id"]) == []
     assert retention.items(too_soon["id"]) == []
     assert [(i["record_id"], i["due_on"]) for i in retention.items(due["id"])] == [
-        (post, "2031-03-01")
+        (post, "2027-11-28")
     ]
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
 from service.index import tables as t
+from tests.factories import TEST_ACTOR
 
 FAR_FUTURE = "2040-01-01"  # every rule below has come due by then
 
@@ -83,40 +84,14 @@ class Retention:
         return {item["record_id"]: item["outcome"] for item in self.items(run_id)}
 
 
-def channel(app: Flask, site_id: str, closed_on: date | None = None) -> None:
-    """The site's channel in the channel register's table (its register is another branch's;
-    the rules read only `site_id` and `closed_on`)."""
-    with app.extensions["offentlig"].engine.begin() as conn:
-        conn.execute(
-            insert(t.channels).values(
-                id=f"ch-{site_id}"[:40],
-                revision=1,
-                platform="wordpress",
-                name="Webbplatsen",
-                url="https://www.example.se",
-                purpose="Information till invånare",
-                responsible_unit="Kommunikation",
-                contact="webb@example.se",
-                started_on=date(2020, 1, 1),
-                closed_on=closed_on,
-                status="closed" if closed_on else "active",
-                capture="webhooks",
-                site_id=site_id,
-            )
-        )
-
-
 def close_channel(app: Flask, site_id: str, closed_on: date) -> None:
-    with app.extensions["offentlig"].engine.begin() as conn:
-        conn.execute(
-            update(t.channels)
-            .where(t.channels.c.site_id == site_id)
-            .values(closed_on=closed_on, status="closed")
-        )
+    """Close the site's channel (every site has one, with the site's id) in its register."""
+    app.extensions["offentlig"].channels.close(site_id, closed_on, actor=TEST_ACTOR)
 
 
 def set_record(app: Flask, record_id: str, **values: Any) -> None:
-    """Set the projection's review or registration columns directly: main has no review or
-    registration register yet (another branch builds them); planning reads these columns."""
+    """Set the projection's review or registration columns directly, as those registers'
+    entries would: planning reads only these columns (tests/functional/test_review.py and
+    test_registration.py cover the registers themselves)."""
     with app.extensions["offentlig"].engine.begin() as conn:
         conn.execute(update(t.records).where(t.records.c.id == record_id).values(**values))
