@@ -55,6 +55,11 @@ class DayCountSchema(Schema):
     total = fields.Integer()
 
 
+class NextCullingSchema(Schema):
+    date = fields.Date(metadata={"description": "Today when records are due already."})
+    records = fields.Integer(metadata={"description": "Records due on or before that day."})
+
+
 class StatsSchema(Schema):
     site_id = fields.String(allow_none=True)
     timezone = fields.String()
@@ -64,4 +69,9 @@ class StatsSchema(Schema):
     days = fields.List(fields.Nested(DayCountSchema))
     review_pending = fields.Integer(
         metadata={"description": "Records awaiting secrecy review (the dashboard widget)."}
+    )
+    next_culling = fields.Nested(
+        NextCullingSchema,
+        allow_none=True,
+        metadata={"description": "The next day records become due for culling; null: none."},
     )

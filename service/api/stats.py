@@ -24,10 +24,12 @@ class Stats(MethodView):
         """Versions captured per local day (Europe/Stockholm) and kind"""
         svc = services()
         sites = site_filter(site)
+        next_culling = svc.retention.forecast.next(sites)
         counts = svc.queries.stats(sites, days, svc.zone, svc.clock(), secret=sees_secret())
         return {
             "site_id": site,
             "timezone": svc.zone.key,
             **counts,
             "review_pending": svc.queries.review_pending(sites),
+            "next_culling": next_culling.as_dict() if next_culling else None,
         }

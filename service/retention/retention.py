@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from service.audit.trail import AuditTrail
 from service.retention.culling import Culler
+from service.retention.forecast import CullingForecast
 from service.retention.holds import LegalHolds
 from service.retention.log import CullingLog
 from service.retention.rulebook import CullingRules
@@ -23,6 +24,7 @@ class Retention:
     holds: LegalHolds
     runs: CullingRuns
     log: CullingLog
+    forecast: CullingForecast
 
     @classmethod
     def build(
@@ -39,4 +41,4 @@ class Retention:
         holds = LegalHolds(engine, storage, clock, new_id, audit)
         culler = Culler(engine, storage, clock, audit, bypass_governance=bypass_governance)
         runs = CullingRuns(engine, clock, new_id, audit, rules, holds, culler)
-        return cls(rules, holds, runs, culler.log)
+        return cls(rules, holds, runs, culler.log, CullingForecast(engine, rules, holds, clock))

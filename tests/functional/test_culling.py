@@ -215,3 +215,20 @@ def test_interrupted_run_finishes_without_culling_twice(app, client, admin, site
         fed = select(func.count()).where(t.changes.c.change == "cull")
         assert conn.execute(audited).scalar_one() == 3
         assert conn.execute(fed).scalar_one() == 3
+
+
+def test_stats_tell_the_widget_when_the_next_culling_comes(client, admin, site, retention):
+    def next_culling() -> object:
+        answer = client.get(f"/v1/stats?site={site.id}", headers=admin)
+        return answer.get_json()["next_culling"]
+
+    assert next_culling() is None  # no rule: everything is kept for ever
+    publish(site, 1, published_at="2026-03-01T08:00:00Z")
+    publish(site, 2, published_at="2026-03-01T09:00:00Z")
+    publish(site, 3, published_at="2026-05-01T08:00:00Z", title="Storgatan")
+    retention.rule(retention="P2Y")
+    retention.hold(text="Storgatan")  # spares post 3, due later anyway
+    svc = client.application.extensions["offentlig"]
+    svc.retention.forecast.forget()  # the answer is kept a few minutes per process
+
+    assert next_culling() == {"date": "2028-03-01", "records": 2}
