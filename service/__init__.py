@@ -36,6 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         id_factory=app.config.get("ID_FACTORY") or services.new_id,
     )
 
+    from service.integrity.archive import start_checkpointer
+
+    if app.extensions["offentlig"].integrity and not app.config.get("TESTING"):
+        start_checkpointer(app.extensions["offentlig"].integrity, app.config["LOG_CHECKPOINT_SECONDS"])
+
     from service.api import init_api
 
     init_api(app)

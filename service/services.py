@@ -21,6 +21,7 @@ from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.integrity import archive as integrity_log
 from service.jobs.queue import JobQueue
 from service.registration import Registrations
 from service.secrecy.detect import Detector
@@ -54,8 +55,11 @@ class Services:
     jobs: JobQueue
     clock: Callable[[], datetime]
     zone: ZoneInfo
+    integrity: integrity_log.IntegrityLog | None = None
 
     def close(self) -> None:
+        if self.integrity is not None:
+            self.integrity.close()
         self.engine.dispose()
 
 
@@ -64,10 +68,11 @@ def build(
     clock: Callable[[], datetime] = utc_now,
     id_factory: Callable[[], str] = new_id,
 ) -> Services:
-    storage = open_store(config)
     engine = make_engine(config["DATABASE_URL"])
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
+    # Every writer gets the storage that logs what it creates (service/integrity/).
+    storage, integrity = integrity_log.build(config, open_store(config), engine, clock, id_factory)
     fernet = Fernet(settings.secret_key(config))
     audit = AuditLog(engine, clock)
     zone = ZoneInfo(config["TIMEZONE"])
@@ -96,4 +101,5 @@ def build(
         jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
         clock=clock,
         zone=zone,
+        integrity=integrity,
     )

@@ -15,6 +15,7 @@ from service.api import (
     events,
     health,
     jobs,
+    log,
     public,
     records,
     registration,
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> Api:
         channels.blp,
         public.blp,
         jobs.blp,
+        log.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)
