@@ -333,5 +333,12 @@ from service.commands.jobs import jobs, worker  # noqa: E402 - needs the helpers
 main.add_command(worker)
 main.add_command(jobs)
 
+
+from service.commands.integrity import log_group, verify, verify_proof  # noqa: E402
+
+main.add_command(log_group)
+main.add_command(verify)
+main.add_command(verify_proof)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -36,11 +36,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, or_, update
 
-from service.errors import Conflict
+from service.errors import Conflict, IntegrityError
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error, writing
 from service.integrity.leaves import PENDING, entry, read_pending
-from service.integrity.note import Checkpoint, Signer, open_checkpoint
+from service.integrity.note import Checkpoint, NoteError, Signer, open_checkpoint
 from service.integrity.positions import LeafPositions
 from service.integrity.tiles import Tiles
 from service.storage.port import ObjectStore
@@ -99,7 +99,10 @@ class Sequencer:
             note = self.storage.get(LATEST).decode()
         except FileNotFoundError:
             return None
-        return open_checkpoint(note, self.signer.verifier), note
+        try:
+            return open_checkpoint(note, self.signer.verifier), note
+        except NoteError as exc:
+            raise IntegrityError(f"{LATEST}: {exc}; run `offentlig verify`") from None
 
     def size(self) -> int:
         found = self.latest()
