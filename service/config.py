@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     # --- integrity (service/integrity/) ---
     # The tamper-evident log of every stored object; off only to measure what it costs.
     "LOG_ENABLED": True,
-    # The log's name (checkpoint origin and key name) for a generated key, e.g. arkiv.example.se/log.
+    # The log's name (checkpoint origin, key name) for a generated key: arkiv.example.se/log.
     "LOG_ORIGIN": "offentlig.local/log",
     # PRIVATE+KEY+<name>+<id>+<base64> (a signed-note Ed25519 key); default: generated once
     # into <DATA_DIR>/log-signing.key.

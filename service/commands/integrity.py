@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,12 +40,23 @@ def log_checkpoint(as_json: bool) -> None:
             details={"tree_size": signed.checkpoint.size, "added": signed.added},
             decision=True,
         )
-    result = {"tree_size": signed.checkpoint.size, "added": signed.added, "key": signed.key, "note": signed.note}
-    emit(result, as_json, lambda r: console.print(f"Checkpoint {r['tree_size']} (+{r['added']}) signed: {r['key']}"))
+    result = {
+        "tree_size": signed.checkpoint.size,
+        "added": signed.added,
+        "key": signed.key,
+        "note": signed.note,
+    }
+    emit(
+        result,
+        as_json,
+        lambda r: console.print(f"Checkpoint {r['tree_size']} (+{r['added']}) signed: {r['key']}"),
+    )
 
 
 @log_group.command("sweep")
-@click.option("--grace-minutes", default=5, show_default=True, type=int, help="Leave younger objects alone.")
+@click.option(
+    "--grace-minutes", default=5, show_default=True, type=int, help="Leave younger objects alone."
+)
 @json_option
 def log_sweep(grace_minutes: int, as_json: bool) -> None:
     """Log every stored object the log lacks (a process died with leaves queued)."""
@@ -54,10 +64,19 @@ def log_sweep(grace_minutes: int, as_json: bool) -> None:
 
     with opened() as svc, _progress(as_json) as progress:
         task = progress.add_task("Sweeping", total=None)
-        found = sweep(_integrity(svc), svc.clock(), timedelta(minutes=grace_minutes), lambda n: progress.advance(task, n))
+        found = sweep(
+            _integrity(svc),
+            svc.clock(),
+            timedelta(minutes=grace_minutes),
+            lambda n: progress.advance(task, n),
+        )
         if found:
             _integrity(svc).checkpoint()
-    emit({"logged": found}, as_json, lambda r: console.print(f"Logged {len(r['logged'])} objects the log lacked."))
+    emit(
+        {"logged": found},
+        as_json,
+        lambda r: console.print(f"Logged {len(r['logged'])} objects the log lacked."),
+    )
 
 
 @log_group.command("public-key")
@@ -70,9 +89,19 @@ def log_public_key(as_json: bool) -> None:
 
 
 @click.command("verify")
-@click.option("--since", "since_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A checkpoint file: check only what was added after it (and consistency with it).")
-@click.option("--key", "key_text", default=None, help="Check checkpoints against this verifier key (default: the service's own).")
+@click.option(
+    "--since",
+    "since_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A checkpoint file: check only what was added after it (and consistency with it).",
+)
+@click.option(
+    "--key",
+    "key_text",
+    default=None,
+    help="Check checkpoints against this verifier key (default: the service's own).",
+)
 @click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256))
 @json_option
 def verify(since_file: str | None, key_text: str | None, threads: int, as_json: bool) -> None:
@@ -95,7 +124,13 @@ def verify(since_file: str | None, key_text: str | None, threads: int, as_json: 
         except IntegrityError:
             total = 0  # the latest checkpoint is itself at fault: the report will say so
         task = progress.add_task("Verifying", total=max(total, 0))
-        checker = ArchiveVerifier(svc.storage, svc.engine, verifier, threads=threads, advance=lambda n: progress.advance(task, n))
+        checker = ArchiveVerifier(
+            svc.storage,
+            svc.engine,
+            verifier,
+            threads=threads,
+            advance=lambda n: progress.advance(task, n),
+        )
         report = checker.run(since)
     result = {
         "tree_size": report.tree_size,
@@ -107,8 +142,8 @@ def verify(since_file: str | None, key_text: str | None, threads: int, as_json: 
 
     def render(r: dict[str, Any]) -> None:
         console.print(
-            f"Checked {r['objects']} objects, {r['leaves']} log entries, {r['checkpoints']} checkpoints "
-            f"(tree size {r['tree_size']})."
+            f"Checked {r['objects']} objects, {r['leaves']} log entries, "
+            f"{r['checkpoints']} checkpoints (tree size {r['tree_size']})."
         )
         for d in r["discrepancies"]:
             console.print(f"[red]FAULT[/] {d['key']}: {d['problem']}", highlight=False)
@@ -122,8 +157,12 @@ def verify(since_file: str | None, key_text: str | None, threads: int, as_json: 
 
 @click.command("verify-proof")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--key", "key_text", required=True,
-              help="The log's public key (<name>+<id>+<base64>, from the authority), or a file holding it.")
+@click.option(
+    "--key",
+    "key_text",
+    required=True,
+    help="The log's public key (<name>+<id>+<base64>, from the authority), or a file holding it.",
+)
 @json_option
 def verify_proof(files: tuple[str, ...], key_text: str, as_json: bool) -> None:
     """Check downloaded record versions against their proofs, offline.
@@ -132,14 +171,17 @@ def verify_proof(files: tuple[str, ...], key_text: str, as_json: bool) -> None:
     from service.integrity.proofs import SCHEMA, BundleError, check_bundle
 
     verifier = _verifier(key_text)
-    proofs, documents = [], []
+    proofs: list[tuple[str, bytes, Any]] = []
+    documents: list[tuple[str, bytes, Any]] = []
     for name in files:
         data = Path(name).read_bytes()
         try:
             parsed = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError):
             parsed = None
-        (proofs if isinstance(parsed, dict) and parsed.get("schema") == SCHEMA else documents).append((name, data, parsed))
+        (
+            proofs if isinstance(parsed, dict) and parsed.get("schema") == SCHEMA else documents
+        ).append((name, data, parsed))
     if not proofs or not documents:
         raise click.ClickException("give a version file and its proof file")
     results, failed = [], False
@@ -153,9 +195,16 @@ def verify_proof(files: tuple[str, ...], key_text: str, as_json: bool) -> None:
                 errors.append(f"{proof_name}: {exc}")
                 continue
             c = proven.checkpoint
-            outcome = {"file": doc_name, "ok": True, "proof": proof_name, "object_key": proven.key,
-                       "sha256": proven.sha256, "tree_size": c.size, "signed_by": c.origin,
-                       "checkpoint_time": c.time.isoformat() if c.time else None}
+            outcome = {
+                "file": doc_name,
+                "ok": True,
+                "proof": proof_name,
+                "object_key": proven.key,
+                "sha256": proven.sha256,
+                "tree_size": c.size,
+                "signed_by": c.origin,
+                "checkpoint_time": c.time.isoformat() if c.time else None,
+            }
             break
         else:
             outcome["errors"] = errors
@@ -165,11 +214,16 @@ def verify_proof(files: tuple[str, ...], key_text: str, as_json: bool) -> None:
     def render(rows: list[dict[str, Any]]) -> None:
         for r in rows:
             if r["ok"]:
-                console.print(f"[green]OK[/] {r['file']}: exactly {r['object_key']} as logged "
-                              f"(sha256 {r['sha256']}), in the log of {r['signed_by']} at size "
-                              f"{r['tree_size']}, signed {r['checkpoint_time']}.", highlight=False)
+                console.print(
+                    f"[green]OK[/] {r['file']}: exactly {r['object_key']} as logged "
+                    f"(sha256 {r['sha256']}), in the log of {r['signed_by']} at size "
+                    f"{r['tree_size']}, signed {r['checkpoint_time']}.",
+                    highlight=False,
+                )
             else:
-                console.print(f"[red]NOT PROVEN[/] {r['file']}: " + "; ".join(r["errors"]), highlight=False)
+                console.print(
+                    f"[red]NOT PROVEN[/] {r['file']}: " + "; ".join(r["errors"]), highlight=False
+                )
 
     emit(results, as_json, render)
     if failed:
@@ -186,5 +240,3 @@ def _verifier(text: str) -> Any:
         return Verifier.parse(text)
     except NoteError as exc:
         raise click.ClickException(f"--key: {exc}") from None
-
-

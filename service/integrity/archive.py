@@ -107,7 +107,5 @@ def build(
 def start_checkpointer(integrity: IntegrityLog, seconds: float) -> None:
     """Sign checkpoints every `seconds` from this process (the web app and the worker)."""
     if seconds > 0 and integrity.checkpointer is None:
-        integrity.checkpointer = Checkpointer(
-            integrity.sequencer, integrity.queue.flush, seconds
-        )
+        integrity.checkpointer = Checkpointer(integrity.sequencer, integrity.queue.flush, seconds)
         integrity.checkpointer.start()

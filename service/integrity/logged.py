@@ -56,7 +56,8 @@ def unsettled_keys(storage: ObjectStore, size: int) -> set[str]:
 
 
 def logged_entries(tiles: Tiles, start: int, size: int) -> Iterator[tuple[int, bytes, str, str]]:
-    """(leaf index, entry, sha256 hex, key) for leaves [start, size); `ValueError` names a bad one."""
+    """(leaf index, entry, sha256 hex, key) for leaves [start, size); a malformed entry has
+    an empty hash and a key that says so."""
     for index, data in tiles.iter_entries(start, size):
         try:
             sha, key = parse_entry(data)

@@ -146,7 +146,9 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
     return r
 
 
-def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
+def verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
+) -> None:
     if root_from_inclusion(index, size, leaf, proof) != root:
         raise ProofError(f"leaf {index} is not in the tree of {size} with that root")
 

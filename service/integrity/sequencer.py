@@ -18,7 +18,7 @@ batch at once despite the lease (both entries are true statements; `verify` acce
     log/pending/<ulid>.json                   a process's leaves, waiting
     log/sequence/<12-digit index>.json        the log's segments in order (the commit points)
     log/tile/…, log/tile/entries/…            C2SP tiles (tiles.py)
-    log/checkpoints/<12-digit size>-<time>    every signed checkpoint (and `.tsr`, its RFC 3161 token)
+    log/checkpoints/<12-digit size>-<time>    every signed checkpoint (`.tsr`: its RFC 3161 token)
     log/checkpoint                            the latest one, where C2SP clients look
 """
 
@@ -136,7 +136,12 @@ class Sequencer:
                 log.error("%s is not a pending-leaves batch; left alone", name)
                 batches.remove(name)
         if entries:
-            segment = {"schema": SEGMENT_SCHEMA, "start": size, "pending": batches, "leaves": entries}
+            segment = {
+                "schema": SEGMENT_SCHEMA,
+                "start": size,
+                "pending": batches,
+                "leaves": entries,
+            }
             try:
                 self.storage.put_new(sequence_key(size), json.dumps(segment).encode())
             except FileExistsError:
@@ -178,7 +183,9 @@ class Sequencer:
         if self.timestamp is not None:
             try:
                 token = self.timestamp(note.encode())
-                self.storage.put_new(f"{key}.tsr", token, content_type="application/timestamp-reply")
+                self.storage.put_new(
+                    f"{key}.tsr", token, content_type="application/timestamp-reply"
+                )
             except Exception:  # noqa: BLE001 - the checkpoint stands without its timestamp
                 log.exception("timestamping checkpoint %s failed", key)
         self.storage.put(LATEST, note.encode(), content_type=NOTE)
@@ -195,7 +202,13 @@ class Sequencer:
             taken = conn.execute(
                 update(lease)
                 .where(lease.c.name == "log")
-                .where(or_(lease.c.expires_at < now, lease.c.holder == self.holder, lease.c.holder.is_(None)))
+                .where(
+                    or_(
+                        lease.c.expires_at < now,
+                        lease.c.holder == self.holder,
+                        lease.c.holder.is_(None),
+                    )
+                )
                 .values(holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS))
             ).rowcount
             if taken:
@@ -204,7 +217,9 @@ class Sequencer:
             if exists is None:
                 conn.execute(
                     insert(lease).values(
-                        name="log", holder=self.holder, expires_at=now + timedelta(seconds=LEASE_SECONDS)
+                        name="log",
+                        holder=self.holder,
+                        expires_at=now + timedelta(seconds=LEASE_SECONDS),
                     )
                 )
                 return True

@@ -41,7 +41,7 @@ def tile_key(level: int | str, index: int, width: int = WIDTH) -> str:
 
 def width_at(level: int, index: int, size: int) -> int:
     """How wide tile `index` at `level` is in a tree of `size` leaves (0: not there yet)."""
-    count = size // WIDTH**level  # hashes at this level
+    count: int = size // WIDTH**level  # hashes at this level
     return max(0, min(WIDTH, count - index * WIDTH))
 
 
@@ -174,10 +174,7 @@ class Tiles:
             previous = self._existing(level, tile, offset)
             row = previous + items[at : at + take]
             width = offset + take
-            if level == ENTRIES:
-                data = bundle(row)
-            else:
-                data = b"".join(row)
+            data = bundle(row) if level == ENTRIES else b"".join(row)
             key = tile_key(level, tile, width)
             self.storage.put(key, data, content_type=BINARY)
             if width == WIDTH:

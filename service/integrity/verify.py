@@ -137,10 +137,15 @@ class ArchiveVerifier:
                 compact.append(leaf)
                 for c in by_size.get(compact.size, []):
                     if compact.root() != c.root:
-                        report.add(f"log/checkpoints ({c.size} leaves)", "root hash does not match the logged entries")
+                        report.add(
+                            f"log/checkpoints ({c.size} leaves)",
+                            "root hash does not match the logged entries",
+                        )
             report.leaves += 1
         if compact is not None and compact.size != size:
-            report.add("log/tile/entries", f"holds {compact.size} entries, the checkpoint says {size}")
+            report.add(
+                "log/tile/entries", f"holds {compact.size} entries, the checkpoint says {size}"
+            )
         for c in checkpoints:  # the tiles (what proofs are made from) lead to the signed roots
             try:
                 root = self.tiles.root(c.size)
@@ -148,7 +153,9 @@ class ArchiveVerifier:
                 report.add(f"log/tile ({c.size} leaves)", f"unreadable: {exc}")
                 continue
             if root != c.root:
-                report.add(f"log/tile ({c.size} leaves)", "the tiles do not lead to the signed root")
+                report.add(
+                    f"log/tile ({c.size} leaves)", "the tiles do not lead to the signed root"
+                )
         return logged
 
     def _tile(self, report: Report, last: int, size: int, hashes: list[bytes]) -> None:
@@ -168,7 +175,10 @@ class ArchiveVerifier:
                 proof = merkle.consistency_proof(since.size, c.size, self.tiles.subtree(c.size))
                 merkle.verify_consistency(since.size, c.size, since.root, c.root, proof)
             except (merkle.ProofError, FileNotFoundError, ValueError) as exc:
-                report.add(f"log/checkpoints ({c.size} leaves)", f"not consistent with the given checkpoint: {exc}")
+                report.add(
+                    f"log/checkpoints ({c.size} leaves)",
+                    f"not consistent with the given checkpoint: {exc}",
+                )
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -180,7 +190,9 @@ class ArchiveVerifier:
         culled: set[str] = set()
         seen: set[str] = set()
         chain = _Chain(report)
-        keys = (k for root in ("authority/", "sites/") for k in self.storage.list(root) if vouched(k))
+        keys = (
+            k for root in ("authority/", "sites/") for k in self.storage.list(root) if vouched(k)
+        )
         if only is not None:
             keys = (k for k in keys if k in only)
         with ThreadPoolExecutor(self.threads) as pool:
@@ -194,7 +206,9 @@ class ArchiveVerifier:
                 sha = hashlib.sha256(data).hexdigest()
                 if key in logged:
                     if logged[key] != sha:
-                        report.add(key, f"its bytes hash to {sha[:16]}…, the log has {logged[key][:16]}…")
+                        report.add(
+                            key, f"its bytes hash to {sha[:16]}…, the log has {logged[key][:16]}…"
+                        )
                 elif key not in unsettled:
                     report.add(key, "stored but not in the log (run `offentlig log sweep`)")
                 document = _seal_checked(report, key, data)
@@ -225,7 +239,10 @@ class ArchiveVerifier:
                     if key not in seals:
                         report.add(key, f"{table.name} has a row for an object storage lacks")
                     elif seals[key] != sha:
-                        report.add(key, f"{table.name} has sha256 {sha[:16]}…, the object {seals[key][:16]}…")
+                        report.add(
+                            key,
+                            f"{table.name} has sha256 {sha[:16]}…, the object {seals[key][:16]}…",
+                        )
         for key in seals.keys() - indexed:
             report.add(key, "stored but not in the index (run `offentlig reindex`)")
 
@@ -269,7 +286,11 @@ def _seal_checked(report: Report, key: str, data: bytes) -> dict[str, Any] | Non
     except (json.JSONDecodeError, UnicodeDecodeError):
         report.add(key, "is not JSON")
         return None
-    if isinstance(document, dict) and "sha256" in document and document["sha256"] != digest(document):
+    if (
+        isinstance(document, dict)
+        and "sha256" in document
+        and document["sha256"] != digest(document)
+    ):
         report.add(key, "its own sha256 does not match its content")
     return document if isinstance(document, dict) else None
 

@@ -30,7 +30,9 @@ def checkpoint(client, admin) -> dict:  # type: ignore[no-untyped-def, type-arg]
 
 def test_every_version_is_proven_under_a_signed_checkpoint(client, site, reader, admin) -> None:  # type: ignore[no-untyped-def]
     for n in (1, 2):
-        assert site.sender.send("post.published", post_data(n, title=f"Nyhet {n}")).status_code < 300
+        assert (
+            site.sender.send("post.published", post_data(n, title=f"Nyhet {n}")).status_code < 300
+        )
     assert site.sender.send("post.updated", post_data(1, title="Nyhet 1, rättad")).status_code < 300
     signed = checkpoint(client, admin)
     assert signed["tree_size"] >= 3

@@ -83,7 +83,11 @@ def test_swapped_versions_are_named(archive, cli, site) -> None:  # type: ignore
 def test_an_edited_index_row_is_named(archive, cli, site) -> None:  # type: ignore[no-untyped-def]
     key = version_key(archive, site.id, 2, 1)
     with archive.engine.begin() as conn:
-        conn.execute(update(t.record_versions).where(t.record_versions.c.storage_key == key).values(sha256="0" * 64))
+        conn.execute(
+            update(t.record_versions)
+            .where(t.record_versions.c.storage_key == key)
+            .values(sha256="0" * 64)
+        )
     assert any("record_versions has sha256" in p for p in named(faults(cli), key))
 
 
@@ -106,7 +110,9 @@ def test_a_checkpoint_signed_with_another_key_is_named(archive, cli) -> None:  #
     assert any("not signed by" in p for p in named(faults(cli), kept[-1]))
 
 
-def test_verify_proof_checks_a_download_offline(archive, client, site, reader, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_verify_proof_checks_a_download_offline(
+    archive, client, site, reader, cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     record = f"{site.id}.post.1"
     version = tmp_path / "0000000002.json"
     proof = tmp_path / "0000000002.proof.json"
@@ -129,7 +135,10 @@ def test_verify_proof_checks_a_download_offline(archive, client, site, reader, c
     later = client.post("/v1/log/checkpoints", headers={"Authorization": reader["Authorization"]})
     assert later.status_code == 403
     other = archive.integrity.checkpoint()
-    for forged in ({**bundle, "checkpoint": other.note}, {**bundle, "checkpoint": other.note, "tree_size": other.checkpoint.size}):
+    for forged in (
+        {**bundle, "checkpoint": other.note},
+        {**bundle, "checkpoint": other.note, "tree_size": other.checkpoint.size},
+    ):
         proof.write_text(json.dumps(forged))
         assert cli("verify-proof", str(version), str(proof), "--key", key).exit_code == 1
 

@@ -68,7 +68,9 @@ class Reference:
         return [*self.subproof(m - k, start + k, end, False), self.mth(start, start + k)]
 
 
-def reference_verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes) -> bool:
+def reference_verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes
+) -> bool:
     """RFC 9162 §2.1.3.2, step by step."""
     if index >= size:
         return False
@@ -89,7 +91,9 @@ def reference_verify_inclusion(index: int, size: int, leaf: bytes, proof: list[b
     return sn == 0 and r == root
 
 
-def reference_verify_consistency(m: int, n: int, first: bytes, second: bytes, proof: list[bytes]) -> bool:
+def reference_verify_consistency(
+    m: int, n: int, first: bytes, second: bytes, proof: list[bytes]
+) -> bool:
     """RFC 9162 §2.1.4.2, step by step (for 0 < m < n)."""
     if not proof:
         return False
@@ -134,7 +138,6 @@ def test_inclusion_proofs_for_every_leaf_match_rfc6962(size: int) -> None:
 def test_consistency_proofs_match_rfc6962(size: int) -> None:
     data = entries(size)
     ref = Reference(data)
-    hashes = [merkle.leaf_hash(e) for e in data]
     subtree = ref.mth
     # Every pair up to 64 leaves; above, every old size up to 64 and a stride beyond.
     olds = range(1, size + 1) if size <= 64 else [*range(1, 65), *range(65, size + 1, 7), size]
