@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from service import config as settings
 from service.errors import Conflict, InvalidInput, NotFound
-from service.integrity import merkle
+from service.integrity import merkle, object_lock
 from service.integrity.leaves import LeafQueue, LoggedStore
 from service.integrity.note import Checkpoint, Signer
 from service.integrity.proofs import make_bundle
@@ -90,9 +90,14 @@ def build(
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
 ) -> tuple[ObjectStore, IntegrityLog | None]:
-    """The storage every writer should use (logging what it creates), and the log."""
+    """The storage every writer should use (logging and locking what it creates), and the log."""
+    locking = None
+    if config.get("OBJECT_LOCK_DEFAULT_RETENTION"):
+        locking = object_lock.RetentionOnStore(
+            storage, clock, str(config["OBJECT_LOCK_DEFAULT_RETENTION"])
+        )
     if not config.get("LOG_ENABLED", True):
-        return storage, None
+        return (LoggedStore(storage, None, locking) if locking else storage), None
     timestamp = None
     if config.get("LOG_TSA_URL"):
         from service.integrity.timestamps import TimestampAuthority
@@ -101,7 +106,7 @@ def build(
     sequencer = Sequencer(storage, engine, log_signer(config), clock, timestamp)
     queue = LeafQueue(storage, new_id, float(config["LOG_FLUSH_SECONDS"]))
     integrity = IntegrityLog(storage, sequencer, queue)
-    return LoggedStore(storage, queue.add), integrity
+    return LoggedStore(storage, queue.add, locking), integrity
 
 
 def start_checkpointer(integrity: IntegrityLog, seconds: float) -> None:

@@ -119,20 +119,28 @@ def read_pending(data: bytes) -> list[tuple[str, str]]:
 
 class LoggedStore:
     """The storage port, telling `on_stored(key, sha256 hex)` of each vouched-for object it
-    created. Every writer (capture, registers, snapshots, audit, culling) is covered without a
-    line of its own; nothing else changes."""
+    created (and `after_new(key, data)` of every one). Every writer — capture, registers,
+    snapshots, audit, culling — is covered without a line of its own; nothing else changes."""
 
-    def __init__(self, inner: ObjectStore, on_stored: Callable[[str, str], None]):
+    def __init__(
+        self,
+        inner: ObjectStore,
+        on_stored: Callable[[str, str], None] | None,
+        after_new: Callable[[str, bytes], None] | None = None,
+    ):
         self.inner = inner
         self.on_stored = on_stored
+        self.after_new = after_new
 
     def __getattr__(self, name: str) -> Any:  # adapter extras: create_bucket, bucket, …
         return getattr(self.inner, name)
 
     def put_new(self, key: str, data: bytes, content_type: str = JSON) -> None:
         self.inner.put_new(key, data, content_type)
-        if vouched(key):
+        if self.on_stored is not None and vouched(key):
             self.on_stored(key, hashlib.sha256(data).hexdigest())
+        if self.after_new is not None:
+            self.after_new(key, data)
 
     def put(self, key: str, data: bytes, content_type: str = JSON) -> None:
         self.inner.put(key, data, content_type)

@@ -92,3 +92,32 @@ def test_a_version_not_yet_in_a_checkpoint_has_no_proof_yet(client, site, reader
     site.sender.send("post.published", post_data(2))
     answer = client.get(f"/v1/records/{record_id(site.id, 2)}/versions/1/proof", headers=reader)
     assert answer.status_code == 409
+
+
+def test_two_instances_append_to_one_log_without_forking(
+    app_config, client, site, admin, cli
+) -> None:  # type: ignore[no-untyped-def]
+    """Two instances on one bucket and database: each queues, both sequence; one tree."""
+    from service import create_app
+    from tests.factories import Sender
+
+    other_app = create_app(dict(app_config))
+    try:
+        other = Sender(other_app.test_client(), site.id, site.secret)
+        for n in range(1, 7):
+            sender = site.sender if n % 2 else other
+            assert sender.send("post.published", post_data(n)).status_code < 300
+            if n % 3 == 0:
+                # The other instance's queue is written; this one sequences both batches.
+                other_app.extensions["offentlig"].integrity.queue.flush()
+                checkpoint(client, admin)
+        other_app.extensions["offentlig"].integrity.checkpoint()
+    finally:
+        other_app.extensions["offentlig"].close()
+    sizes = [
+        c.split("/")[-1][:12]
+        for c in other_app.extensions["offentlig"].storage.list("log/checkpoints/")
+    ]
+    assert sizes == sorted(sizes)
+    result = cli("verify")
+    assert result.exit_code == 0, result.output
