@@ -25,7 +25,12 @@ class TimestampAuthority:
 
     def stamp(self, data: bytes) -> bytes:
         """The TSA's reply (DER) for SHA-256 of `data`, checked to be a granted stamp of it."""
-        request = rfc3161_client.TimestampRequestBuilder().data(data).build()
+        request = (
+            rfc3161_client.TimestampRequestBuilder()
+            .data(data)
+            .hash_algorithm(rfc3161_client.HashAlgorithm.SHA256)
+            .build()
+        )
         http = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
             self.url,
             data=request.as_bytes(),
