@@ -145,3 +145,16 @@ def test_verify_proof_checks_a_download_offline(
     proof.write_text(json.dumps(bundle))
     stranger = str(Signer.generate(archive.integrity.sequencer.signer.name).verifier)
     assert cli("verify-proof", str(version), str(proof), "--key", stranger).exit_code == 1
+
+
+def test_what_a_dead_process_never_logged_is_found_by_the_sweep(archive, client, site, cli) -> None:  # type: ignore[no-untyped-def]
+    assert site.sender.send("post.published", post_data(7)).status_code < 300
+    archive.integrity.queue._leaves.clear()  # the process died before writing its queue
+    archive.integrity.checkpoint()
+    key = version_key(archive, site.id, 7, 1)
+    assert named(faults(cli), key) == ["stored but not in the log (run `offentlig log sweep`)"]
+
+    swept = cli("log", "sweep", "--grace-minutes", "0", "--json")
+    assert swept.exit_code == 0, swept.output
+    assert key in json.loads(swept.output)["logged"]
+    assert cli("verify").exit_code == 0
