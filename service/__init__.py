@@ -38,6 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     built.audit.request_ids = current_request_id
     app.extensions["offentlig"] = built
 
+    from service.integrity.archive import start_checkpointer
+
+    if app.extensions["offentlig"].integrity and not app.config.get("TESTING"):
+        start_checkpointer(
+            app.extensions["offentlig"].integrity, app.config["LOG_CHECKPOINT_SECONDS"]
+        )
+
     from service.api import init_api
 
     init_api(app)

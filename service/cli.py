@@ -351,3 +351,9 @@ main.add_command(jobs)
 from service.commands.audit import audit  # noqa: E402
 
 main.add_command(audit)
+
+from service.commands.integrity import log_group, verify, verify_proof  # noqa: E402
+
+main.add_command(log_group)
+main.add_command(verify)
+main.add_command(verify_proof)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,22 @@ DEFAULTS: dict[str, Any] = {
     # Culling may override GOVERNANCE-mode retention on S3 objects (never COMPLIANCE, never
     # a legal hold); off unless configured.
     "CULLING_BYPASS_GOVERNANCE": False,
+    # --- integrity (service/integrity/) ---
+    # The tamper-evident log of every stored object; off only to measure what it costs.
+    "LOG_ENABLED": True,
+    # The log's name (checkpoint origin, key name) for a generated key: arkiv.example.se/log.
+    "LOG_ORIGIN": "offentlig.local/log",
+    # PRIVATE+KEY+<name>+<id>+<base64> (a signed-note Ed25519 key); default: generated once
+    # into <DATA_DIR>/log-signing.key.
+    "LOG_SIGNING_KEY": None,
+    # A process writes the leaves it queued this long after the first (0: only on demand).
+    "LOG_FLUSH_SECONDS": 1.0,
+    # How often a checkpoint is signed when the log grew (0: only on demand).
+    "LOG_CHECKPOINT_SECONDS": 60,
+    # An RFC 3161 time-stamping authority for every checkpoint (none by default).
+    "LOG_TSA_URL": None,
+    # New record versions are kept (S3 Object Lock, GOVERNANCE) this long: ISO 8601 duration.
+    "OBJECT_LOCK_DEFAULT_RETENTION": "P10Y",
 }
 
 
@@ -94,14 +111,18 @@ def secret_key(config: dict[str, Any]) -> bytes:
         return str(configured).encode()
     from cryptography.fernet import Fernet
 
-    path = Path(config["DATA_DIR"]) / "secret.key"
+    return key_file(Path(config["DATA_DIR"]) / "secret.key", Fernet.generate_key)
+
+
+def key_file(path: Path, generate: Callable[[], bytes]) -> bytes:
+    """A key kept in a file, generated into it the first time by whichever process comes first."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole to a private temp file, then linked: a concurrent starter either
         # wins the link or reads the winner's complete key.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
         try:
-            os.write(fd, Fernet.generate_key())
+            os.write(fd, generate())
             os.close(fd)
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)

@@ -21,6 +21,7 @@ from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.integrity import archive as integrity_log
 from service.jobs.queue import JobQueue
 from service.registration import Registrations
 from service.retention.retention import Retention
@@ -56,10 +57,13 @@ class Services:
     retention: Retention
     clock: Callable[[], datetime]
     zone: ZoneInfo
+    integrity: integrity_log.IntegrityLog | None = None
 
     def close(self) -> None:
         """Write the audit entries still buffered, then let the connections go."""
         self.audit.close()
+        if self.integrity is not None:
+            self.integrity.close()
         self.engine.dispose()
 
 
@@ -68,10 +72,11 @@ def build(
     clock: Callable[[], datetime] = utc_now,
     id_factory: Callable[[], str] = new_id,
 ) -> Services:
-    storage = open_store(config)
     engine = make_engine(config["DATABASE_URL"])
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
+    # Every writer gets the storage that logs what it creates (service/integrity/).
+    storage, integrity = integrity_log.build(config, open_store(config), engine, clock, id_factory)
     fernet = Fernet(settings.secret_key(config))
     audit = AuditTrail(storage, engine, clock, float(config["AUDIT_FLUSH_SECONDS"]))
     zone = ZoneInfo(config["TIMEZONE"])
@@ -109,4 +114,5 @@ def build(
         ),
         clock=clock,
         zone=zone,
+        integrity=integrity,
     )

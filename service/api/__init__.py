@@ -16,6 +16,7 @@ from service.api import (
     events,
     health,
     jobs,
+    log,
     public,
     records,
     registration,
@@ -81,6 +82,7 @@ def init_api(app: Flask) -> Api:
         retention.holds_blp,
         retention.runs_blp,
         retention.log_blp,
+        log.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

@@ -401,3 +401,26 @@ audit_log = Table(
     Index("ix_audit_log_actor_id", "actor_id"),
     Index("ix_audit_log_subject", "subject"),
 )
+
+# --- integrity ------------------------------------------------------------------------------
+# Where each stored object sits in the tamper-evident log (service/integrity/): a projection
+# of the log's entry bundles in storage, caught up from them whenever it lags behind.
+
+log_leaves = Table(
+    "log_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("object_key", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Index("ix_log_leaves_object_key", "object_key"),
+)
+
+# One sequencer at a time: the holder renews its lease while it integrates pending leaves.
+# Operational state like `jobs` (the log itself cannot fork: its sequence is put_new).
+log_sequencer = Table(
+    "log_sequencer",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(300), nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+)

@@ -55,6 +55,14 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "culling-runs.RunItems"): "records:read",
     ("GET", "culling-log.CullingLog"): "records:read",
     ("GET", "culling-log.CullingLogCsv"): "records:read",
+    ("GET", "log.VersionProof"): "records:read",
+    ("POST", "log.Checkpoints"): "admin",
+}
+# The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
+PUBLIC_LOG = {
+    ("GET", "log.LatestCheckpoint"),
+    ("GET", "log.Consistency"),
+    ("GET", "log.PublicKey"),
 }
 # Actions on an existing entry that answer 200, not 201.
 STATUS_OF = {("POST", "holds.HoldLift"): 200, ("POST", "culling-runs.RunExecution"): 200}
@@ -90,6 +98,7 @@ SITE_BOUND = {
     "registration.Registration",
     "jobs.JobDetail",
     "jobs.JobCancel",
+    "log.VersionProof",
 }
 
 
@@ -138,6 +147,7 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "every scope, own site": token(*every_scope, site=site.id),
         "every scope, other site": token(*every_scope, site=other["id"]),
     }
+    svc.integrity.checkpoint()  # every version has its proof
     return World(site.id, other["id"], f"{site.id}.comment.10", headers)
 
 
@@ -174,7 +184,7 @@ def expected(caller: str, method: str, endpoint: str) -> int:
 
 
 def test_every_v1_operation_has_a_declared_scope(app):
-    declared = set(SCOPE_OF) | SIGNATURE_AUTHENTICATED
+    declared = set(SCOPE_OF) | SIGNATURE_AUTHENTICATED | PUBLIC_LOG
     present = {(method, rule.endpoint) for method, rule in operations(app)}
 
     assert present == declared, "a new /v1 operation needs its scope in SCOPE_OF"
@@ -198,7 +208,7 @@ def test_scope_matrix(app, client, world, subtests):
     svc = app.extensions["offentlig"]
     adapter = app.url_map.bind("localhost")
     for method, rule in operations(app):
-        if (method, rule.endpoint) in SIGNATURE_AUTHENTICATED:
+        if (method, rule.endpoint) in SIGNATURE_AUTHENTICATED | PUBLIC_LOG:
             continue
         for caller, headers in world.headers.items():
             values: dict[str, Any] = {"record_id": world.record, "number": 1}
@@ -263,6 +273,13 @@ def test_public_routes_need_no_token(app, client, site):
 
     assert public
     for path in public:
+        assert client.get(path).status_code == 200, path
+        assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 200
+
+
+def test_the_public_log_needs_no_token(app, client, site):
+    app.extensions["offentlig"].integrity.checkpoint()
+    for path in ("/v1/log/checkpoint", "/v1/log/public-key", "/v1/log/consistency?from=0&to=1"):
         assert client.get(path).status_code == 200, path
         assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 200
 
