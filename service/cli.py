@@ -164,6 +164,7 @@ def reindex(as_json: bool) -> None:
         "versions": report.records.versions,
         "events": report.records.events,
         "registers": report.entries,
+        "snapshots": report.snapshots,
         "corrupt": report.corrupt,
     }
 
@@ -171,7 +172,7 @@ def reindex(as_json: bool) -> None:
         registers = ", ".join(f"{n} {name}" for name, n in r["registers"].items())
         console.print(
             f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events;"
-            f" registers: {registers}."
+            f" registers: {registers}; {r['snapshots']} snapshots."
         )
         if r["corrupt"]:
             console.print(f"[red]{len(r['corrupt'])} objects failed their hash check.[/]")
@@ -332,6 +333,11 @@ from service.commands.jobs import jobs, worker  # noqa: E402 - needs the helpers
 
 main.add_command(worker)
 main.add_command(jobs)
+
+from service.commands.snapshots import set_snapshot_schedule, snapshot  # noqa: E402
+
+main.add_command(snapshot)
+sites.add_command(set_snapshot_schedule)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

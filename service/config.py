@@ -43,6 +43,16 @@ DEFAULTS: dict[str, Any] = {
     "JOB_LEASE_SECONDS": 60,
     # How long `offentlig worker` waits between looks for due jobs when it finds none.
     "WORKER_POLL_SECONDS": 5,
+    # Snapshots (service/snapshots/): what one crawl may do (null: no limit) ...
+    "SNAPSHOT_CONNECTIONS": 8,
+    "SNAPSHOT_DELAY_SECONDS": 0,
+    "SNAPSHOT_MAX_PAGES": 100_000,
+    "SNAPSHOT_MAX_BYTES": 20 * 1024**3,
+    "SNAPSHOT_MAX_SECONDS": 6 * 3600,
+    # ... how long a replay link works, and where replay keeps its local copies of
+    # WARC and index (default: <DATA_DIR>/snapshot-cache; safe to empty at any time).
+    "SNAPSHOT_REPLAY_SECONDS": 3600,
+    "SNAPSHOT_CACHE_DIR": None,
 }
 
 
@@ -66,6 +76,8 @@ def resolve(config: dict[str, Any]) -> None:
         config["STORAGE_URL"] = (data_dir / "objects").as_uri()
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'index.sqlite3'}"
+    if not config.get("SNAPSHOT_CACHE_DIR"):
+        config["SNAPSHOT_CACHE_DIR"] = str(data_dir / "snapshot-cache")
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_EVENT_BYTES"])
 
 

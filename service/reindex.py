@@ -2,7 +2,7 @@
 
 One listing of the bucket feeds every part, in an order where each part finds what it
 refers to: the authority's registers (sites, tokens, …), then the records, then the
-registers about records (reviews, registrations, …)."""
+registers about records (reviews, registrations, …), then the snapshots' manifests."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from service.index.rebuild import RebuildReport, rebuild, rebuild_feed, record_k
 from service.registers.catalog import authority_families, record_families
 from service.registers.family import Family
 from service.registers.rebuild import rebuild_registers
+from service.snapshots.index import rebuild_snapshots, snapshot_manifests
 from service.storage.port import ObjectStore
 
 Step = Callable[[str, int], Callable[[int], None]]  # (description, total) → advance(n)
@@ -24,6 +25,7 @@ Step = Callable[[str, int], Callable[[int], None]]  # (description, total) → a
 class ReindexReport:
     records: RebuildReport
     entries: dict[str, int] = field(default_factory=dict)
+    snapshots: int = 0
     corrupt: list[str] = field(default_factory=list)
 
 
@@ -44,11 +46,14 @@ def reindex(engine: Engine, storage: ObjectStore, step: Step) -> ReindexReport:
         step("Record registers", _count(about_records, everything)),
     )
     rebuild_feed(engine, [*first.feed, *then.feed])
+    manifests = snapshot_manifests(everything)
+    snapshots = rebuild_snapshots(engine, storage, manifests, step("Snapshots", len(manifests)))
     assert records.corrupt is not None
     return ReindexReport(
         records=records,
         entries={**first.entries, **then.entries},
-        corrupt=[*first.corrupt, *records.corrupt, *then.corrupt],
+        snapshots=snapshots.shown,
+        corrupt=[*first.corrupt, *records.corrupt, *then.corrupt, *snapshots.corrupt],
     )
 
 

@@ -27,6 +27,7 @@ from service.secrecy.detect import Detector
 from service.secrecy.review import Reviews
 from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
+from service.snapshots.archive import SnapshotArchive
 from service.storage import ObjectStore, open_store
 
 
@@ -52,6 +53,7 @@ class Services:
     reviews: Reviews
     registrations: Registrations
     jobs: JobQueue
+    snapshots: SnapshotArchive
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
@@ -68,7 +70,8 @@ def build(
     engine = make_engine(config["DATABASE_URL"])
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
-    fernet = Fernet(settings.secret_key(config))
+    key = settings.secret_key(config)
+    fernet = Fernet(key)
     audit = AuditLog(engine, clock)
     zone = ZoneInfo(config["TIMEZONE"])
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
@@ -94,6 +97,7 @@ def build(
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),
         jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
+        snapshots=SnapshotArchive.build(config, storage, engine, clock, zone, key),
         clock=clock,
         zone=zone,
     )

@@ -18,7 +18,9 @@ from service.api import (
     public,
     records,
     registration,
+    replay,
     review,
+    snapshots,
     stats,
 )
 
@@ -74,7 +76,9 @@ def init_api(app: Flask) -> Api:
         channels.blp,
         public.blp,
         jobs.blp,
+        snapshots.blp,
     ):
         api.register_blueprint(blueprint)
+    app.register_blueprint(replay.blp)  # for browsers, outside the OpenAPI document
     health.install(app)
     return api
