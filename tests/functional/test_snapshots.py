@@ -300,9 +300,7 @@ def replay_link(client, site_id: str, snapshot_id: str, headers: dict[str, str])
     return urlsplit(answer.json["url"]).path
 
 
-def test_replay_serves_pages_and_requisites_from_the_archive(
-    app, client, web_site, token, website
-):
+def test_replay_serves_pages_and_requisites_from_the_archive(app, client, web_site, token, website):
     snapshot = take(client, app, web_site, token("admin", "records:read"))
     start = replay_link(client, web_site, snapshot["id"], token("records:read"))
     website.__exit__(None, None, None)  # the live site is gone: replay needs only the WARC
@@ -363,25 +361,6 @@ def test_replay_links_expire_and_answer_for_their_snapshot_only(
     assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)
     assert other_site.status_code == 404
     assert unfinished.status_code == 404
-
-
-# --- reindex ------------------------------------------------------------------------------
-
-
-def test_reindex_rebuilds_the_snapshot_index_from_manifests(app, client, web_site, token, cli):
-    snapshot = take(client, app, web_site, token("admin", "records:read"))
-    reader = token("records:read")
-    before = client.get(f"/v1/sites/{web_site}/snapshots", headers=reader).json
-    with app.extensions["offentlig"].engine.begin() as conn:
-        conn.execute(delete(t.snapshots))
-    assert client.get(f"/v1/sites/{web_site}/snapshots", headers=reader).json["items"] == []
-
-    result = cli("reindex", "--json")
-
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["snapshots"] == 1
-    after = client.get(f"/v1/sites/{web_site}/snapshots", headers=reader).json
-    assert after == before and after["last"]["id"] == snapshot["id"]
 
 
 def test_snapshot_commands_run_and_list(cli, app, web_site):

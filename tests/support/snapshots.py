@@ -22,7 +22,8 @@ def small_site() -> Iterator[Website]:
         )
         start = site.routes["/"]
         assert isinstance(start.body, bytes)
-        start.body = start.body.replace(b"</body>", b"<a href='/2026/12/hej-varlden/'>Hej</a></body>")
+        link = b"<a href='/2026/12/hej-varlden/'>Hej</a></body>"
+        start.body = start.body.replace(b"</body>", link)
         yield site
 
 
