@@ -154,9 +154,8 @@ def _download(site_id: str, snapshot_id: str, name: str) -> Response:
         response = Response(status=304)
     else:
         body = body if body is not None else _Stream(svc.storage.open(key))
-        response = Response(body, mimetype=content_type, direct_passthrough=True)
+        response = Response(body, content_type=content_type, direct_passthrough=True)
         response.content_length = size
-        response.headers["Content-Type"] = content_type
     response.set_etag(sha256)
     response.headers[SHA256_HEADER] = sha256
     response.headers["Content-Disposition"] = f'attachment; filename="{snapshot_id}-{name}"'
