@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export OFFENTLIG_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve install install-test install-node install-system lint test test-python test-plugin bench clean
+.PHONY: serve install install-test install-node install-pywb install-system lint test test-python test-plugin bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ install-test: $(BIN)/python
 install-node:
 	npm ci --prefix tests/e2e --no-audit --no-fund --silent
 
+# pywb, in a virtualenv of its own, to prove it replays our WARCs (tests/e2e/pywb/): it pins
+# versions the service cannot use (cryptography < 48 through pyOpenSSL, werkzeug 3.1.7) and
+# patches the standard library with gevent when imported.
+install-pywb:
+	test -x .venv-pywb/bin/python || $(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/pip install --quiet -r tests/e2e/pywb/requirements.txt
+
 install-system:
 	.ci/install-system
 
@@ -33,7 +40,7 @@ lint: install-test
 	$(BIN)/ruff format --check service schemas tests bench
 	$(BIN)/mypy
 
-test-python: install-test install-node
+test-python: install-test install-node install-pywb
 	$(BIN)/pytest tests --cov --cov-report=term:skip-covered
 
 test-plugin: install-system
@@ -45,4 +52,4 @@ bench: install-test
 	$(MAKE) -C bench
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts tests/e2e/node_modules
+	rm -rf $(VENV) .venv-pywb *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts tests/e2e/node_modules

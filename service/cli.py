@@ -165,6 +165,7 @@ def reindex(as_json: bool) -> None:
         "events": report.records.events,
         "registers": report.entries,
         "audit": report.audit,
+        "snapshots": report.snapshots,
         "corrupt": report.corrupt,
     }
 
@@ -172,7 +173,7 @@ def reindex(as_json: bool) -> None:
         registers = ", ".join(f"{n} {name}" for name, n in r["registers"].items())
         console.print(
             f"Indexed {r['records']} records, {r['versions']} versions, {r['events']} events;"
-            f" registers: {registers}; {r['audit']} audit entries."
+            f" registers: {registers}; {r['audit']} audit entries; {r['snapshots']} snapshots."
         )
         if r["corrupt"]:
             console.print(f"[red]{len(r['corrupt'])} objects failed their hash check.[/]")
@@ -357,3 +358,8 @@ from service.commands.integrity import log_group, verify, verify_proof  # noqa: 
 main.add_command(log_group)
 main.add_command(verify)
 main.add_command(verify_proof)
+
+from service.commands.snapshots import set_snapshot_schedule, snapshot  # noqa: E402
+
+main.add_command(snapshot)
+sites.add_command(set_snapshot_schedule)

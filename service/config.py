@@ -65,6 +65,16 @@ DEFAULTS: dict[str, Any] = {
     "LOG_TSA_URL": None,
     # New record versions are kept (S3 Object Lock, GOVERNANCE) this long: ISO 8601 duration.
     "OBJECT_LOCK_DEFAULT_RETENTION": "P10Y",
+    # Snapshots (service/snapshots/): what one crawl may do (null: no limit) ...
+    "SNAPSHOT_CONNECTIONS": 8,
+    "SNAPSHOT_DELAY_SECONDS": 0,
+    "SNAPSHOT_MAX_PAGES": 100_000,
+    "SNAPSHOT_MAX_BYTES": 20 * 1024**3,
+    "SNAPSHOT_MAX_SECONDS": 6 * 3600,
+    # ... how long a replay link works, and where replay keeps its local copies of
+    # WARC and index (default: <DATA_DIR>/snapshot-cache; safe to empty at any time).
+    "SNAPSHOT_REPLAY_SECONDS": 3600,
+    "SNAPSHOT_CACHE_DIR": None,
 }
 
 
@@ -88,6 +98,8 @@ def resolve(config: dict[str, Any]) -> None:
         config["STORAGE_URL"] = (data_dir / "objects").as_uri()
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{data_dir / 'index.sqlite3'}"
+    if not config.get("SNAPSHOT_CACHE_DIR"):
+        config["SNAPSHOT_CACHE_DIR"] = str(data_dir / "snapshot-cache")
     config["MAX_CONTENT_LENGTH"] = int(config["MAX_EVENT_BYTES"])
 
 

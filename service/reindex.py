@@ -2,7 +2,8 @@
 
 One listing of the bucket feeds every part, in an order where each part finds what it
 refers to: the authority's registers (sites, tokens, …), then the records, then the
-registers about records (reviews, registrations, …), then the audit trail's batches."""
+registers about records (reviews, registrations, …), then the audit trail's batches and
+the snapshots' manifests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from service.index.rebuild import RebuildReport, rebuild, rebuild_feed, record_k
 from service.registers.catalog import authority_families, record_families
 from service.registers.family import Family
 from service.registers.rebuild import rebuild_registers
+from service.snapshots.index import rebuild_snapshots, snapshot_manifests
 from service.storage.port import ObjectStore
 
 Step = Callable[[str, int], Callable[[int], None]]  # (description, total) → advance(n)
@@ -26,6 +28,7 @@ class ReindexReport:
     records: RebuildReport
     entries: dict[str, int] = field(default_factory=dict)
     audit: int = 0  # audit entries shown
+    snapshots: int = 0
     corrupt: list[str] = field(default_factory=list)
 
 
@@ -48,12 +51,21 @@ def reindex(engine: Engine, storage: ObjectStore, step: Step) -> ReindexReport:
     rebuild_feed(engine, [*first.feed, *then.feed])
     batches = batch_keys(everything)
     audit = rebuild_audit(engine, storage, batches, step("Audit trail", len(batches)))
+    manifests = snapshot_manifests(everything)
+    snapshots = rebuild_snapshots(engine, storage, manifests, step("Snapshots", len(manifests)))
     assert records.corrupt is not None
     return ReindexReport(
         records=records,
         entries={**first.entries, **then.entries},
         audit=audit.entries,
-        corrupt=[*first.corrupt, *records.corrupt, *then.corrupt, *audit.corrupt],
+        snapshots=snapshots.shown,
+        corrupt=[
+            *first.corrupt,
+            *records.corrupt,
+            *then.corrupt,
+            *audit.corrupt,
+            *snapshots.corrupt,
+        ],
     )
 
 

@@ -29,6 +29,7 @@ from service.secrecy.detect import Detector
 from service.secrecy.review import Reviews
 from service.secrecy.screen import SecrecyScreen
 from service.sites.registry import SiteRegistry
+from service.snapshots.archive import SnapshotArchive
 from service.storage import ObjectStore, open_store
 
 
@@ -55,6 +56,7 @@ class Services:
     registrations: Registrations
     jobs: JobQueue
     retention: Retention
+    snapshots: SnapshotArchive
     clock: Callable[[], datetime]
     zone: ZoneInfo
     integrity: integrity_log.IntegrityLog | None = None
@@ -77,7 +79,8 @@ def build(
         migrate(engine)
     # Every writer gets the storage that logs what it creates (service/integrity/).
     storage, integrity = integrity_log.build(config, open_store(config), engine, clock, id_factory)
-    fernet = Fernet(settings.secret_key(config))
+    key = settings.secret_key(config)
+    fernet = Fernet(key)
     audit = AuditTrail(storage, engine, clock, float(config["AUDIT_FLUSH_SECONDS"]))
     zone = ZoneInfo(config["TIMEZONE"])
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
@@ -112,6 +115,7 @@ def build(
             audit,
             bypass_governance=bool(config.get("CULLING_BYPASS_GOVERNANCE", False)),
         ),
+        snapshots=SnapshotArchive.build(config, storage, engine, clock, zone, key),
         clock=clock,
         zone=zone,
         integrity=integrity,

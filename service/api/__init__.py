@@ -20,8 +20,10 @@ from service.api import (
     public,
     records,
     registration,
+    replay,
     retention,
     review,
+    snapshots,
     stats,
 )
 
@@ -83,7 +85,9 @@ def init_api(app: Flask) -> Api:
         retention.runs_blp,
         retention.log_blp,
         log.blp,
+        snapshots.blp,
     ):
         api.register_blueprint(blueprint)
+    app.register_blueprint(replay.blp)  # for browsers, outside the OpenAPI document
     health.install(app)
     return api

@@ -27,8 +27,8 @@ def actor() -> Actor:
     return Actor("token", found.name, found.token_id, request.remote_addr)
 
 
-def require(scope: str) -> Callable[[F], F]:
-    """The view needs a valid token that carries `scope`; it is kept in `g.principal`.
+def require(*scopes: str) -> Callable[[F], F]:
+    """The view needs a valid token that carries one of `scopes`; it is kept in `g.principal`.
 
     Put it above `@blp.arguments`: the token is checked before any input is parsed, so an
     unauthenticated caller gets 401, never a 422 that describes the arguments.
@@ -44,15 +44,16 @@ def require(scope: str) -> Callable[[F], F]:
             found = services().tokens.authenticate(token.strip())
             if found is None:
                 raise Unauthorized("Unknown or revoked token.")
-            if scope not in found.scopes:
-                raise Forbidden(f"This needs the {scope!r} scope.")
+            if not found.scopes & set(scopes):
+                raise Forbidden(f"This needs the {' or '.join(map(repr, scopes))} scope.")
             g.principal = found
             return view(*args, **kwargs)
 
-        # flask-smorest reads `_apidoc`: the OpenAPI document names the scope per operation.
+        # flask-smorest reads `_apidoc`: the OpenAPI document names the scopes per operation
+        # (a list of alternatives: any one of them will do).
         apidoc = dict(getattr(view, "_apidoc", {}))
         manual = dict(apidoc.get("manual_doc", {}))
-        manual["security"] = [{"bearer": [scope]}]
+        manual["security"] = [{"bearer": [scope]} for scope in scopes]
         apidoc["manual_doc"] = manual
         wrapper._apidoc = apidoc  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]

@@ -31,8 +31,9 @@ READ_PERSONAL = "records:read-personal"
 READ_SECRET = "records:read-secret"  # noqa: S105 - a scope: records marked secret
 REVIEW = "records:review"  # the secrecy review queue and its decisions
 REGISTRY_WRITE = "registry:write"  # the registry system writes case numbers back
+SNAPSHOTS_REQUEST = "snapshots:request"  # ask for a snapshot now (the plugin's button)
 ADMIN = "admin"
-SCOPES = (READ, READ_PERSONAL, READ_SECRET, REVIEW, REGISTRY_WRITE, ADMIN)
+SCOPES = (READ, READ_PERSONAL, READ_SECRET, REVIEW, REGISTRY_WRITE, SNAPSHOTS_REQUEST, ADMIN)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ sites = Table(
     Column("secret_encrypted", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revision", Integer, nullable=False, server_default="1"),
+    # Snapshots: an ISO 8601 duration, "off", or NULL for the default (service/snapshots/).
+    Column("snapshot_every", String(40), nullable=True),
 )
 
 api_tokens = Table(
@@ -423,4 +425,34 @@ log_sequencer = Table(
     Column("name", String(40), primary_key=True),
     Column("holder", String(300), nullable=True),
     Column("expires_at", UTCDateTime, nullable=True),
+)
+
+# --- snapshots ------------------------------------------------------------------------------
+# One row per finished snapshot, projected from its manifest (`sites/{site}/snapshots/{id}/
+# manifest.json`); `reindex` rebuilds it. Snapshots still running are jobs, not rows here.
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("site_id", String(40), nullable=False),
+    Column("site_url", String(2000), nullable=False),  # the origin crawled, as it was then
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=False),
+    Column("pages", BigInteger, nullable=False),
+    Column("requisites", BigInteger, nullable=False),
+    Column("responses", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("refusals", BigInteger, nullable=False),
+    Column("limits_hit", JSON, nullable=False),  # the limits that ended the crawl early
+    Column("manifest_key", String(1000), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("warc_key", String(1000), nullable=False),
+    Column("warc_size", BigInteger, nullable=False),
+    Column("warc_sha256", String(64), nullable=False),
+    Column("cdxj_key", String(1000), nullable=False),
+    Column("cdxj_size", BigInteger, nullable=False),
+    Column("cdxj_sha256", String(64), nullable=False),
+    Index("ix_snapshots_site_id_ended_at", "site_id", "ended_at"),
 )

@@ -48,6 +48,8 @@ def _row(document: dict[str, Any]) -> dict[str, Any]:
         "url": document["url"],
         "secret_encrypted": document["secret_encrypted"],
         "created_at": datetime.fromisoformat(document["created_at"]),
+        # Absent until first set: the default schedule (service/snapshots/schedule.py).
+        "snapshot_every": document.get("snapshot_every"),
     }
 
 

@@ -27,6 +27,11 @@ from service.snapshots.settings import CrawlProgress, CrawlSettings
 from service.snapshots.warc import WarcFile
 
 PROGRESS_EVERY = 0.25  # seconds between progress reports
+STOPPED = "stopped"  # the frontier's reason when the caller asked the crawl to stop
+
+
+class CrawlStopped(Exception):  # noqa: N818 - a signal to unwind, not an error
+    """The caller's `stop()` said so: the crawl ended unfinished and is no snapshot."""
 
 
 class Crawl:
@@ -63,7 +68,14 @@ class Crawl:
 
     # --- running ---------------------------------------------------------------------------
 
-    def run(self, seeds: list[str], progress: Callable[[CrawlProgress], None] | None) -> None:
+    def run(
+        self,
+        seeds: list[str],
+        progress: Callable[[CrawlProgress], None] | None,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Crawl until done or a limit; `stop()` (asked with each progress report) ends the
+        crawl unfinished with `CrawlStopped`."""
         self._started = time.monotonic()
         try:
             self.address = self.policy.address  # resolved and checked once, up front
@@ -82,10 +94,14 @@ class Crawl:
             while worker.is_alive():
                 worker.join(PROGRESS_EVERY)
                 self._check_time()
+                if stop is not None and stop() and self.frontier.stop(STOPPED):
+                    self._wake.set()
                 if progress:
                     progress(self.progress())
         if self.failure:
             raise self.failure
+        if self.frontier.stopped == STOPPED:
+            raise CrawlStopped()
         if self.frontier.pages_skipped:
             self._limit("max_pages", self.settings.max_pages, self.frontier.pages_skipped)
         if progress:
@@ -173,6 +189,8 @@ class Crawl:
         with self._count_lock:
             self.bytes += count
             over = self.settings.max_bytes is not None and self.bytes > self.settings.max_bytes
+        if self.frontier.stopped == STOPPED:
+            raise Aborted("the snapshot was stopped")
         if over:
             self._limit("max_bytes", self.settings.max_bytes, None)
             raise Aborted("the byte limit was reached during the response")

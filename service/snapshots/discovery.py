@@ -116,6 +116,11 @@ def _meta_links(attrs: dict[str, str | None]) -> Iterator[tuple[str, bool]]:
 
 def srcset_urls(value: str) -> Iterator[str]:
     """Image candidate URLs of a `srcset` (HTML's parsing rules, without the descriptors)."""
+    return (url for url, _descriptors in srcset_candidates(value))
+
+
+def srcset_candidates(value: str) -> Iterator[tuple[str, str]]:
+    """(URL, descriptors) per image candidate of a `srcset`, by HTML's parsing rules."""
     position, end = 0, len(value)
     while position < end:
         while position < end and (value[position].isspace() or value[position] == ","):
@@ -124,26 +129,27 @@ def srcset_urls(value: str) -> Iterator[str]:
         while position < end and not value[position].isspace():
             position += 1
         candidate = value[start:position]
+        described = position
         if candidate.endswith(","):
             candidate = candidate.rstrip(",")
-        else:  # skip the descriptors ("300w", "2x") up to the next candidate
+        else:  # the descriptors ("300w", "2x") up to the next candidate
             while position < end and value[position] != ",":
                 position += 1
         if candidate:
-            yield candidate
+            yield candidate, value[described:position].strip()
 
 
 # --- CSS ---------------------------------------------------------------------------------
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
-_CSS_IMPORT = re.compile(r"""@import\s+(['"])(.*?)\1""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE | re.DOTALL)
+CSS_IMPORT = re.compile(r"""@import\s+(['"])(.*?)\1""", re.IGNORECASE)
 
 
 def css_urls(css: str) -> Iterator[str]:
     """`url(...)` (fonts, images, imports) and `@import "..."` targets."""
     css = _CSS_COMMENT.sub("", css)
-    for pattern in (_CSS_URL, _CSS_IMPORT):
+    for pattern in (CSS_URL, CSS_IMPORT):
         for match in pattern.finditer(css):
             found = match.group(2).strip()
             if found and not found.startswith(("data:", "#")):

@@ -54,13 +54,15 @@ def take_snapshot(
     progress: Callable[[CrawlProgress], None] | None = None,
     clock: Callable[[], datetime] = _utc_now,
     resolver: Resolver = socket.getaddrinfo,
+    stop: Callable[[], bool] | None = None,
 ) -> Manifest:
     """Crawl `site_url` (its origin only) and store `{prefix}snapshot.warc.gz`,
     `{prefix}index.cdxj` and, last, `{prefix}manifest.json`; return the manifest.
 
     `prefix` is empty or ends with `/`. Fetch failures and refusals do not fail the snapshot:
     they are listed in the manifest. Storage errors propagate (and leave no manifest).
-    `FileExistsError` if a manifest is already stored at the prefix.
+    `FileExistsError` if a manifest is already stored at the prefix. `stop()`, asked a few
+    times a second, ends the crawl unfinished with `CrawlStopped`: nothing is uploaded.
     """
     settings = settings or CrawlSettings()
     if prefix and not prefix.endswith("/"):
@@ -77,7 +79,7 @@ def take_snapshot(
                 warc = WarcFile(out, WARC_NAME)
                 warc.write_warcinfo(started, _warcinfo(site, agent, settings))
                 crawl = Crawl(policy, settings, warc, index, agent, clock)
-                crawl.run(seeds(site), progress)
+                crawl.run(seeds(site), progress, stop)
             warc_file = _upload(
                 storage, f"{prefix}{WARC_NAME}", "warc", warc_path, WARC_TYPE,
                 warc.members.sha256.hexdigest(),

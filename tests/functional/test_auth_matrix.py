@@ -14,9 +14,10 @@ from flask import Flask
 
 from tests.factories import TEST_ACTOR, comment_data, post_data
 from tests.support.retention import rule_body
+from tests.support.snapshots import small_site, stored_snapshot
 
 # The spec (README's API table): which scope each operation needs.
-SCOPE_OF: dict[tuple[str, str], str] = {
+SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "records.Records"): "records:read",
     ("GET", "records.RecordDetail"): "records:read",
     ("GET", "records.Versions"): "records:read",
@@ -57,6 +58,14 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "culling-log.CullingLogCsv"): "records:read",
     ("GET", "log.VersionProof"): "records:read",
     ("POST", "log.Checkpoints"): "admin",
+    ("GET", "snapshots.Snapshots"): "records:read",
+    ("POST", "snapshots.Snapshots"): ("snapshots:request", "admin"),  # either will do
+    ("GET", "snapshots.SnapshotDetail"): "records:read",
+    ("GET", "snapshots.Warc"): "records:read",
+    ("GET", "snapshots.Cdxj"): "records:read",
+    ("GET", "snapshots.ManifestFile"): "records:read",
+    ("POST", "snapshots.ReplaySessions"): "records:read",
+    ("PUT", "snapshots.SnapshotSchedule"): "admin",
 }
 # The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
 PUBLIC_LOG = {
@@ -85,9 +94,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "holds.HoldLift": {"reason": "Avgjort"},
     "culling-runs.Runs": {},
     "culling-runs.RunExecution": {},
+    "snapshots.SnapshotSchedule": {"every": "P6M"},
 }
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
+# Operations that start work and answer before it is done.
+ACCEPTED = {("POST", "snapshots.Snapshots")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -99,6 +111,13 @@ SITE_BOUND = {
     "jobs.JobDetail",
     "jobs.JobCancel",
     "log.VersionProof",
+    "snapshots.Snapshots",
+    "snapshots.SnapshotDetail",
+    "snapshots.Warc",
+    "snapshots.Cdxj",
+    "snapshots.ManifestFile",
+    "snapshots.ReplaySessions",
+    "snapshots.SnapshotSchedule",
 }
 
 
@@ -117,6 +136,7 @@ class World:
     home: str  # a site with a post and a comment carrying personal data
     other: str  # a second site
     record: str  # the comment on `home`
+    snapshot: str  # a finished snapshot of `home`
     headers: dict[str, dict[str, str] | None]
 
 
@@ -126,6 +146,8 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     other, _ = svc.sites.add("Lunds kommun", "https://lund.se", actor=TEST_ACTOR)
     site.sender.send("post.published", post_data(1))
     site.sender.send("comment.received", comment_data(10, post_id=1, author_ip="192.0.2.1"))
+    with small_site() as website:
+        stored_snapshot(svc, site.id, f"{website.url}/", "snapshot-1")
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
     svc.tokens.revoke(revoked_row["id"], actor=TEST_ACTOR)
     every_scope = EVERY_SCOPE
@@ -143,12 +165,13 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "records:review": token("records:review"),
         "registry:write": token("registry:write"),
         "records:read-secret": token("records:read-secret"),
+        "snapshots:request": token("snapshots:request"),
         "every scope": token(*every_scope),
         "every scope, own site": token(*every_scope, site=site.id),
         "every scope, other site": token(*every_scope, site=other["id"]),
     }
     svc.integrity.checkpoint()  # every version has its proof
-    return World(site.id, other["id"], f"{site.id}.comment.10", headers)
+    return World(site.id, other["id"], f"{site.id}.comment.10", "snapshot-1", headers)
 
 
 EVERY_SCOPE = (
@@ -157,6 +180,7 @@ EVERY_SCOPE = (
     "records:read-secret",
     "records:review",
     "registry:write",
+    "snapshots:request",
     "admin",
 )
 
@@ -174,12 +198,15 @@ def scopes_of(name: str) -> set[str]:
 def expected(caller: str, method: str, endpoint: str) -> int:
     if not scopes_of(caller):
         return 401
-    if SCOPE_OF[(method, endpoint)] not in scopes_of(caller):
+    needed = SCOPE_OF[(method, endpoint)]
+    if not scopes_of(caller) & ({needed} if isinstance(needed, str) else set(needed)):
         return 403
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
     if (method, endpoint) in CHANGES:
         return 200
+    if (method, endpoint) in ACCEPTED:
+        return 202
     return STATUS_OF.get((method, endpoint)) or {"POST": 201, "DELETE": 204}.get(method, 200)
 
 
@@ -211,7 +238,12 @@ def test_scope_matrix(app, client, world, subtests):
         if (method, rule.endpoint) in SIGNATURE_AUTHENTICATED | PUBLIC_LOG:
             continue
         for caller, headers in world.headers.items():
-            values: dict[str, Any] = {"record_id": world.record, "number": 1}
+            values: dict[str, Any] = {
+                "record_id": world.record,
+                "number": 1,
+                "site_id": world.home,
+                "snapshot_id": world.snapshot,
+            }
             if "token_id" in rule.arguments:  # a fresh victim each time
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
@@ -230,6 +262,7 @@ def test_scope_matrix(app, client, world, subtests):
                 answer = client.open(
                     url, method=method, headers=headers, json=BODIES.get(rule.endpoint)
                 )
+                answer.close()  # downloads stream from storage until closed
 
                 assert answer.status_code == want, answer.get_data(as_text=True)
                 if want >= 400:

@@ -187,7 +187,7 @@ def test_reindex_of_an_emptied_index_gives_identical_answers(app, client, token,
         "review": 0,
         "registration": 0,
     }
-    assert report == {**counts, "registers": registers, "corrupt": []}
+    assert report == {**counts, "registers": registers, "snapshots": 0, "corrupt": []}
     assert after.keys() == before.keys()
     for key in before:
         assert after[key] == before[key], key
@@ -366,3 +366,47 @@ def test_reindex_repairs_drifted_reviews_and_registrations(app, client, token, c
     reindex(cli)
 
     assert review_answers(client, everything) == before
+
+
+# --- snapshots -----------------------------------------------------------------------------
+
+
+def test_reindex_rebuilds_snapshots_from_their_manifests(app, client, site, token, cli):
+    from service.snapshots.index import snapshot_prefix
+    from tests.support.snapshots import small_site, stored_snapshot
+
+    svc = app.extensions["offentlig"]
+    reader = token("records:read")
+    with small_site() as website:
+        for snapshot_id in ("snapshot-1", "snapshot-2"):
+            stored_snapshot(svc, site.id, f"{website.url}/", snapshot_id)
+    before = client.get(f"/v1/sites/{site.id}/snapshots", headers=reader).json
+    half_done = snapshot_prefix(site.id, "crashed")  # a WARC without a manifest: not listed
+    svc.storage.put(f"{half_done}snapshot.warc.gz", b"half", content_type="application/warc")
+
+    empty_the_database(app)
+    svc.sites._recent.clear()
+    report = reindex(cli)
+
+    assert report["snapshots"] == 2
+    assert client.get(f"/v1/sites/{site.id}/snapshots", headers=reader).json == before
+    assert [item["id"] for item in before["items"]] == ["snapshot-2", "snapshot-1"]
+
+
+def test_a_corrupted_snapshot_manifest_fails_the_reindex_naming_it(app, site, cli):
+    from service.snapshots.index import snapshot_prefix
+    from tests.support.snapshots import small_site, stored_snapshot
+
+    svc = app.extensions["offentlig"]
+    with small_site() as website:
+        stored_snapshot(svc, site.id, f"{website.url}/", "snapshot-1")
+    key = f"{snapshot_prefix(site.id, 'snapshot-1')}manifest.json"
+    document = json.loads(svc.storage.get(key))
+    document["counts"]["pages"] += 1
+    svc.storage.put(key, json.dumps(document).encode())
+
+    result = cli("reindex", "--json")
+
+    assert result.exit_code != 0
+    assert json.loads(result.stdout)["corrupt"] == [key]
+    assert json.loads(result.stdout)["snapshots"] == 0

@@ -9,3 +9,7 @@ $r = wp_install('Test Blog', '@ADMIN_USER@', '@ADMIN_EMAIL@', true, '', '@ADMIN_
 if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message() . "\n"); exit(1); }
 update_option('permalink_structure', '/%year%/%monthnum%/%postname%/');
 update_option('timezone_string', 'Europe/Stockholm');
+// Debian's wordpress ships no theme; wordpress-theme-twentytwentythree brings the default one.
+$theme = wp_get_theme('twentytwentythree');
+if (!$theme->exists()) { fwrite(STDERR, "theme twentytwentythree missing (apt package wordpress-theme-twentytwentythree)\n"); exit(1); }
+switch_theme('twentytwentythree');
