@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -27,12 +27,15 @@ if TYPE_CHECKING:
     from service.services import Services
 
 console = Console(stderr=False)
+FC = TypeVar("FC", bound=Callable[..., Any])
 # Capture is CPU work in Python between two short waits (object storage, database): processes
 # use both cores where threads of one process queue on the GIL (`make bench` measured it).
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 DEFAULT_THREADS = 1
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+json_option: Callable[[FC], FC] = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of text."
+)
 
 
 def _default(value: Any) -> Any:
@@ -321,5 +324,17 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m service.cli`: run the module as imported, where the commands below register
+    # (click exits when the command is done, before this copy reaches them).
+    from service.cli import main as imported
+
+    imported()
+
+# Feature commands (service/commands/), one line each.
+from service.commands.backfill import backfill, reconcile, set_account  # noqa: E402
+
+sites.add_command(set_account)
+main.add_command(backfill)
+main.add_command(reconcile)

@@ -4,7 +4,7 @@ and the CLI (`app.extensions["offentlig"]`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,12 +20,20 @@ from service.capture.recorder import Recorder
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
+from service.sites.account import WordPressFactory
 from service.sites.registry import SiteRegistry
 from service.storage import ObjectStore, open_store
+from service.wordpress.port import WordPressSite
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def read_wordpress(url: str, username: str, app_password: str) -> WordPressSite:
+    from service.wordpress.xmlrpc import XmlRpcSite
+
+    return XmlRpcSite(url, username, app_password)
 
 
 def new_id() -> str:
@@ -44,6 +52,8 @@ class Services:
     audit: AuditLog
     clock: Callable[[], datetime]
     zone: ZoneInfo
+    # Opens a WordPress site to read (backfill, reconciliation); tests put a fake site here.
+    wordpress: WordPressFactory = field(default_factory=lambda: read_wordpress)
 
     def close(self) -> None:
         self.engine.dispose()

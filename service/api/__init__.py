@@ -6,7 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
-from service.api import admin, changes, docs, errors, events, health, records, stats
+from service.api import admin, backfill, changes, docs, errors, events, health, records, stats
 
 API_SPEC = {
     "API_TITLE": "Offentlig",
@@ -55,6 +55,7 @@ def init_api(app: Flask) -> Api:
         stats.blp,
         admin.sites_blp,
         admin.tokens_blp,
+        backfill.blp,
     ):
         api.register_blueprint(blueprint)
     health.install(app)

@@ -1,0 +1,1 @@
+"""Click commands of features, registered at the bottom of service/cli.py."""
