@@ -85,8 +85,9 @@ def capture_site(
     workers: int = DEFAULT_WORKERS,
 ) -> None:
     """Read every listing and capture each object; `on_captured` hears of each, in this
-    thread. A listing resumes a page before its checkpoint (objects may have moved up since),
-    what it captures again is found by its key. The site or a backend going away ends the run
+    thread. A listing resumes a little before its checkpoint (objects may have moved up
+    since; the same margin as between its pages), and what it captures again is found by its
+    key. The site or a backend going away ends the run
     with that error: it can be resumed."""
     progress = progress or NoProgress()
     progress.totals(site_totals(wordpress))
@@ -107,7 +108,7 @@ def capture_site(
                 continue
             save = partial(_save, offsets, listing.name, checkpoint=checkpoint)
             _read_listing(
-                listing, max(0, start - page_size), wordpress, pool, one,
+                listing, max(0, start - page_size // 10), wordpress, pool, one,
                 on_captured, progress, page_size, workers, save,
             )  # fmt: skip
             save(FINISHED)

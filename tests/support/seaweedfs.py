@@ -75,9 +75,7 @@ def start_seaweedfs(
         "-volume.max=5000",
     ]
     log_path = data_dir / "weed.log"
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith("AWS_")
-    }
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     if with_credentials:
         environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.access_key
         environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secret_key
