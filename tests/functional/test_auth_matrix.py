@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from service.backfill import runs
+from service.sites.account import WordPressAccount
 from tests.factories import TEST_ACTOR, comment_data, post_data
+from tests.support.fake_wordpress import PASSWORD, USERNAME, FakeWordPress, remote_post
 
 # The spec (README's API table): which scope each operation needs.
 SCOPE_OF: dict[tuple[str, str], str] = {
@@ -28,6 +31,11 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "tokens.Tokens"): "admin",
     ("POST", "tokens.Tokens"): "admin",
     ("DELETE", "tokens.Token"): "admin",
+    ("PUT", "backfill.WordPressAccount"): "admin",
+    ("POST", "backfill.Backfills"): "admin",
+    ("GET", "backfill.Reconciliations"): "records:read",
+    ("POST", "backfill.Reconciliations"): "admin",
+    ("GET", "backfill.LatestReconciliation"): "records:read",
 }
 # Authenticated by its webhook signature instead (see test_bad_input.py).
 SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
@@ -35,6 +43,8 @@ SIGNATURE_AUTHENTICATED = {("POST", "events.Events")}
 BODIES: dict[str, dict[str, Any]] = {
     "sites.Sites": {"name": "Lunds kommun", "url": "https://lund.se"},
     "tokens.Tokens": {"name": "diarium", "scopes": ["records:read"]},
+    "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
+    "backfill.Backfills": {},
 }
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
@@ -42,6 +52,10 @@ SITE_BOUND = {
     "records.Versions",
     "records.VersionDocument",
     "records.VersionPersonalData",
+    "backfill.WordPressAccount",
+    "backfill.Backfills",
+    "backfill.Reconciliations",
+    "backfill.LatestReconciliation",
 }
 
 
@@ -69,6 +83,11 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     other, _ = svc.sites.add("Lunds kommun", "https://lund.se", actor=TEST_ACTOR)
     site.sender.send("post.published", post_data(1))
     site.sender.send("comment.received", comment_data(10, post_id=1, author_ip="192.0.2.1"))
+    wordpress = FakeWordPress()
+    wordpress.add(remote_post(1))
+    svc.wordpress = wordpress.connect
+    svc.sites.set_account(site.id, WordPressAccount(USERNAME, PASSWORD), actor=TEST_ACTOR)
+    runs.reconcile(svc, site.id, actor=TEST_ACTOR)
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
     svc.tokens.revoke(revoked_row["id"], actor=TEST_ACTOR)
     every_scope = ("records:read", "records:read-personal", "admin")
@@ -124,7 +143,7 @@ def test_scope_matrix(app, client, world, subtests):
         if (method, rule.endpoint) in SIGNATURE_AUTHENTICATED:
             continue
         for caller, headers in world.headers.items():
-            values: dict[str, Any] = {"record_id": world.record, "number": 1}
+            values: dict[str, Any] = {"record_id": world.record, "number": 1, "site_id": world.home}
             if "token_id" in rule.arguments:  # a fresh victim each time
                 values["token_id"] = svc.tokens.create(
                     "victim", ["records:read"], actor=TEST_ACTOR
