@@ -10,7 +10,7 @@ of two raw rates measured in the same run on the same data:
 Backfill does both and more (validation, canonical JSON, hashes, the index): with reading and
 capturing pipelined its time could approach the slower of the two. Goal: ratio ≥ 0.6.
 
-    make -C bench backfill                       # 2,000 posts, 5,000 comments (~10 min on a busy 2-core machine)
+    make -C bench backfill             # 2,000 posts, 5,000 comments (~10 min, busy 2 cores)
     .venv/bin/python -m bench.backfill --help
 """
 

@@ -324,7 +324,6 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
-
 if __name__ == "__main__":  # pragma: no cover
     # `python -m service.cli`: run the module as imported, where the commands below register
     # (click exits when the command is done, before this copy reaches them).

@@ -3,13 +3,13 @@ reconcile it (each with its audit entry)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from service.auth.actor import Actor
 from service.backfill.backfill import BackfillReport, run_backfill
-from service.backfill.pipeline import DEFAULT_PAGE_SIZE, DEFAULT_WORKERS, Progress
+from service.backfill.pipeline import DEFAULT_PAGE_SIZE, DEFAULT_WORKERS, Checkpoint, Progress
 from service.backfill.reconcile import archived_records, run_reconciliation
 from service.backfill.reports import ReconciliationReports
 from service.capture.ports import Site
@@ -72,17 +72,21 @@ def backfill(
     actor: Actor,
     run_id: str | None = None,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
+    resume_from: Mapping[str, int] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     workers: int = DEFAULT_WORKERS,
     request_id: str | None = None,
 ) -> BackfillReport:
+    """A job handler passes its `checkpoint` and `resume_from` (and the run id it started
+    with): a resumed job continues where the last one stopped."""
     run_id = run_id or svc.recorder.new_id()
     svc.audit.record(
         "site.backfill", site_id, actor=actor, details={"run_id": run_id}, request_id=request_id
     )
     with reading(svc, site_id) as (site, wordpress, account):
         return run_backfill(
-            site, wordpress, svc.recorder, run_id, progress,
+            site, wordpress, svc.recorder, run_id, progress, checkpoint, resume_from,
             personal_data=account.personal_data, page_size=page_size, workers=workers,
         )  # fmt: skip
 
