@@ -289,6 +289,8 @@ def test_reconcile_finds_missing_changed_and_gone(client, site, admin, reader, a
     gone = client.get(f"/v1/records/{site.id}.post.3", headers=reader).get_json()
     assert gone["status"] == "gone" and gone["latest_version"] == 1  # kept, not deleted
     assert [e["type"] for e in gone["events"]] == ["post.gone"]
+    comment = client.get(f"/v1/records/{site.id}.comment.14", headers=reader).get_json()
+    assert (comment["status"], comment["latest_version"]) == ("gone", 1)  # no empty version
 
 
 def test_reconcile_twice_finds_nothing_the_second_time(client, site, admin, account, wordpress):
