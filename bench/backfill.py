@@ -76,7 +76,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--comments", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=1, help="read, put, backfill; each round")
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=4, help="backfill's capture workers")
+    parser.add_argument("--workers", type=int, default=16, help="backfill's capture workers")
     parser.add_argument("--put-threads", type=int, default=16)
     parser.add_argument("--put-bytes", type=int, default=2048)
     return parser.parse_args(argv)

@@ -24,7 +24,9 @@ from service.records.model import Kind
 from service.wordpress.port import WordPressSite
 
 DEFAULT_PAGE_SIZE = 100  # the REST API's largest page, which the post listing also reads
-DEFAULT_WORKERS = 4
+# Capture is a few round trips (index read, one or two S3 PUTs, index write) of little CPU:
+# latency-bound, so as many workers as the S3 reference's PUT threads (`make -C bench backfill`).
+DEFAULT_WORKERS = 16
 FINISHED = -1  # a checkpoint's offset for a listing read to its end
 
 
