@@ -249,8 +249,9 @@ def test_a_broken_off_run_resumes_from_its_checkpoint(app, site, client, reader,
 
     with pytest.raises(WordPressUnavailable):
         run_backfill(
-            site_ref, wordpress, svc.recorder, "run1", checkpoint=saved.append, page_size=10
-        )
+            site_ref, wordpress, svc.recorder, "run1",
+            checkpoint=saved.append, page_size=10, workers=2,
+        )  # fmt: skip
     wordpress.pages_left = None
     resumed = run_backfill(
         site_ref, wordpress, svc.recorder, "run1", resume_from=saved[-1], page_size=10
