@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from service.services import Services
 
 console = Console(stderr=False)
+FC = TypeVar("FC", bound=Callable[..., Any])
 # Capture is CPU work in Python between two short waits (object storage, database): processes
 # use both cores where threads of one process queue on the GIL (`make bench` measured it).
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
@@ -363,3 +364,9 @@ from service.commands.snapshots import set_snapshot_schedule, snapshot  # noqa: 
 
 main.add_command(snapshot)
 sites.add_command(set_snapshot_schedule)
+
+from service.commands.backfill import backfill, reconcile, set_account  # noqa: E402
+
+sites.add_command(set_account)
+main.add_command(backfill)
+main.add_command(reconcile)

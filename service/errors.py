@@ -99,3 +99,9 @@ class WordPressRefused(OffentligError):
 
     status = 502
     message = "The WordPress site refused the request."
+
+
+class WordPressCredentialsRefused(WordPressRefused):
+    """WordPress does not know the username or application password."""
+
+    message = "WordPress refused the username or application password."

@@ -4,7 +4,7 @@ and the CLI (`app.extensions["offentlig"]`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,13 +28,21 @@ from service.retention.retention import Retention
 from service.secrecy.detect import Detector
 from service.secrecy.review import Reviews
 from service.secrecy.screen import SecrecyScreen
+from service.sites.account import WordPressFactory
 from service.sites.registry import SiteRegistry
 from service.snapshots.archive import SnapshotArchive
 from service.storage import ObjectStore, open_store
+from service.wordpress.port import WordPressSite
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def read_wordpress(url: str, username: str, app_password: str) -> WordPressSite:
+    from service.wordpress.xmlrpc import XmlRpcSite
+
+    return XmlRpcSite(url, username, app_password)
 
 
 def new_id() -> str:
@@ -60,6 +68,8 @@ class Services:
     clock: Callable[[], datetime]
     zone: ZoneInfo
     integrity: integrity_log.IntegrityLog | None = None
+    # Opens a WordPress site to read (backfill, reconciliation); tests put a fake site here.
+    wordpress: WordPressFactory = field(default_factory=lambda: read_wordpress)
 
     def close(self) -> None:
         """Write the audit entries still buffered, then let the connections go."""

@@ -9,6 +9,7 @@ from schemas.webhook import CommentDataSchema, PingAnswerSchema, PostDataSchema
 from service.api import (
     admin,
     audit,
+    backfill,
     changes,
     channels,
     docs,
@@ -86,6 +87,7 @@ def init_api(app: Flask) -> Api:
         retention.log_blp,
         log.blp,
         snapshots.blp,
+        backfill.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(replay.blp)  # for browsers, outside the OpenAPI document

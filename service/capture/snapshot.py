@@ -59,8 +59,12 @@ class Snapshot:
         Published posts and pages are documents, drafts are working material: an unpublished,
         trashed or deleted post's content becomes a version only if nothing of it was ever
         captured (a post from before the plugin). A comment is received whatever its state.
+        A record gone from the site brings no content at all: its last version stays.
         """
-        return self.event_type.action.changes_content or self.kind.rules.received_in_any_state
+        action = self.event_type.action
+        if action is Action.GONE:
+            return False
+        return action.changes_content or self.kind.rules.received_in_any_state
 
     def content_sha256(self, personal_sha256: str | None) -> str:
         """Identity of the content: equal hashes mean an unchanged re-send."""

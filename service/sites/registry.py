@@ -23,7 +23,8 @@ from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.registers.family import Family
 from service.registers.projection import latest_row
-from service.registers.register import Register
+from service.registers.register import ENVELOPE, Register
+from service.sites.account import WordPressAccount
 from service.storage.port import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,30 @@ class SiteRegistry:
                 # it can be caught up (`offentlig channels add-missing-sites`).
                 log.exception("site %s added, but not what follows it", site["id"])
         return site, secret
+
+    def set_account(
+        self, site_id: str, account: WordPressAccount, *, actor: Actor
+    ) -> dict[str, Any]:
+        """A new revision of the site carrying the WordPress account it is read with; the
+        application password only encrypted, like the webhook secret."""
+        previous = self.register.latest(site_id)
+        body = {name: value for name, value in previous.items() if name not in ENVELOPE}
+        body["wordpress_account"] = {
+            "username": account.username,
+            "app_password_encrypted": self.fernet.encrypt(account.app_password.encode()).decode(),
+            "personal_data": list(account.personal_data),
+        }
+        return site_view(self.register.write(site_id, body, actor=actor, previous=previous))
+
+    def account(self, site_id: str) -> tuple[Site, WordPressAccount | None]:
+        """The site and the account it is read with (None if none was set), from storage."""
+        document = self.register.latest(site_id)
+        site = Site(document["id"], document["name"], document["url"])
+        stored = document.get("wordpress_account")
+        if stored is None:
+            return site, None
+        password = self.fernet.decrypt(stored["app_password_encrypted"].encode()).decode()
+        return site, WordPressAccount(stored["username"], password, tuple(stored["personal_data"]))
 
     @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)
     @unavailable_on_db_error

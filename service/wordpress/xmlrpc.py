@@ -34,7 +34,11 @@ from wordpress_xmlrpc.exceptions import (  # noqa: E402
 )
 from wordpress_xmlrpc.methods import comments, posts, taxonomies, users  # noqa: E402
 
-from service.errors import WordPressRefused, WordPressUnavailable  # noqa: E402
+from service.errors import (  # noqa: E402
+    WordPressCredentialsRefused,
+    WordPressRefused,
+    WordPressUnavailable,
+)
 from service.records.model import Kind  # noqa: E402
 from service.wordpress import mapping  # noqa: E402
 from service.wordpress.port import (  # noqa: E402
@@ -73,7 +77,9 @@ def errors_mapped(what: str) -> Iterator[None]:
     """Turn the library's, xmlrpc.client's and the network's errors into ours."""
     try:
         yield
-    except (InvalidCredentialsError, XmlrpcDisabledError, UnsupportedXmlrpcMethodError) as exc:
+    except InvalidCredentialsError as exc:
+        raise WordPressCredentialsRefused(f"WordPress refused {what}: {exc}") from None
+    except (XmlrpcDisabledError, UnsupportedXmlrpcMethodError) as exc:
         raise WordPressRefused(f"WordPress refused {what}: {exc}") from None
     except ServerConnectionError as exc:
         # The library wraps the ProtocolError of its first request; judge by its status.

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from service.backfill import runs
+from service.sites.account import WordPressAccount
 from tests.factories import TEST_ACTOR, comment_data, post_data
+from tests.support.fake_wordpress import PASSWORD, USERNAME, FakeWordPress, remote_post
 from tests.support.retention import rule_body
 from tests.support.snapshots import small_site, stored_snapshot
 
@@ -66,6 +69,11 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "snapshots.ManifestFile"): "records:read",
     ("POST", "snapshots.ReplaySessions"): "records:read",
     ("PUT", "snapshots.SnapshotSchedule"): "admin",
+    ("PUT", "backfill.WordPressAccount"): "admin",
+    ("POST", "backfill.Backfills"): "admin",
+    ("GET", "backfill.Reconciliations"): "records:read",
+    ("POST", "backfill.Reconciliations"): "admin",
+    ("GET", "backfill.LatestReconciliation"): "records:read",
 }
 # The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
 PUBLIC_LOG = {
@@ -95,6 +103,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "culling-runs.Runs": {},
     "culling-runs.RunExecution": {},
     "snapshots.SnapshotSchedule": {"every": "P6M"},
+    "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
+    "backfill.Backfills": {},
 }
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
@@ -118,6 +128,10 @@ SITE_BOUND = {
     "snapshots.ManifestFile",
     "snapshots.ReplaySessions",
     "snapshots.SnapshotSchedule",
+    "backfill.WordPressAccount",
+    "backfill.Backfills",
+    "backfill.Reconciliations",
+    "backfill.LatestReconciliation",
 }
 
 
@@ -146,6 +160,11 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     other, _ = svc.sites.add("Lunds kommun", "https://lund.se", actor=TEST_ACTOR)
     site.sender.send("post.published", post_data(1))
     site.sender.send("comment.received", comment_data(10, post_id=1, author_ip="192.0.2.1"))
+    wordpress = FakeWordPress()
+    wordpress.add(remote_post(1))
+    svc.wordpress = wordpress.connect
+    svc.sites.set_account(site.id, WordPressAccount(USERNAME, PASSWORD), actor=TEST_ACTOR)
+    runs.reconcile(svc, site.id, actor=TEST_ACTOR)
     with small_site() as website:
         stored_snapshot(svc, site.id, f"{website.url}/", "snapshot-1")
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)

@@ -1,0 +1,115 @@
+"""What the API and the CLI do alike: set a site's WordPress account, backfill it,
+reconcile it (each with its audit entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from service.auth.actor import Actor
+from service.backfill.backfill import BackfillReport, run_backfill
+from service.backfill.pipeline import DEFAULT_PAGE_SIZE, DEFAULT_WORKERS, Checkpoint, Progress
+from service.backfill.reconcile import archived_records, run_reconciliation
+from service.backfill.reports import ReconciliationReports
+from service.capture.ports import Site
+from service.errors import Conflict
+from service.sites.account import WordPressAccount, checked_account, opened
+from service.wordpress.port import WordPressSite
+
+if TYPE_CHECKING:
+    from service.services import Services
+
+
+def set_account(
+    svc: Services,
+    site_id: str,
+    username: str,
+    app_password: str,
+    personal_data: Sequence[str],
+    *,
+    actor: Actor,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """Check the account against the site (who it is, its role), then keep it."""
+    site, _ = svc.sites.account(site_id)
+    account = WordPressAccount(username, app_password, tuple(personal_data))
+    found = checked_account(svc.wordpress, site.url, account)
+    svc.sites.set_account(site_id, account, actor=actor)
+    svc.audit.record(
+        "site.account-set",
+        site_id,
+        actor=actor,
+        details={"username": username, "roles": list(found.roles)},
+        decision=True,
+        request_id=request_id,
+    )
+    return {
+        "site_id": site_id,
+        "username": username,
+        "display_name": found.display_name,
+        "roles": list(found.roles),
+        "personal_data": list(account.personal_data),
+    }
+
+
+@contextmanager
+def reading(svc: Services, site_id: str) -> Iterator[tuple[Site, WordPressSite, WordPressAccount]]:
+    site, account = svc.sites.account(site_id)
+    if account is None:
+        raise Conflict(
+            f"Site {site_id} has no WordPress account to read it with: set one first "
+            "(PUT /v1/sites/{id}/wordpress-account, or `offentlig sites set-account`)."
+        )
+    with opened(svc.wordpress, site.url, account) as wordpress:
+        yield site, wordpress, account
+
+
+def backfill(
+    svc: Services,
+    site_id: str,
+    *,
+    actor: Actor,
+    run_id: str | None = None,
+    progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
+    resume_from: Mapping[str, int] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    workers: int = DEFAULT_WORKERS,
+    request_id: str | None = None,
+) -> BackfillReport:
+    """A job handler passes its `checkpoint` and `resume_from` (and the run id it started
+    with): a resumed job continues where the last one stopped."""
+    run_id = run_id or svc.recorder.new_id()
+    svc.audit.record(
+        "site.backfill", site_id, actor=actor, details={"run_id": run_id}, request_id=request_id
+    )
+    with reading(svc, site_id) as (site, wordpress, account):
+        return run_backfill(
+            site, wordpress, svc.recorder, run_id, progress, checkpoint, resume_from,
+            personal_data=account.personal_data, page_size=page_size, workers=workers,
+        )  # fmt: skip
+
+
+def reconcile(
+    svc: Services,
+    site_id: str,
+    *,
+    actor: Actor,
+    progress: Progress | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    workers: int = DEFAULT_WORKERS,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """Reconcile the site and keep the report; the sealed report."""
+    run_id = svc.recorder.new_id()
+    svc.audit.record(
+        "site.reconcile", site_id, actor=actor, details={"run_id": run_id}, request_id=request_id
+    )
+    with reading(svc, site_id) as (site, wordpress, account):
+        report = run_reconciliation(
+            site, wordpress, svc.recorder, archived_records(svc.engine, site.id), run_id,
+            progress, personal_data=account.personal_data, page_size=page_size, workers=workers,
+        )  # fmt: skip
+    report["recorded_by"] = actor.as_dict()
+    return ReconciliationReports(svc.storage).save(report)
