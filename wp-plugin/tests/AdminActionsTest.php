@@ -40,7 +40,7 @@ final class AdminActionsTest extends Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$this->actions = new Admin_Actions( $this->plugin->dispatcher, $this->plugin->outbox );
+		$this->actions = new Admin_Actions( $this->plugin->dispatcher, $this->plugin->outbox, $this->plugin->client );
 		add_filter( 'wp_die_handler', array( $this, 'die_handler' ) );
 		add_filter( 'wp_redirect', array( $this, 'stop_at_redirect' ), 999 );
 		$_POST    = array();
@@ -135,6 +135,10 @@ final class AdminActionsTest extends Test_Case {
 			'records viewer, retry'               => array( 'editor', array( Plugin::VIEW_CAPABILITY ), 'retry_failed', true ),
 			'administrator, test connection'      => array( 'administrator', array(), 'test_connection', true ),
 			'administrator, retry'                => array( 'administrator', array(), 'retry_failed', true ),
+			'subscriber, take snapshot'           => array( 'subscriber', array(), 'take_snapshot', false ),
+			'editor, take snapshot'               => array( 'editor', array(), 'take_snapshot', false ),
+			'records viewer, take snapshot'       => array( 'editor', array( Plugin::VIEW_CAPABILITY ), 'take_snapshot', false ),
+			'administrator, take snapshot'        => array( 'administrator', array(), 'take_snapshot', true ),
 		);
 	}
 
@@ -220,6 +224,72 @@ final class AdminActionsTest extends Test_Case {
 		$this->assertSame( 'Test connection failed: The service answered 404: No site with that id.', $notice['message'] );
 	}
 
+
+	/**
+	 * Take snapshot now: POST …/snapshots with the token; 202 is a success notice, and the user
+	 * goes back to the dashboard.
+	 */
+	public function test_take_snapshot_requests_one(): void {
+		$this->answer         = array( 202, array( 'id' => '01jsnap', 'kind' => 'snapshot', 'state' => 'queued' ), array( 'Location' => '/v1/sites/x/snapshots/01jsnap' ) );
+		$_POST['_wpnonce']    = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::TAKE_SNAPSHOT );
+		$_POST['redirect_to'] = wp_slash( admin_url( 'index.php' ) );
+
+		$stopped = $this->run_handler( array( $this->actions, 'take_snapshot' ) );
+
+		$this->assertSame( 'redirect:' . admin_url( 'index.php' ), $stopped->getMessage() );
+		$this->assertCount( 1, $this->requests );
+		list( $url, $args ) = $this->requests[0];
+		$this->assertSame( self::SERVICE_URL . '/v1/sites/' . self::SITE_ID . '/snapshots', $url );
+		$this->assertSame( 'POST', $args['method'] );
+		$this->assertSame( 'Bearer oft_test_token_123', $args['headers']['Authorization'] );
+		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
+		$this->assertSame( 'success', $notice['type'] );
+		$this->assertStringStartsWith( 'Snapshot requested.', $notice['message'] );
+	}
+
+	/**
+	 * A token without the snapshots:request scope: the service answers 403, and the notice
+	 * names the missing scope.
+	 */
+	public function test_take_snapshot_without_the_scope(): void {
+		$this->answer      = array( 403, array( 'code' => 403, 'status' => 'Forbidden', 'message' => "This needs the 'snapshots:request' or 'admin' scope." ), array() );
+		$_POST['_wpnonce'] = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::TAKE_SNAPSHOT );
+
+		$stopped = $this->run_handler( array( $this->actions, 'take_snapshot' ) );
+
+		$this->assertSame( 'redirect:' . admin_url( 'index.php' ), $stopped->getMessage() );
+		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
+		$this->assertSame( 'error', $notice['type'] );
+		$this->assertStringContainsString( 'lacks the snapshots:request scope', $notice['message'] );
+		ob_start();
+		$this->actions->show_notice();
+		$this->assertStringContainsString( 'notice-error', (string) ob_get_clean() );
+	}
+
+	/**
+	 * The service does not answer: an error notice with the reason, no PHP warning.
+	 */
+	public function test_take_snapshot_when_the_service_is_down(): void {
+		$this->answer      = new \WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		$_POST['_wpnonce'] = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::TAKE_SNAPSHOT );
+
+		$this->run_handler( array( $this->actions, 'take_snapshot' ) );
+
+		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
+		$this->assertSame( 'error', $notice['type'] );
+		$this->assertSame( 'The snapshot could not be requested: cURL error 7: Failed to connect', $notice['message'] );
+	}
+
+	/**
+	 * A forged nonce stops Take snapshot now before anything is sent.
+	 */
+	public function test_take_snapshot_bad_nonce(): void {
+		$_POST['_wpnonce'] = $_REQUEST['_wpnonce'] = 'forged';
+		$stopped           = $this->run_handler( array( $this->actions, 'take_snapshot' ) );
+		$this->assertSame( 403, $stopped->getCode() );
+		$this->assertSame( array(), $this->requests );
+		$this->assertFalse( get_transient( Admin_Actions::NOTICE_PREFIX . '1' ) );
+	}
 	/**
 	 * The widget is registered for administrators and for holders of the custom capability only.
 	 *

@@ -86,7 +86,13 @@ final class DashboardWidgetTest extends Test_Case {
 		ob_start();
 		( new Dashboard_Widget( $this->plugin->client, $this->plugin->outbox ) )->render();
 		ob_end_clean();
-		$this->assertCount( 1, $this->requests, 'stats are cached briefly' );
+		$stats = array_filter(
+			array_column( $this->requests, 0 ),
+			static function ( $url ) {
+				return false !== strpos( $url, '/v1/stats' );
+			}
+		);
+		$this->assertCount( 1, $stats, 'stats are cached briefly' );
 	}
 
 	/**
@@ -205,5 +211,185 @@ final class DashboardWidgetTest extends Test_Case {
 	public function test_next_culling_without_a_count(): void {
 		$html = $this->render_with_stats( array( 'next_culling' => array( 'date' => '2027-03-01' ) ) );
 		$this->assertStringContainsString( '<li class="offentlig-culling">Next culling: <strong class="offentlig-next-culling"><time datetime="2027-03-01">1 March 2027</time></strong></li>', $html );
+	}
+
+	/**
+	 * Renders the widget with a fake service answering each path as given (stats: a current one).
+	 *
+	 * @param mixed $snapshots      Answer to GET …/snapshots: WP_Error or [status, body, headers].
+	 * @param mixed $reconciliation Answer to GET …/reconciliations/latest.
+	 */
+	private function render_with_site( $snapshots, $reconciliation ): string {
+		delete_transient( 'offentlig_stats_' . md5( self::SITE_ID . '|30' ) );
+		$this->answer = static function ( string $url ) use ( $snapshots, $reconciliation ) {
+			if ( false !== strpos( $url, '/reconciliations/latest' ) ) {
+				return $reconciliation;
+			}
+			if ( false !== strpos( $url, '/snapshots' ) ) {
+				return $snapshots;
+			}
+			return array( 200, array( 'site_id' => self::SITE_ID, 'today' => 1, 'this_month' => 2, 'total' => 3, 'days' => array() ), array() );
+		};
+		ob_start();
+		( new Dashboard_Widget( $this->plugin->client, $this->plugin->outbox ) )->render();
+		return (string) ob_get_clean();
+	}
+
+	/**
+	 * A finished snapshot as the service lists it.
+	 *
+	 * @param array<string,mixed> $over Overrides.
+	 * @return array<string,mixed>
+	 */
+	private static function finished_snapshot( array $over = array() ): array {
+		return $over + array(
+			'id'           => '01jsnapdone',
+			'site_id'      => self::SITE_ID,
+			'state'        => 'finished',
+			'requested_at' => '2026-11-01T02:00:00+00:00',
+			'started_at'   => '2026-11-01T02:00:05+00:00',
+			'ended_at'     => '2026-11-01T02:41:00+00:00',
+			'pages'        => 1234,
+			'progress'     => null,
+		);
+	}
+
+	/**
+	 * A reconciliation report as the service answers it.
+	 *
+	 * @return array<string,mixed>
+	 */
+	private static function report(): array {
+		return array(
+			'id'          => '20261130T020000Z',
+			'site_id'     => self::SITE_ID,
+			'started_at'  => '2026-11-30T02:00:00+00:00',
+			'finished_at' => '2026-11-30T02:05:00+00:00',
+			'counts'      => array( 'read' => 500, 'unchanged' => 490, 'missing' => 4, 'changed' => 5, 'gone' => 1, 'errors' => 0 ),
+			'missing'     => array( 'a', 'b', 'c', 'd' ),
+			'changed'     => array(),
+			'gone'        => array( 'x' ),
+		);
+	}
+
+	/**
+	 * Last snapshot (date, pages), next due, latest reconciliation's counts, and the button.
+	 */
+	public function test_snapshots_and_reconciliation(): void {
+		$html = $this->render_with_site(
+			array( 200, array( 'site_id' => self::SITE_ID, 'every' => 'P6M', 'last' => self::finished_snapshot(), 'next_due' => '2027-05-01T02:00:00+00:00', 'items' => array( self::finished_snapshot() ) ), array() ),
+			array( 200, self::report(), array() )
+		);
+		$last = \Offentlig\Records_Screen::local_time( '2026-11-01T02:41:00+00:00' );
+		$next = \Offentlig\Records_Screen::local_time( '2027-05-01T02:00:00+00:00' );
+		$this->assertStringContainsString( 'Last snapshot: <strong class="offentlig-snapshot-last"><time datetime="2026-11-01T02:41:00+00:00">' . esc_html( $last ) . '</time></strong> (<span class="offentlig-snapshot-pages">1,234 pages</span>)', $html );
+		$this->assertStringContainsString( 'Next snapshot due: <strong class="offentlig-snapshot-next"><time datetime="2027-05-01T02:00:00+00:00">' . esc_html( $next ) . '</time></strong>', $html );
+		$this->assertStringNotContainsString( 'offentlig-snapshot-running', $html );
+		$this->assertStringContainsString( 'Latest reconciliation: <strong class="offentlig-reconciliation-date">', $html );
+		$this->assertStringContainsString( 'Missing from the archive: <strong class="offentlig-reconciliation-missing">4</strong>', $html );
+		$this->assertStringContainsString( 'Changed without a webhook: <strong class="offentlig-reconciliation-changed">5</strong>', $html );
+		$this->assertStringContainsString( 'Gone from the site: <strong class="offentlig-reconciliation-gone">1</strong>', $html );
+		$this->assertStringContainsString( 'value="' . \Offentlig\Admin_Actions::TAKE_SNAPSHOT . '"', $html );
+		$this->assertStringContainsString( 'Take snapshot now', $html );
+		$this->assertStringNotContainsString( 'oft_test_token_123', $html );
+		$urls = array_column( $this->requests, 0 );
+		$this->assertContains( self::SERVICE_URL . '/v1/sites/' . self::SITE_ID . '/snapshots', $urls );
+		$this->assertContains( self::SERVICE_URL . '/v1/sites/' . self::SITE_ID . '/reconciliations/latest', $urls );
+	}
+
+	/**
+	 * A queued or running snapshot shows its progress; never snapshotted, schedule off, never
+	 * reconciled (404) are each said plainly.
+	 */
+	public function test_snapshot_in_progress_and_nothing_yet(): void {
+		$running = array( 'id' => '01jrun', 'state' => 'running', 'requested_at' => '2026-12-01T08:00:00+00:00', 'progress' => array( 'fetched' => 90, 'pages' => 57, 'queued' => 300 ) );
+		$html    = $this->render_with_site(
+			array( 200, array( 'site_id' => self::SITE_ID, 'every' => 'off', 'last' => null, 'next_due' => null, 'items' => array( $running ) ), array() ),
+			array( 404, array( 'code' => 404, 'message' => 'Never reconciled.' ), array() )
+		);
+		$this->assertStringContainsString( 'Snapshot in progress: <strong class="offentlig-snapshot-progress">57</strong> pages so far', $html );
+		$this->assertStringContainsString( '<li class="offentlig-snapshot-none">No snapshot yet</li>', $html );
+		$this->assertStringContainsString( '<li class="offentlig-snapshot-next">No snapshot scheduled</li>', $html );
+		$this->assertStringContainsString( 'No reconciliation yet', $html );
+		$this->assertStringNotContainsString( 'Never reconciled.', $html );
+	}
+
+	/**
+	 * A queued snapshot without progress yet: 0 pages, no warning.
+	 */
+	public function test_queued_snapshot_without_progress(): void {
+		$html = $this->render_with_site(
+			array( 200, array( 'last' => self::finished_snapshot(), 'items' => array( array( 'state' => 'queued', 'progress' => null ), self::finished_snapshot() ) ), array() ),
+			array( 404, array( 'code' => 404, 'message' => 'Not found.' ), array() )
+		);
+		$this->assertStringContainsString( 'Snapshot in progress: <strong class="offentlig-snapshot-progress">0</strong> pages so far', $html );
+		$this->assertStringNotContainsString( 'Next snapshot due', $html );
+		$this->assertStringNotContainsString( 'No snapshot scheduled', $html );
+	}
+
+	/**
+	 * Answers with fields absent or of the wrong shape: lines are left out, never a warning.
+	 */
+	public function test_snapshot_and_report_with_absent_fields(): void {
+		$html = $this->render_with_site(
+			array( 200, array( 'last' => array( 'state' => 'finished' ), 'next_due' => 'soon-ish', 'items' => 'none' ), array() ),
+			array( 200, array( 'id' => 'r1', 'counts' => array( 'missing' => 'many' ) ), array() )
+		);
+		$this->assertStringNotContainsString( 'Last snapshot:', $html );
+		$this->assertStringContainsString( 'No snapshot scheduled', $html );
+		$this->assertStringContainsString( '<div class="offentlig-reconciliation"><p>Latest reconciliation:</p></div>', $html );
+		$this->assertStringNotContainsString( 'offentlig-reconciliation-missing', $html );
+		$this->assertStringContainsString( '<strong class="offentlig-today">1</strong>', $html );
+	}
+
+	/**
+	 * Errors from either endpoint are shown in their own place, escaped; the rest still works.
+	 */
+	public function test_snapshot_and_report_errors(): void {
+		$html = $this->render_with_site(
+			array( 503, array( 'code' => 503, 'message' => 'Database <down>' ), array() ),
+			array( 500, array( 'code' => 500, 'message' => 'Boom' ), array() )
+		);
+		$this->assertStringContainsString( '<p class="offentlig-snapshots-error">Snapshots: The service answered 503: Database &lt;down&gt;</p>', $html );
+		$this->assertStringContainsString( '<p class="offentlig-reconciliation-error">Latest reconciliation: The service answered 500: Boom</p>', $html );
+		$this->assertStringContainsString( 'Take snapshot now', $html, 'the button stays: asking may still work' );
+		$this->assertStringContainsString( '<strong class="offentlig-failed">0</strong>', $html );
+	}
+
+	/**
+	 * When the service does not answer at all, the widget does not ask it twice more.
+	 */
+	public function test_service_down_asks_once(): void {
+		delete_transient( 'offentlig_stats_' . md5( self::SITE_ID . '|30' ) );
+		$this->answer = new \WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		ob_start();
+		( new Dashboard_Widget( $this->plugin->client, $this->plugin->outbox ) )->render();
+		$html = (string) ob_get_clean();
+		$this->assertCount( 1, $this->requests );
+		$this->assertStringNotContainsString( 'offentlig-snapshots', $html );
+		$this->assertStringNotContainsString( 'reconciliation', $html );
+	}
+
+	/**
+	 * The button is for administrators only; a records viewer sees the snapshot lines without it.
+	 */
+	public function test_no_button_without_manage_options(): void {
+		$id   = wp_insert_user( array( 'user_login' => 'viewer' . wp_generate_password( 6, false ), 'user_pass' => wp_generate_password(), 'role' => 'editor' ) );
+		$user = get_user_by( 'id', $id );
+		$user->add_cap( \Offentlig\Plugin::VIEW_CAPABILITY );
+		wp_set_current_user( $id );
+		try {
+			$html = $this->render_with_site(
+				array( 200, array( 'last' => self::finished_snapshot(), 'next_due' => null, 'items' => array() ), array() ),
+				array( 200, self::report(), array() )
+			);
+		} finally {
+			require_once ABSPATH . 'wp-admin/includes/user.php';
+			wp_set_current_user( 1 );
+			wp_delete_user( $id );
+		}
+		$this->assertStringContainsString( 'Last snapshot:', $html );
+		$this->assertStringNotContainsString( 'Take snapshot now', $html );
+		$this->assertStringNotContainsString( \Offentlig\Admin_Actions::TAKE_SNAPSHOT, $html );
 	}
 }

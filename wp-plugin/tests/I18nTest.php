@@ -68,4 +68,21 @@ final class I18nTest extends Test_Case {
 		/* translators: 1: date of culling, 2: reference of the culling decision, e.g. "KS 2026/114 § 12". */
 		$this->assertSame( 'Handlingen gallrades den 1 mars 2027 enligt gallringsbeslut KS 2026/114 § 12.', sprintf( __( 'This record was culled on %1$s under the culling decision %2$s.', 'offentlig' ), '1 mars 2027', 'KS 2026/114 § 12' ) );
 	}
+
+	/**
+	 * Snapshots and reconciliation in the widget, and the button's notices, in Swedish.
+	 */
+	public function test_swedish_snapshots(): void {
+		$this->assertTrue( load_textdomain( 'offentlig', self::LANGUAGES . '/offentlig-sv_SE.mo' ) );
+		$this->assertSame( 'Ta ögonblicksbild nu', __( 'Take snapshot now', 'offentlig' ) );
+		$this->assertSame( 'Senaste ögonblicksbild:', __( 'Last snapshot:', 'offentlig' ) );
+		$this->assertSame( 'Senaste avstämning:', __( 'Latest reconciliation:', 'offentlig' ) );
+		$this->assertSame( 'Ingen avstämning ännu', __( 'No reconciliation yet', 'offentlig' ) );
+		/* translators: %s: number of pages archived so far. */
+		$this->assertSame( 'Ögonblicksbild pågår: 57 sidor hittills', sprintf( _n( 'Snapshot in progress: %s page so far', 'Snapshot in progress: %s pages so far', 57, 'offentlig' ), 57 ) );
+		/* translators: %s: number of pages in the snapshot. */
+		$this->assertSame( '1 sida', sprintf( _n( '%s page', '%s pages', 1, 'offentlig' ), 1 ) );
+		/* translators: %s: the name of the token scope, snapshots:request. */
+		$this->assertStringContainsString( 'saknar behörigheten snapshots:request', sprintf( __( 'The service refused: the token in Settings → Offentlig lacks the %s scope. Create a token with that scope (and records:read) on the service and enter it as the read token.', 'offentlig' ), 'snapshots:request' ) );
+	}
 }

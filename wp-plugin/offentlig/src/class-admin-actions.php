@@ -16,6 +16,8 @@ final class Admin_Actions {
 
 	const TEST_CONNECTION = 'offentlig_test_connection';
 	const RETRY_FAILED    = 'offentlig_retry_failed';
+	const TAKE_SNAPSHOT   = 'offentlig_take_snapshot';
+	const SNAPSHOT_SCOPE  = 'snapshots:request';
 	const NOTICE_PREFIX   = 'offentlig_notice_';
 
 	/**
@@ -33,14 +35,61 @@ final class Admin_Actions {
 	private $outbox;
 
 	/**
+	 * API client (for Take snapshot now); null: the button's handler refuses.
+	 *
+	 * @var Service_Client|null
+	 */
+	private $client;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Dispatcher $dispatcher Dispatcher.
-	 * @param Outbox     $outbox     Outbox.
+	 * @param Dispatcher          $dispatcher Dispatcher.
+	 * @param Outbox              $outbox     Outbox.
+	 * @param Service_Client|null $client     API client, for Take snapshot now.
 	 */
-	public function __construct( Dispatcher $dispatcher, Outbox $outbox ) {
+	public function __construct( Dispatcher $dispatcher, Outbox $outbox, ?Service_Client $client = null ) {
 		$this->dispatcher = $dispatcher;
 		$this->outbox     = $outbox;
+		$this->client     = $client;
+	}
+
+	/**
+	 * Take snapshot now: asks the service for a snapshot of the site (POST …/snapshots).
+	 */
+	public function take_snapshot(): void {
+		if ( ! current_user_can( 'manage_options' ) ) {
+			wp_die( esc_html__( 'You are not allowed to request snapshots.', 'offentlig' ), 403 );
+		}
+		check_admin_referer( self::TAKE_SNAPSHOT );
+		$redirect = isset( $_POST['redirect_to'] ) ? esc_url_raw( wp_unslash( $_POST['redirect_to'] ) ) : '';
+
+		$answer = null === $this->client
+			? new \WP_Error( 'offentlig_no_client', __( 'The plugin is not set up to talk to the service.', 'offentlig' ) )
+			: $this->client->request_snapshot();
+		if ( ! is_wp_error( $answer ) ) {
+			$this->notice( 'success', __( 'Snapshot requested. The service takes it in the background; its progress shows in the dashboard widget.', 'offentlig' ) );
+		} elseif ( 'offentlig_api_403' === $answer->get_error_code() ) {
+			$this->notice(
+				'error',
+				sprintf(
+					/* translators: %s: the name of the token scope, snapshots:request. */
+					__( 'The service refused: the token in Settings → Offentlig lacks the %s scope. Create a token with that scope (and records:read) on the service and enter it as the read token.', 'offentlig' ),
+					self::SNAPSHOT_SCOPE
+				)
+			);
+		} else {
+			$this->notice(
+				'error',
+				sprintf(
+					/* translators: %s: error message. */
+					__( 'The snapshot could not be requested: %s', 'offentlig' ),
+					$answer->get_error_message()
+				)
+			);
+		}
+		wp_safe_redirect( $redirect ? $redirect : admin_url( 'index.php' ) );
+		exit;
 	}
 
 	/**

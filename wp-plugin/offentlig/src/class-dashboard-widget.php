@@ -11,7 +11,8 @@ defined( 'ABSPATH' ) || exit;
 
 /**
  * Captured today / this month, a 30-day sparkline, records awaiting secrecy review, the next
- * culling, the outbox backlog and failed deliveries.
+ * culling, the last and next snapshot (and Take snapshot now), the latest reconciliation, the
+ * outbox backlog and failed deliveries.
  */
 final class Dashboard_Widget {
 
@@ -120,6 +121,11 @@ final class Dashboard_Widget {
 			echo self::sparkline( $series, __( 'Versions captured per day, last 30 days', 'offentlig' ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped parts and integers.
 			$this->render_records_management( $stats );
 		}
+		// No answer at all (or no token): said once above; asking twice more would only wait.
+		if ( ! is_wp_error( $stats ) || 0 === strpos( (string) $stats->get_error_code(), 'offentlig_api_' ) ) {
+			$this->render_snapshots();
+			$this->render_reconciliation();
+		}
 
 		$counts = $this->outbox->counts();
 		$last   = $this->outbox->last_delivered_at();
@@ -199,6 +205,145 @@ final class Dashboard_Widget {
 		if ( $items ) {
 			echo '<ul class="offentlig-records-management">' . implode( '', $items ) . '</ul>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- every item is built from escaped parts.
 		}
+	}
+
+	/**
+	 * A count from an API answer, or null when it is absent or not a number.
+	 *
+	 * @param array<string,mixed> $data Answer.
+	 * @param string              $key  Member.
+	 */
+	private static function count_of( array $data, string $key ): ?int {
+		return isset( $data[ $key ] ) && is_numeric( $data[ $key ] ) ? (int) $data[ $key ] : null;
+	}
+
+	/**
+	 * A time from an API answer as escaped HTML (<time>), or '' when it is absent or unreadable.
+	 *
+	 * @param mixed $value ISO 8601 time.
+	 */
+	private static function time_html( $value ): string {
+		$shown = is_string( $value ) ? Records_Screen::local_time( $value ) : '';
+		return '' === $shown ? '' : sprintf( '<time datetime="%1$s">%2$s</time>', esc_attr( $value ), esc_html( $shown ) );
+	}
+
+	/**
+	 * Whole-site snapshots (GET /v1/sites/{site}/snapshots): one in progress, the last one, the
+	 * next one due; and, for administrators, Take snapshot now.
+	 */
+	private function render_snapshots(): void {
+		$answer = $this->client->snapshots();
+		echo '<div class="offentlig-snapshots">';
+		if ( is_wp_error( $answer ) ) {
+			printf(
+				'<p class="offentlig-snapshots-error">%1$s %2$s</p>',
+				esc_html__( 'Snapshots:', 'offentlig' ),
+				esc_html( $answer->get_error_message() )
+			);
+		} else {
+			$items = array();
+			foreach ( is_array( $answer['items'] ?? null ) ? $answer['items'] : array() as $item ) {
+				if ( is_array( $item ) && in_array( $item['state'] ?? '', array( 'queued', 'running' ), true ) ) {
+					$progress = is_array( $item['progress'] ?? null ) ? $item['progress'] : array();
+					$pages    = (int) ( self::count_of( $progress, 'pages' ) ?? 0 );
+					$items[]  = '<li class="offentlig-snapshot-running">' . sprintf(
+						/* translators: %s: number of pages archived so far. */
+						esc_html( _n( 'Snapshot in progress: %s page so far', 'Snapshot in progress: %s pages so far', $pages, 'offentlig' ) ),
+						'<strong class="offentlig-snapshot-progress">' . esc_html( number_format_i18n( $pages ) ) . '</strong>'
+					) . '</li>';
+					break;
+				}
+			}
+			$last = $answer['last'] ?? null;
+			if ( is_array( $last ) ) {
+				$when  = self::time_html( $last['ended_at'] ?? ( $last['started_at'] ?? ( $last['requested_at'] ?? null ) ) );
+				$pages = self::count_of( $last, 'pages' );
+				$parts = array();
+				if ( '' !== $when ) {
+					$parts[] = '<strong class="offentlig-snapshot-last">' . $when . '</strong>';
+				}
+				if ( null !== $pages ) {
+					$parts[] = '<span class="offentlig-snapshot-pages">' . esc_html(
+						sprintf(
+							/* translators: %s: number of pages in the snapshot. */
+							_n( '%s page', '%s pages', $pages, 'offentlig' ),
+							number_format_i18n( $pages )
+						)
+					) . '</span>';
+				}
+				if ( $parts ) {
+					$items[] = '<li>' . esc_html__( 'Last snapshot:', 'offentlig' ) . ' ' . ( 2 === count( $parts ) ? $parts[0] . ' (' . $parts[1] . ')' : $parts[0] ) . '</li>';
+				}
+			} elseif ( array_key_exists( 'last', $answer ) ) {
+				$items[] = '<li class="offentlig-snapshot-none">' . esc_html__( 'No snapshot yet', 'offentlig' ) . '</li>';
+			}
+			if ( array_key_exists( 'next_due', $answer ) ) {
+				$next    = self::time_html( $answer['next_due'] );
+				$items[] = '' !== $next
+					? '<li>' . esc_html__( 'Next snapshot due:', 'offentlig' ) . ' <strong class="offentlig-snapshot-next">' . $next . '</strong></li>'
+					: '<li class="offentlig-snapshot-next">' . esc_html__( 'No snapshot scheduled', 'offentlig' ) . '</li>';
+			}
+			if ( $items ) {
+				echo '<ul class="offentlig-snapshot-list">' . implode( '', $items ) . '</ul>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- every item is built from escaped parts.
+			}
+		}
+		if ( current_user_can( 'manage_options' ) ) {
+			echo '<form method="post" class="offentlig-take-snapshot" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+			echo '<input type="hidden" name="action" value="' . esc_attr( Admin_Actions::TAKE_SNAPSHOT ) . '" />';
+			echo '<input type="hidden" name="redirect_to" value="' . esc_attr( admin_url( 'index.php' ) ) . '" />';
+			wp_nonce_field( Admin_Actions::TAKE_SNAPSHOT );
+			submit_button( __( 'Take snapshot now', 'offentlig' ), 'secondary', 'offentlig-take-snapshot', false );
+			echo '</form>';
+		}
+		echo '</div>';
+	}
+
+	/**
+	 * The latest reconciliation report (GET /v1/sites/{site}/reconciliations/latest): what was
+	 * on the site but missing from the archive, changed without a webhook, or gone.
+	 */
+	private function render_reconciliation(): void {
+		$report = $this->client->latest_reconciliation();
+		if ( null === $report ) {
+			echo '<p class="offentlig-reconciliation offentlig-reconciliation-none">' . esc_html__( 'No reconciliation yet', 'offentlig' ) . '</p>';
+			return;
+		}
+		if ( is_wp_error( $report ) ) {
+			printf(
+				'<p class="offentlig-reconciliation-error">%1$s %2$s</p>',
+				esc_html__( 'Latest reconciliation:', 'offentlig' ),
+				esc_html( $report->get_error_message() )
+			);
+			return;
+		}
+		$when = self::time_html( $report['finished_at'] ?? ( $report['started_at'] ?? null ) );
+		echo '<div class="offentlig-reconciliation"><p>' . esc_html__( 'Latest reconciliation:', 'offentlig' );
+		if ( '' !== $when ) {
+			echo ' <strong class="offentlig-reconciliation-date">' . $when . '</strong>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built by time_html from escaped parts.
+		}
+		echo '</p>';
+		$counts = is_array( $report['counts'] ?? null ) ? $report['counts'] : array();
+		$labels = array(
+			'missing' => __( 'Missing from the archive:', 'offentlig' ),
+			'changed' => __( 'Changed without a webhook:', 'offentlig' ),
+			'gone'    => __( 'Gone from the site:', 'offentlig' ),
+		);
+		$items  = array();
+		foreach ( $labels as $key => $label ) {
+			$count = self::count_of( $counts, $key );
+			if ( null !== $count ) {
+				$items[] = sprintf(
+					'<li>%1$s <strong class="offentlig-reconciliation-%2$s">%3$s</strong></li>',
+					esc_html( $label ),
+					esc_attr( $key ),
+					esc_html( number_format_i18n( $count ) )
+				);
+			}
+		}
+		if ( $items ) {
+			echo '<ul class="offentlig-reconciliation-counts">' . implode( '', $items ) . '</ul>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- every item is built from escaped parts.
+		}
+		echo '</div>';
 	}
 
 	/**

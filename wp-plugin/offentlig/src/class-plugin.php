@@ -120,7 +120,7 @@ final class Plugin {
 		add_action( 'wp_ajax_' . Dispatcher::KICK_ACTION, array( $this->dispatcher, 'handle_kick' ) );
 
 		if ( is_admin() ) {
-			$actions = new Admin_Actions( $this->dispatcher, $this->outbox );
+			$actions = new Admin_Actions( $this->dispatcher, $this->outbox, $this->client );
 			$widget  = new Dashboard_Widget( $this->client, $this->outbox, $this->settings->park_interval() );
 			$records = new Records_Screen( $this->client, new Record_View( $this->client ) );
 			add_action( 'admin_init', array( $this->settings, 'register' ) );
@@ -131,6 +131,7 @@ final class Plugin {
 			add_action( 'admin_notices', array( $actions, 'show_notice' ) );
 			add_action( 'admin_post_' . Admin_Actions::TEST_CONNECTION, array( $actions, 'test_connection' ) );
 			add_action( 'admin_post_' . Admin_Actions::RETRY_FAILED, array( $actions, 'retry_failed' ) );
+			add_action( 'admin_post_' . Admin_Actions::TAKE_SNAPSHOT, array( $actions, 'take_snapshot' ) );
 			add_filter( 'plugin_action_links_' . plugin_basename( PLUGIN_FILE ), array( $this, 'action_links' ) );
 		}
 	}

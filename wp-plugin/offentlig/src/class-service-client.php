@@ -12,7 +12,7 @@ use WP_Error;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Thin client for /v1/records and /v1/stats. The token never reaches the browser.
+ * Thin client for /v1/records, /v1/stats, a site's snapshots and its reconciliations. The token never reaches the browser.
  */
 final class Service_Client {
 
@@ -42,6 +42,21 @@ final class Service_Client {
 	 * @return array<string,mixed>|WP_Error
 	 */
 	public function get( string $path, array $query = array() ) {
+		return $this->call( 'GET', $path, $query );
+	}
+
+	/**
+	 * Sends a request to the API with the plugin's token and decodes the JSON answer.
+	 *
+	 * Any answer outside 2xx, or one that is not a JSON object, is a WP_Error whose code is
+	 * `offentlig_api_<status>` and whose data carries the status and the decoded body.
+	 *
+	 * @param string               $method GET or POST.
+	 * @param string               $path   Path beginning with /v1/.
+	 * @param array<string,scalar> $query  Query arguments (empty values are left out).
+	 * @return array<string,mixed>|WP_Error
+	 */
+	private function call( string $method, string $path, array $query = array() ) {
 		$base  = untrailingslashit( (string) $this->settings->get( 'service_url' ) );
 		$token = (string) $this->settings->get( 'read_token' );
 		if ( '' === $base || '' === $token ) {
@@ -54,9 +69,10 @@ final class Service_Client {
 			}
 		);
 		$url      = add_query_arg( array_map( 'rawurlencode', array_map( 'strval', $query ) ), $base . $path );
-		$response = wp_remote_get(
+		$response = wp_remote_request(
 			$url,
 			array(
+				'method'      => $method,
 				'timeout'     => 10,
 				'redirection' => 0,
 				'headers'     => array(
@@ -87,6 +103,38 @@ final class Service_Client {
 			);
 		}
 		return $body;
+	}
+
+	/**
+	 * This site's snapshots: `last` (the newest finished one, or null), `next_due` (or null when
+	 * the schedule is off), `every`, and `items` (queued and running ones first).
+	 *
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function snapshots() {
+		return $this->get( '/v1/sites/' . rawurlencode( (string) $this->settings->get( 'site_id' ) ) . '/snapshots' );
+	}
+
+	/**
+	 * Asks the service to take a snapshot of this site now (needs the snapshots:request scope).
+	 *
+	 * @return array<string,mixed>|WP_Error The snapshot's job (202), or the error.
+	 */
+	public function request_snapshot() {
+		return $this->call( 'POST', '/v1/sites/' . rawurlencode( (string) $this->settings->get( 'site_id' ) ) . '/snapshots' );
+	}
+
+	/**
+	 * This site's latest reconciliation report; null when the site was never reconciled (404).
+	 *
+	 * @return array<string,mixed>|null|WP_Error
+	 */
+	public function latest_reconciliation() {
+		$report = $this->get( '/v1/sites/' . rawurlencode( (string) $this->settings->get( 'site_id' ) ) . '/reconciliations/latest' );
+		if ( is_wp_error( $report ) && 'offentlig_api_404' === $report->get_error_code() ) {
+			return null;
+		}
+		return $report;
 	}
 
 	/**

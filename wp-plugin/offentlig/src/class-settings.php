@@ -337,7 +337,7 @@ final class Settings {
 			'service_url'         => array( __( 'Service URL', 'offentlig' ), __( 'Base address of the Offentlig service, e.g. https://arkiv.example.se.', 'offentlig' ), 'offentlig_connection' ),
 			'site_id'             => array( __( 'Site id', 'offentlig' ), __( 'The id printed by “offentlig sites add”.', 'offentlig' ), 'offentlig_connection' ),
 			'secret'              => array( __( 'Webhook secret', 'offentlig' ), __( 'Signs every delivery (whsec_…). Leave empty to keep the saved secret.', 'offentlig' ), 'offentlig_connection' ),
-			'read_token'          => array( __( 'Read token', 'offentlig' ), __( 'A token with the records:read scope, used by the dashboard widget and the records screen. It never reaches the browser. Leave empty to keep the saved token.', 'offentlig' ), 'offentlig_connection' ),
+			'read_token'          => array( __( 'Read token', 'offentlig' ), __( 'A token with the records:read scope, used by the dashboard widget and the records screen; give it the snapshots:request scope too for the widget’s Take snapshot now button. It never reaches the browser. Leave empty to keep the saved token.', 'offentlig' ), 'offentlig_connection' ),
 			'capture_posts'       => array( __( 'Posts', 'offentlig' ), __( 'Capture posts when they are published and on every published change.', 'offentlig' ), 'offentlig_capture' ),
 			'capture_pages'       => array( __( 'Pages', 'offentlig' ), __( 'Capture pages when they are published and on every published change.', 'offentlig' ), 'offentlig_capture' ),
 			'capture_comments'    => array( __( 'Comments', 'offentlig' ), __( 'Capture comments when they arrive, including those held for moderation, and every moderation change.', 'offentlig' ), 'offentlig_capture' ),
