@@ -70,6 +70,9 @@ class Checkpoints(MethodView):
             details={"tree_size": signed.checkpoint.size, "added": signed.added},
             decision=True,
         )
+        # The audit entry just stored is in the next checkpoint; its leaf waits in storage
+        # (log/pending), not in this process, so `verify` knows it is on its way.
+        integrity().queue.flush()
         return {**as_checkpoint(signed.checkpoint, signed.note), "added": signed.added}
 
 
