@@ -22,14 +22,15 @@ class ChangeSchema(Schema):
     site_id = fields.String()
     record_id = fields.String()
     change = fields.String(
-        metadata={"description": "`version`, `event`, `review` or `registration`."}
+        metadata={"description": "`version`, `event`, `review`, `registration`, `hold` or `cull`."}
     )
     version = fields.Integer()
     event_id = fields.String(allow_none=True)
     event_type = fields.String(
         metadata={
-            "description": "The webhook's type (`post.published`, …), `review.{state}`, or "
-            "`registration.registered` / `registration.updated`."
+            "description": "The webhook's type (`post.published`, …), `review.{state}`, "
+            "`registration.registered` / `registration.updated`, `hold.set` / `hold.lifted` "
+            "(a hold on a query names no record), or `record.culled`."
         }
     )
     captured_at = fields.AwareDateTime()

@@ -58,8 +58,26 @@ def _row(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _feed(document: dict[str, Any]) -> dict[str, Any]:
+    """A hold set or lifted, in the change feed: on its record, or (a query hold) on none."""
+    record_id = document["record_id"]
+    return {
+        "site_id": record_id.rsplit(".", 2)[0] if record_id else None,
+        "record_id": record_id,
+        "change": "hold",
+        "version": document["revision"],
+        "event_id": document["id"],
+        "event_type": "hold.lifted" if document["lifted_at"] else "hold.set",
+        "captured_at": datetime.fromisoformat(document["recorded_at"]),
+    }
+
+
 HOLDS = Family(
-    "holds", "offentlig.legal-hold/1", latest_row(t.legal_holds, _row), tables=(t.legal_holds,)
+    "holds",
+    "offentlig.legal-hold/1",
+    latest_row(t.legal_holds, _row),
+    tables=(t.legal_holds,),
+    feed=_feed,
 )
 
 

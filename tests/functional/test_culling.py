@@ -232,3 +232,28 @@ def test_stats_tell_the_widget_when_the_next_culling_comes(client, admin, site, 
     svc.retention.forecast.forget()  # the answer is kept a few minutes per process
 
     assert next_culling() == {"date": "2028-03-01", "records": 2}
+
+
+def test_holds_set_and_lifted_are_in_the_change_feed(client, admin, site, retention, cli):
+    [post] = publish(site, 1)
+    on_record = retention.hold(record_id=post)
+    on_query = retention.hold(text="budget")
+    lifted = client.post(
+        f"/v1/holds/{on_record['id']}/lift", json={"reason": "Klart"}, headers=admin
+    )
+    assert lifted.status_code == 200, lifted.get_data(as_text=True)
+
+    def holds() -> list[tuple[object, ...]]:
+        items = client.get("/v1/changes?limit=1000", headers=admin).get_json()["items"]
+        return [
+            (c["record_id"], c["event_id"], c["event_type"]) for c in items if c["change"] == "hold"
+        ]
+
+    expected = [
+        (post, on_record["id"], "hold.set"),
+        (None, on_query["id"], "hold.set"),
+        (post, on_record["id"], "hold.lifted"),
+    ]
+    assert holds() == expected
+    assert cli("reindex", "--json").exit_code == 0
+    assert holds() == expected
