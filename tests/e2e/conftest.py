@@ -238,7 +238,7 @@ class Site:
 def wait_until(
     check: Callable[[], Any],
     *,
-    timeout: float = 30,
+    timeout: float = 60,
     interval: float = 0.3,
     nudge: Callable[[], None] | None = None,
     what: str = "condition",

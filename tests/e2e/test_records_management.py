@@ -85,6 +85,8 @@ def test_culling_decision_culls_exactly_what_the_law_allows(site: Site) -> None:
     record = {i: f"{archive.site_id}.comment.{wp_id}" for i, wp_id in enumerate(comment_ids)}
     wait_until(
         lambda: all(archive.record("comment", wp_id) for wp_id in comment_ids),
+        timeout=120,
+        nudge=site.dispatch_now,
         what="every backdated comment captured through the plugin",
     )
     assert archive.record("comment", comment_ids[3])["review"] == "pending"  # type: ignore[index]
