@@ -63,8 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "LOG_CHECKPOINT_SECONDS": 60,
     # An RFC 3161 time-stamping authority for every checkpoint (none by default).
     "LOG_TSA_URL": None,
-    # New record versions are kept (S3 Object Lock, GOVERNANCE) this long: ISO 8601 duration.
-    "OBJECT_LOCK_DEFAULT_RETENTION": "P10Y",
+    # New record versions are kept (S3 Object Lock, GOVERNANCE) this long: ISO 8601 duration,
+    # e.g. P10Y. Off by default: culling such a version needs CULLING_BYPASS_GOVERNANCE and
+    # credentials that may bypass, so an operator turns both on together.
+    "OBJECT_LOCK_DEFAULT_RETENTION": None,
     # Snapshots (service/snapshots/): what one crawl may do (null: no limit) ...
     "SNAPSHOT_CONNECTIONS": 8,
     "SNAPSHOT_DELAY_SECONDS": 0,

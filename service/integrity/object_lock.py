@@ -1,6 +1,7 @@
 """S3 Object Lock for what the archive keeps: each new record version is stored under
-GOVERNANCE retention until `OBJECT_LOCK_DEFAULT_RETENTION` (P10Y) from now, on a bucket whose
-storage itself enforces Object Lock (`capabilities().object_lock`, not emulated).
+GOVERNANCE retention until `OBJECT_LOCK_DEFAULT_RETENTION` (when set, e.g. P10Y) from now,
+on a bucket whose storage itself enforces Object Lock (`capabilities().object_lock`, not
+emulated).
 
 GOVERNANCE, not COMPLIANCE: a culling decision may end the retention early — the culling run
 shortens or bypasses it with `bypass_governance` (credentials that may), and a culling rule's
