@@ -3,6 +3,7 @@ and the CLI (`app.extensions["offentlig"]`)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from service import config as settings
 from service.auth.audit import AuditLog
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
+from service.capture.repairs import IndexRepairs
 from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
@@ -52,10 +54,12 @@ class Services:
     reviews: Reviews
     registrations: Registrations
     jobs: JobQueue
+    repairs: IndexRepairs
     clock: Callable[[], datetime]
     zone: ZoneInfo
 
     def close(self) -> None:
+        self.repairs.stop()
         self.engine.dispose()
 
 
@@ -68,16 +72,27 @@ def build(
     engine = make_engine(config["DATABASE_URL"])
     if config.get("AUTO_MIGRATE", True):
         migrate(engine)
-    fernet = Fernet(settings.secret_key(config))
+    key = settings.secret_key(config)
+    fernet = Fernet(key)
     audit = AuditLog(engine, clock)
     zone = ZoneInfo(config["TIMEZONE"])
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
     reviews = Reviews(storage, engine, clock)
     screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
+    index = RecordIndex(engine)
+    repairs = IndexRepairs(storage, index, engine)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
+        recorder=Recorder(
+            storage,
+            index,
+            clock,
+            id_factory,
+            screen,
+            repairs=repairs,
+            nonce_key=hashlib.sha256(b"personal-data nonce\n" + key).digest(),
+        ),
         sites=SiteRegistry(
             engine,
             storage,
@@ -94,6 +109,7 @@ def build(
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),
         jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
+        repairs=repairs,
         clock=clock,
         zone=zone,
     )
