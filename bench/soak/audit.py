@@ -4,6 +4,9 @@ is in storage, in the API and in the change feed; duplicates, broken chains; and
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -33,6 +36,7 @@ class Row:
     answers_503_without_retry_after: int = 0
     reindex_same: bool = False
     seconds: float = 0.0
+    every_delivery_acknowledged: bool = True  # not when the fault lasts (a full disk)
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,14 +104,18 @@ def audit(
     deliveries: list[Delivery],
     answers: Answers,
     started: float,
+    wrap: tuple[str, ...] = (),
 ) -> Row:
+    """`wrap`: a command prefix that sees the service's storage (its mount namespace)."""
     distinct = {d.webhook_id: d for d in deliveries}
     row.sent = len(distinct)
     row.acknowledged = len(answers.acknowledged)
     row.answers_500 = sum(n for code, n in answers.codes.items() if code >= 500 and code != 503)
     row.answers_503_without_retry_after = answers.unavailable_without_retry_after
     row.notes["answers"] = dict(sorted(answers.codes.items()))
-    versions, events, row.corrupt_objects = stored(env, site_id)
+    versions, events, row.corrupt_objects = (
+        stored(env, site_id) if not wrap else stored_elsewhere(env, site_id, wrap)
+    )
     feed = _feed(url, token)
     for record_id, kept in versions.items():
         row.duplicates += sum(n - 1 for n in Counter(v["content_sha256"] for v in kept).values())
@@ -137,9 +145,25 @@ def audit(
             row.in_storage += event is not None
             row.in_api += event is not None and event["id"] in api_events.get(record_id, set())
             row.in_feed += event is not None and (record_id, "event", event["id"]) in feed
-    row.reindex_same = reindex_matches(env)
+    row.reindex_same = reindex_matches(env, wrap)
     row.seconds = round(time.monotonic() - started, 1)
     return row
+
+
+def stored_elsewhere(
+    env: dict[str, str], site_id: str, wrap: tuple[str, ...]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], int]:
+    """`harness.stored`, run under `wrap`."""
+    script = (
+        "import json, sys; from bench.soak.harness import stored; "
+        "print(json.dumps(stored(json.loads(sys.argv[1]), sys.argv[2])))"
+    )
+    done = subprocess.run(  # noqa: S603 - fixed argv
+        [*wrap, sys.executable, "-c", script, json.dumps(env), site_id],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    versions, events, broken = json.loads(done.stdout)
+    return versions, events, broken
 
 
 _COMPARED = {
@@ -150,14 +174,14 @@ _COMPARED = {
 }
 
 
-def reindex_matches(env: dict[str, str]) -> bool:
+def reindex_matches(env: dict[str, str], wrap: tuple[str, ...] = ()) -> bool:
     """`offentlig reindex` into a fresh database answers what the live one does."""
     live_url = env["OFFENTLIG_DATABASE_URL"]
     if live_url.startswith("sqlite"):
         rebuilt_url = live_url.replace(".sqlite3", f"-rebuilt-{int(time.time())}.sqlite3")
     else:
         rebuilt_url = new_database(live_url.rsplit("/", 1)[0] + "/postgres")
-    report = cli({**env, "OFFENTLIG_DATABASE_URL": rebuilt_url}, "reindex")
+    report = cli({**env, "OFFENTLIG_DATABASE_URL": rebuilt_url}, "reindex", wrap=wrap)
     if report.get("corrupt"):
         return False
     return _tables(live_url) == _tables(rebuilt_url)

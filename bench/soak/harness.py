@@ -197,6 +197,7 @@ class Service:
     threads: int = 4
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    wrap: list[str] = field(default_factory=list)  # e.g. a private mount namespace
 
     @property
     def url(self) -> str:
@@ -205,7 +206,7 @@ class Service:
     def start(self, timeout: float = 90.0) -> None:
         argv = [OFFENTLIG, "serve", "--host", "127.0.0.1"]
         argv += ["--port", str(self.port), "--workers", str(self.workers)]
-        argv += ["--threads", str(self.threads)]
+        argv = [*self.wrap, *argv, "--threads", str(self.threads)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv
                 argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -262,9 +263,9 @@ def service_env(
     }
 
 
-def cli(env: dict[str, str], *args: str, timeout: float = 600) -> Any:
+def cli(env: dict[str, str], *args: str, timeout: float = 600, wrap: tuple[str, ...] = ()) -> Any:
     done = subprocess.run(  # noqa: S603 - fixed argv
-        [OFFENTLIG, *args, "--json"],
+        [*wrap, OFFENTLIG, *args, "--json"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
     if done.returncode != 0:

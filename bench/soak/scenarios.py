@@ -334,9 +334,14 @@ def _order_mismatches(env: dict[str, str], site_id: str, deliveries: list[Delive
     return mismatches
 
 
-SCENARIOS: dict[str, Callable[[World, Size], Row]] = {
-    "storage-down": storage_down,
-    "database-down": database_down,
-    "crashes": crashes,
-    "chaos": chaos,
-}
+def _all() -> dict[str, Callable[[World, Size], Row]]:
+    from bench.soak.edge import disk_full, slow_clients
+
+    return {
+        "storage-down": storage_down,
+        "database-down": database_down,
+        "crashes": crashes,
+        "chaos": chaos,
+        "disk-full": disk_full,
+        "slow-clients": slow_clients,
+    }
