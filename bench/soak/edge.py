@@ -15,7 +15,17 @@ import requests
 
 from bench.common import percentile
 from bench.soak.audit import Row, audit
-from bench.soak.harness import REPO, Delivery, Sender, Service, free_port, post, running, stamp
+from bench.soak.harness import (
+    REPO,
+    Delivery,
+    Sender,
+    Service,
+    free_port,
+    post,
+    running,
+    stamp,
+    stored,
+)
 from bench.soak.scenarios import Size, World, _site
 from tests.support.processes import stop_group
 
@@ -206,3 +216,38 @@ def _timings(
         seconds.append(time.monotonic() - begin)
         time.sleep(0.05)
     return seconds
+
+
+def read_only_bucket(world: World, size: Size) -> Row:
+    """5b. A bucket that refuses writes (SeaweedFS `fs.configure -readOnly`): every delivery
+    a 503 with Retry-After, nothing stored, nothing in the index."""
+    started = time.monotonic()
+    env = world.env()
+    site_id, secret, token = _site(env)
+    bucket = env["OFFENTLIG_STORAGE_URL"].removeprefix("s3://")
+    _seaweed_shell(world, f"fs.configure -locationPrefix=/buckets/{bucket}/ -readOnly -apply")
+    service = Service(env, world.workdir / "read-only.log", workers=1, threads=4)
+    deliveries = [
+        Delivery(f"msg_ro_{i}", "post.published", stamp(i), post(i + 1, f"Ro {i}", stamp=stamp(i)))
+        for i in range(20)
+    ]
+    with running(service):
+        sender = Sender([service.url], site_id, secret, patience=1)
+        sender.send_all(deliveries, threads=4)
+        row = audit(
+            Row("5b read-only bucket"), env, site_id, token, service.url, deliveries,
+            sender.answers, started,
+        )  # fmt: skip
+    row.every_delivery_acknowledged = False
+    row.notes["stored_versions"] = sum(len(v) for v in stored(env, site_id)[0].values())
+    return row
+
+
+def _seaweed_shell(world: World, command: str) -> None:
+    argv = world.seaweedfs.argv
+    master = next(a for a in argv if a.startswith("-master.port=")).split("=")[1]
+    filer = next(a for a in argv if a.startswith("-filer.port=")).split("=")[1]
+    subprocess.run(  # noqa: S603 - fixed argv
+        [argv[0], "shell", f"-master=127.0.0.1:{master}", f"-filer=127.0.0.1:{filer}"],
+        input=command + "\n", capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip

@@ -77,11 +77,7 @@ class Recorder:
         if known is not None:
             return known
 
-        late = self._late_copy(snap, occurred_at, head)
-        if late is not None:
-            head, new_version = late, False
-        else:
-            head, new_version = self._ensure_version(site, provenance, occurred_at, snap, head)
+        head, new_version = self._ensure_version(site, provenance, occurred_at, snap, head)
         if snap.event_type.action.changes_content:
             outcome = Outcome(snap.record_id, head.version, None, created=new_version)
         else:
@@ -94,13 +90,13 @@ class Recorder:
 
     def _late_copy(self, snap: Snapshot, occurred_at: datetime, head: Head | None) -> Head | None:
         """The stored version this delivery repeats, if it is a late one (deliveries arrive
-        in any order): older than the record's newest version, and a version with the same
-        content from the same moment or later says all it says. A change back to earlier
-        content is not older than every version: it is new."""
+        in any order): not newer than the record's newest version, and a version with the
+        same content from the same moment or later says all it says. A change back to
+        earlier content is newer than every version: it is new."""
         if (
             head is None
             or head.newest_occurred_at is None
-            or occurred_at >= head.newest_occurred_at
+            or occurred_at > head.newest_occurred_at
             or not snap.event_type.action.changes_content
         ):
             return None
@@ -140,6 +136,9 @@ class Recorder:
             content_sha256 = snap.content_sha256(personal_ref)
             if head is not None and head.content_sha256 == content_sha256:
                 return head, False
+            late = self._late_copy(snap, occurred_at, head)
+            if late is not None:
+                return late, False
             document = self._version_document(
                 site, snap, head, provenance, occurred_at, personal_ref, content_sha256
             )
