@@ -109,11 +109,17 @@ http {
     return directory / "nginx.conf"
 
 
-def _trickle(port: int, stop: threading.Event, body: bool) -> None:
+def _source(i: int) -> tuple[str, int]:
+    """Attackers come from other addresses than the site (127.0.0.2 …, still loopback)."""
+    return (f"127.0.0.{2 + i % 250}", 0)
+
+
+def _trickle(port: int, stop: threading.Event, i: int) -> None:
     """A slow client: headers (or a body) a few bytes at a time, until cut off or stopped."""
+    body = i % 2 == 1
     with (
         contextlib.suppress(OSError),
-        socket.create_connection(("127.0.0.1", port), timeout=5) as s,
+        socket.create_connection(("127.0.0.1", port), timeout=5, source_address=_source(i)) as s,
     ):
         if body:
             s.sendall(
@@ -127,15 +133,21 @@ def _trickle(port: int, stop: threading.Event, body: bool) -> None:
             s.sendall(b"x" if body else b"X-a: b\r\n")
 
 
-def _oversized(url: str, stop: threading.Event, codes: dict[int, int]) -> None:
-    blob = b"x" * (11 * 1024 * 1024)
-    for _ in range(1000):
+def _oversized(port: int, stop: threading.Event, codes: dict[int, int], i: int) -> None:
+    """Bodies over the limit, announced (Content-Length) and sent: nginx answers 413."""
+    head = b"POST /v1/sites/x/events HTTP/1.1\r\nHost: a\r\nContent-Length: 11534336\r\n\r\n"
+    for n in range(1000):
         if stop.is_set():
             return
-        try:
-            code = requests.post(f"{url}/v1/sites/x/events", data=blob, timeout=30).status_code
-        except requests.RequestException:
-            code = 0
+        code = 0
+        with (
+            contextlib.suppress(OSError, ValueError),
+            socket.create_connection(
+                ("127.0.0.1", port), timeout=10, source_address=_source(i + n)
+            ) as s,
+        ):
+            s.sendall(head + b"x" * 65536)
+            code = int(s.recv(64).split(b" ", 2)[1])
         codes[code] = codes.get(code, 0) + 1
 
 
@@ -158,11 +170,12 @@ def slow_clients(world: World, size: Size) -> Row:
             stop = threading.Event()
             oversized: dict[int, int] = {}
             attackers = [
-                threading.Thread(target=_trickle, args=(port, stop, i % 2 == 1))
-                for i in range(size.events)
+                threading.Thread(target=_trickle, args=(port, stop, i))
+                for i in range(min(size.events, 300))
             ]
             attackers += [
-                threading.Thread(target=_oversized, args=(url, stop, oversized)) for _ in range(2)
+                threading.Thread(target=_oversized, args=(port, stop, oversized, 100 * i))
+                for i in range(2)
             ]
             for thread in attackers:
                 thread.start()
