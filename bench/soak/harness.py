@@ -77,27 +77,28 @@ def stamp(second: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1_790_000_000 + second))
 
 
+def wordpress_step(n: int, step: int, when: str, cycle: int) -> tuple[str, dict[str, Any]]:
+    """Post `n`'s `step`-th event: a publish, then edits, and every `cycle` steps a trash and
+    then a restore (which carry the content of the edit before them)."""
+    if step == 0:
+        return "post.published", post(n, f"Inlägg {n} v0", stamp=when)
+    if step % cycle == cycle - 2:
+        return "post.trashed", post(n, f"Inlägg {n} v{step - 1}", status="trash", stamp=when)
+    if step % cycle == cycle - 1:
+        return "post.restored", post(n, f"Inlägg {n} v{step - 2}", stamp=when)
+    return "post.updated", post(n, f"Inlägg {n} v{step}", stamp=when)
+
+
 def simple_load(count: int, prefix: str, records: int = 50) -> list[Delivery]:
-    """`count` deliveries over `records` posts: a publish, then edits and now and then a
-    trash and a restore; each with its own webhook-id, in order."""
+    """`count` deliveries over `records` posts (`wordpress_step`), each with its own
+    webhook-id, in order."""
     deliveries = []
     steps: Counter[int] = Counter()
     for i in range(count):
         n = i % records + 1
-        step = steps[n]
-        steps[n] += 1
         when = stamp(i)
-        if step == 0:
-            kind, data = "post.published", post(n, f"Inlägg {n}", stamp=when)
-        elif step % 5 == 3:
-            kind, data = (
-                "post.trashed",
-                post(n, f"Inlägg {n} v{step - 1}", status="trash", stamp=when),
-            )
-        elif step % 5 == 4:
-            kind, data = "post.restored", post(n, f"Inlägg {n} v{step - 2}", stamp=when)
-        else:
-            kind, data = "post.updated", post(n, f"Inlägg {n} v{step}", stamp=when)
+        kind, data = wordpress_step(n, steps[n], when, cycle=5)
+        steps[n] += 1
         deliveries.append(Delivery(f"msg_{prefix}_{i:06d}", kind, when, data))
     return deliveries
 

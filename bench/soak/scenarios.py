@@ -22,12 +22,12 @@ from bench.soak.harness import (
     Service,
     cli,
     new_database,
-    post,
     running,
     service_env,
     simple_load,
     stamp,
     wait_for,
+    wordpress_step,
 )
 from tests.support.postgres import PrivatePostgres
 from tests.support.seaweedfs import SeaweedFS
@@ -108,74 +108,54 @@ def _probe_reads(
     return thread
 
 
-def storage_down(world: World, size: Size) -> Row:
-    """1. SeaweedFS stopped mid-run under load: 503 with Retry-After, never a 500; nothing lost."""
+def _under_outage(
+    world: World,
+    size: Size,
+    scenario: str,
+    begin: Callable[[], None],
+    end: Callable[[], None],
+) -> Row:
+    """A load with a backend taken away 2 s in and brought back, searches probed throughout;
+    audited once the index has every record again (its repair loop runs every second)."""
     started = time.monotonic()
     env = world.env()
     site_id, secret, token = _site(env)
-    service = Service(env, world.workdir / "storage-down.log")
-    deliveries = simple_load(size.events, "s")
+    service = Service(env, world.workdir / f"{scenario.split()[0]}.log")
+    deliveries = simple_load(size.events, scenario.split()[0])
     reads: dict[int, int] = {}
     with running(service):
         sender = Sender([service.url], site_id, secret)
         done = threading.Event()
         prober = _probe_reads(service.url, token, done, reads)
-        outage = _outage(world.seaweedfs.stop, world.seaweedfs.restart, 2.0, size.outage_seconds)
+        outage = _outage(begin, end, 2.0, size.outage_seconds)
         sender.send_all(deliveries)
         outage.join()
         done.set()
         prober.join()
+        records = len({d.data["id"] for d in deliveries})
+        wait_for(lambda: _indexed(service.url, token) >= records, 60)
+        time.sleep(3)
         row = audit(
-            Row("1 storage down"),
-            env,
-            site_id,
-            token,
-            service.url,
-            deliveries,
-            sender.answers,
-            started,
+            Row(scenario), env, site_id, token, service.url, deliveries, sender.answers, started
         )
     row.notes["reads"] = reads
     return row
+
+
+def storage_down(world: World, size: Size) -> Row:
+    """1. SeaweedFS stopped mid-run under load: 503 with Retry-After, never a 500; nothing lost."""
+    return _under_outage(
+        world, size, "1 storage down", world.seaweedfs.stop, world.seaweedfs.restart
+    )
 
 
 def database_down(world: World, size: Size) -> Row:
-    """2. PostgreSQL stopped mid-run: webhooks still 201/200 (storage), reads 503, and the
-    index repairs itself once the database is back (no reindex)."""
-    started = time.monotonic()
-    env = world.env()
-    site_id, secret, token = _site(env)
-    service = Service(env, world.workdir / "database-down.log")
-    deliveries = simple_load(size.events, "d")
-    reads: dict[int, int] = {}
-    with running(service):
-        sender = Sender([service.url], site_id, secret)
-        done = threading.Event()
-        prober = _probe_reads(service.url, token, done, reads)
-        outage = _outage(
-            lambda: world.postgres.stop("immediate"), world.postgres.start, 2.0, size.outage_seconds
-        )
-        sender.send_all(deliveries)
-        outage.join()
-        done.set()
-        prober.join()
-        # The repair loop runs every second; give it a moment once the database is back.
-        wait_for(
-            lambda: _indexed(service.url, token) >= len({d.data["id"] for d in deliveries}), 60
-        )
-        time.sleep(3)
-        row = audit(
-            Row("2 database down"),
-            env,
-            site_id,
-            token,
-            service.url,
-            deliveries,
-            sender.answers,
-            started,
-        )
-    row.notes["reads"] = reads
-    return row
+    """2. PostgreSQL stopped mid-run (as if it crashed): webhooks still 201/200 (storage),
+    reads 503, and the index repairs itself once the database is back (no reindex)."""
+    return _under_outage(
+        world, size, "2 database down", lambda: world.postgres.stop("immediate"),
+        world.postgres.start,
+    )  # fmt: skip
 
 
 def _indexed(url: str, token: str) -> int:
@@ -240,17 +220,7 @@ def chaos_history(records: int, deliveries: int, rng: random.Random) -> list[Del
         for step in range(per_record):
             second += 1
             when = stamp(second)
-            if step == 0:
-                kind, data = "post.published", post(n, f"P{n} s0", stamp=when)
-            elif step % 4 == 2:
-                kind, data = (
-                    "post.trashed",
-                    post(n, f"P{n} s{step - 1}", status="trash", stamp=when),
-                )
-            elif step % 4 == 3:
-                kind, data = "post.restored", post(n, f"P{n} s{step - 2}", stamp=when)
-            else:
-                kind, data = "post.updated", post(n, f"P{n} s{step}", stamp=when)
+            kind, data = wordpress_step(n, step, when, cycle=4)
             history.append(Delivery(f"msg_c_{n}_{step}", kind, when, data))
     sent = list(history)
     while len(sent) < deliveries:
