@@ -35,6 +35,7 @@ VERSION_SCHEMA = "offentlig.record-version/1"
 EVENT_SCHEMA = "offentlig.record-event/1"
 PERSONAL_SCHEMA = "offentlig.personal-data/1"
 MAX_RACE_ATTEMPTS = 20
+REPLAY_IN_A_DELIVERY = 100  # index repairs one delivery makes before its own capture
 
 
 class Recorder:
@@ -73,7 +74,9 @@ class Recorder:
             known, head = storage_recall.recall(self.storage, delivery_id, snap)
         else:
             if self.repairs is not None and self.repairs.pending():
-                self.repairs.replay()  # the database answers again: catch up first
+                # The database answers again: a little catching up here, the rest in the
+                # repair loop, so no one delivery waits for a long outage's backlog.
+                self.repairs.replay(limit=REPLAY_IN_A_DELIVERY)
         if known is not None:
             return known
 

@@ -109,7 +109,7 @@ class IndexRepairs:
         """Notes this process holds (markers left by others are found by `replay`)."""
         return len(self._noted)
 
-    def replay(self, *, sweep: bool = False) -> int:
+    def replay(self, *, sweep: bool = False, limit: int = REPLAY_LIMIT) -> int:
         """Tell the index of what was noted; how many objects it was told of. Does nothing
         while another thread of this process replays, or while there is nothing to do."""
         if not self._replaying.acquire(blocking=False):
@@ -119,9 +119,10 @@ class IndexRepairs:
             if sweep or self.monotonic() >= self._next_sweep:
                 keys |= {key_of_marker(m) for m in self.storage.list(MARKERS)}
                 self._next_sweep = self.monotonic() + SWEEP_SECONDS
-            keys |= self._earlier_versions(keys)
+            batch = set(sorted(keys, key=_order)[:limit])
+            batch |= self._earlier_versions(batch)
             told = 0
-            for key in sorted(keys, key=_order)[:REPLAY_LIMIT]:
+            for key in sorted(batch, key=_order):
                 self._tell(key)
                 told += 1
             return told
