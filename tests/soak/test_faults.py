@@ -14,7 +14,7 @@ from bench.soak.scenarios import Size, World, chaos, crashes, database_down, sto
 from tests.support.postgres import start_private_postgres
 from tests.support.seaweedfs import start_seaweedfs
 
-CI = Size(events=200, kills=5, chaos_deliveries=1000, outage_seconds=4)
+CI = Size(events=200, kills=5, chaos_deliveries=1000, outage_seconds=3)
 
 
 @pytest.fixture(scope="module")
