@@ -184,7 +184,13 @@ def reindex_matches(env: dict[str, str], wrap: tuple[str, ...] = ()) -> bool:
     report = cli({**env, "OFFENTLIG_DATABASE_URL": rebuilt_url}, "reindex", wrap=wrap)
     if report.get("corrupt"):
         return False
-    return _tables(live_url) == _tables(rebuilt_url)
+    live, rebuilt = _tables(live_url), _tables(rebuilt_url)
+    for table in live:
+        if live[table] != rebuilt[table]:
+            only_live = sorted(set(live[table]) - set(rebuilt[table]))[:5]
+            only_rebuilt = sorted(set(rebuilt[table]) - set(live[table]))[:5]
+            print(f"reindex differs in {table}: live {only_live} rebuilt {only_rebuilt}")  # noqa: T201
+    return live == rebuilt
 
 
 def _tables(url: str) -> dict[str, list[tuple[Any, ...]]]:

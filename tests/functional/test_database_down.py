@@ -236,3 +236,31 @@ def test_an_index_failure_holds_back_the_later_versions_of_the_record(
     assert repairs.replay() == 3  # versions 2 and 3, and the record's version 1 with them
     listed = client.get(f"/v1/records/{site.id}.post.3/versions", headers=reader).json["items"]
     assert [v["version"] for v in listed] == [1, 2, 3]
+
+
+def test_a_repaired_version_does_not_undo_a_later_status_event(
+    app, site, client, reader, monkeypatch
+):
+    """The latest capture decides the status, whatever order the index hears of them in."""
+    from service.errors import IndexUnavailable
+
+    index = app.extensions["offentlig"].recorder.index
+    repairs = app.extensions["offentlig"].repairs
+    repairs.stop()
+    site.sender.send("post.published", post_data(4, title="A"))
+
+    def down(*args: Any) -> None:
+        raise IndexUnavailable("database: a moment away")
+
+    monkeypatch.setattr(index, "add_version", down)
+    assert site.sender.send("post.updated", post_data(4, title="B")).json["version"] == 2
+    monkeypatch.undo()
+    monkeypatch.setattr(repairs, "replay", lambda **kwargs: 0)  # the event is indexed first
+    trashed = site.sender.send("post.trashed", post_data(4, title="B", status="trash"))
+    monkeypatch.undo()
+    assert trashed.status_code == 201
+
+    repairs.replay(sweep=True)
+
+    record = client.get(f"/v1/records/{site.id}.post.4", headers=reader).json
+    assert (record["latest_version"], record["title"], record["status"]) == (2, "B", "trash")
