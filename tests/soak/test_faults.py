@@ -3,6 +3,7 @@ SeaweedFS, a private PostgreSQL that is stopped and started, kill -9 under load.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ def world() -> Iterator[World]:
     yield World(workdir, s3, postgres)
     s3.stop()
     postgres.remove()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def nothing_lost(row: Row) -> None:
