@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export OFFENTLIG_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: serve install install-test install-node install-pywb install-system lint test test-python test-plugin bench clean
+.PHONY: serve install install-test install-node install-pywb install-system lint test test-python test-plugin bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ test: install-system install-test lint test-plugin test-python
 
 bench: install-test
 	$(MAKE) -C bench
+
+# The fault campaign ("nothing lost", bench/README.md): storage and database down, kill -9,
+# chaos delivery, full disks, slow clients. ~15 minutes on 2 cores; SOAK_ARGS="--quick" ~4.
+SOAK_ARGS ?=
+soak: install-test
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-pywb *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage artifacts tests/e2e/node_modules

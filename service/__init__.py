@@ -48,4 +48,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.api import init_api
 
     init_api(app)
+    app.extensions["offentlig"].repairs.start(float(app.config["INDEX_REPAIR_SECONDS"]))
     return app

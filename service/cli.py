@@ -86,6 +86,10 @@ def main() -> None:
 
 # --- serve -----------------------------------------------------------------------------
 
+# A temp file untouched this long belongs to a write whose process died (a live write of a
+# multi-GB WARC touches its file all the time).
+ABANDONED_WRITE_SECONDS = 600
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -107,8 +111,10 @@ def main() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the service with gunicorn (migrates the database first)."""
     config = _config()
-    with opened():  # migrates once, before any worker starts
-        pass
+    with opened() as svc:  # migrates once, before any worker starts
+        abandoned = getattr(svc.storage, "remove_abandoned_writes", None)
+        if abandoned is not None:  # a filesystem store: what a killed process left behind
+            abandoned(ABANDONED_WRITE_SECONDS)
 
     # Prometheus picks its multi-process mode when it is first imported, and this process
     # has imported it already: gunicorn starts afresh, with the directory in its environment.

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # A job's lease: a worker renews it every third of this; a run whose worker died is
     # taken up again by another once it has run out.
     "JOB_LEASE_SECONDS": 60,
+    # How often each service process tells the index of objects it could not be told of
+    # when they were stored (the database was down); 0: only when the next delivery comes.
+    "INDEX_REPAIR_SECONDS": 5,
     # How long `offentlig worker` waits between looks for due jobs when it finds none.
     "WORKER_POLL_SECONDS": 5,
     # Culling may override GOVERNANCE-mode retention on S3 objects (never COMPLIANCE, never

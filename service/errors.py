@@ -69,6 +69,14 @@ class IndexUnavailable(Unavailable):
     message = "The database is unreachable; retry later."
 
 
+class NotProjected(IndexUnavailable):
+    """Storage took the object at `key`, the database could not be told of it."""
+
+    def __init__(self, key: str, message: str | None = None):
+        super().__init__(message)
+        self.key = key
+
+
 class IntegrityError(OffentligError):
     """A stored object does not match its recorded hash."""
 

@@ -26,7 +26,16 @@ REQUESTS = Histogram(
 )
 INDEX_WRITE_FAILURES = Counter(
     "offentlig_index_write_failures_total",
-    "Index writes that failed after storage had the object (repair with `offentlig reindex`).",
+    "Index writes that failed after storage had the object (noted, and told again once the "
+    "database answers).",
+)
+STORAGE_RECALLS = Counter(
+    "offentlig_storage_recalls_total",
+    "Deliveries captured while the database was unreachable (recalled from storage).",
+)
+INDEX_REPAIRS = Counter(
+    "offentlig_index_repairs_total",
+    "Stored objects told to the index again after a failed index write.",
 )
 
 AUDIT_FLUSH_FAILURES = Counter(

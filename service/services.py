@@ -3,6 +3,7 @@ and the CLI (`app.extensions["offentlig"]`)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from service import config as settings
 from service.audit.trail import AuditTrail
 from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
+from service.capture.repairs import IndexRepairs
 from service.channels.register import ChannelRegister
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
@@ -65,6 +67,7 @@ class Services:
     jobs: JobQueue
     retention: Retention
     snapshots: SnapshotArchive
+    repairs: IndexRepairs
     clock: Callable[[], datetime]
     zone: ZoneInfo
     integrity: integrity_log.IntegrityLog | None = None
@@ -76,6 +79,7 @@ class Services:
         self.audit.close()
         if self.integrity is not None:
             self.integrity.close()
+        self.repairs.stop()
         self.engine.dispose()
 
 
@@ -96,10 +100,20 @@ def build(
     channels = ChannelRegister(engine, storage, audit, clock, id_factory, zone)
     reviews = Reviews(storage, engine, clock)
     screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
+    index = RecordIndex(engine)
+    repairs = IndexRepairs(storage, index, engine)
     return Services(
         storage=storage,
         engine=engine,
-        recorder=Recorder(storage, RecordIndex(engine), clock, id_factory, screen),
+        recorder=Recorder(
+            storage,
+            index,
+            clock,
+            id_factory,
+            screen,
+            repairs=repairs,
+            nonce_key=hashlib.sha256(b"personal-data nonce\n" + key).digest(),
+        ),
         sites=SiteRegistry(
             engine,
             storage,
@@ -126,6 +140,7 @@ def build(
             bypass_governance=bool(config.get("CULLING_BYPASS_GOVERNANCE", False)),
         ),
         snapshots=SnapshotArchive.build(config, storage, engine, clock, zone, key),
+        repairs=repairs,
         clock=clock,
         zone=zone,
         integrity=integrity,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -21,6 +22,9 @@ class Head:
     sha256: str
     content_sha256: str
     personal_sha256: str | None
+    # The latest WordPress time of any of its versions: a delivery from before it may be a
+    # late copy of content already kept (deliveries arrive in any order).
+    newest_occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)

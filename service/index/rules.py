@@ -2,7 +2,8 @@
 
 - a later version wins: a record's row shows its highest version, whatever order versions
   arrive in (concurrent captures, repairs);
-- the latest capture decides a record's status;
+- the latest capture decides a record's status, whatever order versions and events are
+  indexed in;
 - change feed positions are handed out in commit order, so a reader never skips a late commit.
 """
 
@@ -10,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, FunctionElement, Update, bindparam, func, select, update
+from sqlalchemy import (
+    Connection,
+    FunctionElement,
+    Update,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 
 from service.index import tables as t
 from service.index.rows import RECORD_COLUMNS, STATUS_COLUMNS, bind_parameters
@@ -26,9 +36,19 @@ def on_later_version(statement: Insert) -> Insert:
     table lock: the first version inserts the row, a later one updates it, and an older one
     arriving late changes nothing. One statement either way."""
     excluded = statement.excluded
+    # A status event captured after this version may have been indexed first (a repair
+    # after an outage): the latest capture still decides the status.
+    later_event = t.records.c.last_captured_at > excluded.last_captured_at
     return statement.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=[t.records.c.id],
-        set_={name: excluded[name] for name in RECORD_COLUMNS},
+        set_={
+            name: (
+                case((later_event, t.records.c[name]), else_=excluded[name])
+                if name in STATUS_COLUMNS
+                else excluded[name]
+            )
+            for name in RECORD_COLUMNS
+        },
         where=t.records.c.latest_version < excluded.latest_version,
     )
 

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    cast,
+    func,
     insert,
     literal,
     null,
@@ -121,6 +123,7 @@ def _answer_row(label: str, table: Table, answer: Any, found_by: Any) -> Select[
         answer.label("a"),
         null().label("b"),
         null().label("c"),
+        cast(null(), t.UTCDateTime()).label("d"),
     ).where(found_by, table.c.webhook_id == bindparam("webhook_id"))
 
 
@@ -150,6 +153,9 @@ _RECALL = union_all(
         t.records.c.latest_sha256,
         t.records.c.content_sha256,
         t.records.c.personal_sha256,
+        select(func.max(_VERSIONS.c.occurred_at))
+        .where(_VERSIONS.c.record_id == bindparam("record_id"))
+        .scalar_subquery(),
     ).where(t.records.c.id == bindparam("record_id")),
 )
 
@@ -186,7 +192,7 @@ class RecordIndex:
             }
         head = rows.get("head")
         return _earlier_answer(rows), (
-            Head(head.version, head.a, head.b, head.c) if head is not None else None
+            Head(head.version, head.a, head.b, head.c, head.d) if head is not None else None
         )
 
     def _capture_write(self) -> contextlib.AbstractContextManager[Connection]:

@@ -33,9 +33,10 @@ PENDING_SCHEMA = "offentlig.log-pending/1"
 _ENTRY = re.compile(r"^([0-9a-f]{64})  (\S+)\n$")
 # Objects that are archive content: records, registers, snapshot manifests, audit batches.
 # Bulky or derived objects are covered by the documents that name their hashes: a WARC and its
-# CDXJ by the snapshot manifest, personal data by the version that references it.
+# CDXJ by the snapshot manifest, personal data by the version that references it. Index-repair
+# markers are the index's own notes, removed once replayed: not archive content.
 _VOUCHED_ROOTS = ("sites/", "authority/")
-_NOT_VOUCHED = re.compile(r"^sites/[^/]+/personal/|\.warc\.gz$|\.cdxj$")
+_NOT_VOUCHED = re.compile(r"^sites/[^/]+/personal/|^authority/index-repairs/|\.warc\.gz$|\.cdxj$")
 
 
 def vouched(key: str) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from service.auth.actor import Actor
 from service.capture.snapshot import iso
-from service.errors import Conflict, IntegrityError, NotFound
+from service.errors import Conflict, IndexUnavailable, IntegrityError, NotFound, NotProjected
 from service.index.db import unavailable_on_db_error, writing
 from service.index.writer import append_feed_row
 from service.records.canonical import seal, verify
@@ -64,22 +64,21 @@ class Register:
             **body,
         }
         sealed, data = seal(document)
+        key = self.family.key(entry_id, number)
         try:
-            self.storage.put_new(self.family.key(entry_id, number), data)
+            self.storage.put_new(key, data)
         except FileExistsError:
             raise Conflict(
                 f"{self.family.name} {entry_id} was changed meanwhile; read it and try again."
             ) from None
-        self.project(sealed)
+        try:
+            self.project(sealed)
+        except IndexUnavailable as exc:
+            raise NotProjected(key, exc.message) from exc
         return sealed
 
-    @unavailable_on_db_error
     def project(self, document: dict[str, Any]) -> None:
-        with writing(self.engine) as conn:
-            self.family.project(conn, document)
-            entry = self.family.feed(document) if self.family.feed else None
-            if entry is not None:
-                append_feed_row(conn, entry)
+        project(self.engine, self.family, document)
 
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         """Every revision of an entry, oldest first, each checked against its hash."""
@@ -102,3 +101,13 @@ class Register:
             return verify(self.storage.get(key))
         except (ValueError, json.JSONDecodeError):
             raise IntegrityError(f"{key} does not match its sha256") from None
+
+
+@unavailable_on_db_error
+def project(engine: Engine, family: Family, document: dict[str, Any]) -> None:
+    """Show one stored revision in the index (and the change feed, for families in it)."""
+    with writing(engine) as conn:
+        family.project(conn, document)
+        entry = family.feed(document) if family.feed else None
+        if entry is not None:
+            append_feed_row(conn, entry)

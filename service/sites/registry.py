@@ -18,7 +18,7 @@ from sqlalchemy import Engine, bindparam, select
 from service.auth.actor import Actor
 from service.capture.ports import Site
 from service.capture.snapshot import iso
-from service.errors import NotFound, Unavailable
+from service.errors import IndexUnavailable, NotFound, Unavailable
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.registers.family import Family
@@ -148,19 +148,33 @@ class SiteRegistry:
         return site, WordPressAccount(stored["username"], password, tuple(stored["personal_data"]))
 
     @cachetools.cachedmethod(lambda self: self._recent, lock=lambda self: self._recent_lock)
-    @unavailable_on_db_error
     def with_secret(self, site_id: str) -> tuple[Site, str]:
         """The site and its webhook secret in one read: what every webhook needs first.
+        From storage when the database is down, so webhooks are still taken.
 
         Kept for `cache_seconds` per process (a site's name, URL and secret do not change
         today; when secret rotation comes, this is how long an old secret is still taken).
         """
+        try:
+            site, encrypted = self._indexed(site_id)
+        except IndexUnavailable:
+            log.warning("database unreachable: site %s read from storage", site_id)
+            site, encrypted = self._stored(site_id)
+        return site, self.fernet.decrypt(encrypted.encode()).decode()
+
+    @unavailable_on_db_error
+    def _indexed(self, site_id: str) -> tuple[Site, str]:
         with self.engine.connect() as conn:
             row = conn.execute(_SITE_AND_SECRET, {"site_id": site_id}).first()
         if row is None:
             raise NotFound(f"No site {site_id!r}.")
-        secret = self.fernet.decrypt(row.secret_encrypted.encode()).decode()
-        return Site(row.id, row.name, row.url), secret
+        return Site(row.id, row.name, row.url), row.secret_encrypted
+
+    def _stored(self, site_id: str) -> tuple[Site, str]:
+        if not site_id.isalnum():  # not an id: never a storage key
+            raise NotFound(f"No site {site_id!r}.")
+        document = self.register.latest(site_id)
+        return Site(document["id"], document["name"], document["url"]), document["secret_encrypted"]
 
     @unavailable_on_db_error
     def all(self) -> list[dict[str, Any]]:

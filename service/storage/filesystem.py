@@ -16,9 +16,11 @@ shell access can still remove files (`capabilities().object_lock_emulated`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,8 @@ from service.storage.port import (
 from service.storage.streams import SizedReader
 
 _TMP_PREFIX = ".tmp-"
+# A full disk or quota, a read-only mount: the write can be retried once that is mended.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 _SIDECARS = ".sidecars"
 _CHUNK = 1024 * 1024
 _TYPES_BY_SUFFIX = (
@@ -98,8 +102,10 @@ class FileStore:
                     written += len(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
-        except BaseException:
+        except BaseException as exc:
             os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.errno in _FULL:
+                raise StorageUnavailable(f"cannot write under {self.root}: {exc}") from exc
             raise
         return tmp, written
 
@@ -113,6 +119,10 @@ class FileStore:
                 os.replace(tmp, path)
             else:
                 os.link(tmp, path)  # fails with FileExistsError if the key is taken
+        except OSError as exc:
+            if exc.errno not in _FULL:
+                raise
+            raise StorageUnavailable(f"cannot write under {self.root}: {exc}") from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -305,6 +315,18 @@ class FileStore:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+    def remove_abandoned_writes(self, older_than: float) -> int:
+        """Remove temp files of writes whose process died (kill -9, power loss) that have
+        not been touched for `older_than` seconds; never visible as objects, but disk."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.root.rglob(f"{_TMP_PREFIX}*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def check(self) -> None:
         try:

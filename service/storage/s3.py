@@ -93,16 +93,18 @@ class S3Store:
     # --- writing ---------------------------------------------------------------------------
 
     def put(self, key: str, data: bytes, content_type: str = JSON) -> None:
-        self._call("put_object", Key=self._key(key), Body=data, ContentType=content_type)
+        self._write(Key=self._key(key), Body=data, ContentType=content_type)
 
     def put_new(self, key: str, data: bytes, content_type: str = JSON) -> None:
-        self._call(
-            "put_object",
-            Key=self._key(key),
-            Body=data,
-            ContentType=content_type,
-            IfNoneMatch="*",
-        )
+        self._write(Key=self._key(key), Body=data, ContentType=content_type, IfNoneMatch="*")
+
+    def _write(self, **kwargs: Any) -> None:
+        """A new object (a new version, on a versioned bucket): a refusal is the bucket's
+        policy or quota, not a lock, and lasts only until an operator mends it."""
+        try:
+            self._call("put_object", **kwargs)
+        except PermissionError as exc:
+            raise StorageUnavailable(f"the bucket refused a write: {exc}") from exc
 
     def put_stream(
         self, key: str, stream: BinaryIO, *, content_type: str, size: int | None = None

@@ -33,6 +33,8 @@ class SeaweedFS:
     endpoint_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    argv: tuple[str, ...] = ()
+    environment: dict[str, str] | None = None
 
     access_key: str = "offentlig-test"
     secret_key: str = "offentlig-test-secret"  # noqa: S105 - anonymous server, any key works
@@ -41,6 +43,37 @@ class SeaweedFS:
         # It needs ~2 s idle; open keep-alive connections can hold it for 10 s more,
         # and its data directory is thrown away anyway.
         stop_group(self.process, grace=4)
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start it again on the same ports and data (after `stop`), and wait until it answers."""
+        self.process = _spawn(list(self.argv), self.environment or {}, self.log_path)
+        _wait(self, timeout)
+
+
+def _spawn(args: list[str], environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(  # noqa: S603 - fixed argv
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment
+        )
+
+
+def _wait(server: SeaweedFS, timeout: float) -> None:
+    process, log_path = server.process, server.log_path
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed mini exited early:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(server.endpoint_url + "/", timeout=1):  # noqa: S310
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code == 403:  # a server that checks credentials is up, and refuses us
+                return
+            time.sleep(0.2)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"SeaweedFS did not answer in {timeout}s:\n{log_path.read_text()}")
 
 
 def start_seaweedfs(
@@ -79,23 +112,10 @@ def start_seaweedfs(
     if with_credentials:
         environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.access_key
         environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secret_key
-    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment
-        )
-    server = SeaweedFS(f"http://127.0.0.1:{ports['s3']}", process, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"weed mini exited early:\n{log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(server.endpoint_url + "/", timeout=1):  # noqa: S310
-                return server
-        except urllib.error.HTTPError as exc:
-            if exc.code == 403:  # a server that checks credentials is up, and refuses us
-                return server
-            time.sleep(0.2)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"SeaweedFS did not answer in {timeout}s:\n{log_path.read_text()}")
+    log_path.write_bytes(b"")
+    process = _spawn(args, environment, log_path)
+    server = SeaweedFS(
+        f"http://127.0.0.1:{ports['s3']}", process, log_path, tuple(args), environment
+    )
+    _wait(server, timeout)
+    return server
