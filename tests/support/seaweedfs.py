@@ -50,6 +50,17 @@ class SeaweedFS:
         _wait(self, timeout)
 
 
+def _distinct_ports(names: tuple[str, ...], tries: int = 50) -> dict[str, int]:
+    """Free ports whose gRPC twins (port + 10000, which weed derives) clash with none of the
+    others: weed refuses to start when one service's port is another's twin."""
+    for _ in range(tries):
+        chosen = {name: free_port_pair() for name in names}
+        taken = [*chosen.values(), *(port + 10000 for port in chosen.values())]
+        if len(set(taken)) == len(taken):
+            return chosen
+    raise RuntimeError(f"no clash-free ports for SeaweedFS in {tries} tries")
+
+
 def _spawn(args: list[str], environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(  # noqa: S603 - fixed argv
@@ -85,8 +96,8 @@ def start_seaweedfs(
     admin, the only kind of identity it lets bypass GOVERNANCE retention. Without it the
     server is anonymous (any key works) and refuses every bypass."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    ports = {name: free_port_pair() for name in ("master", "volume", "filer", "s3", "webdav")}
-    admin = free_port_pair()
+    ports = _distinct_ports(("master", "volume", "filer", "s3", "webdav", "admin"))
+    admin = ports["admin"]
     args = [
         weed_binary(),
         "mini",
