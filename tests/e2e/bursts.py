@@ -26,6 +26,7 @@ from wordpress_xmlrpc.methods import comments, posts
 
 from service.wordpress.xmlrpc import connect
 from tests.e2e import wordpress as wp_harness
+from tests.e2e.visitors import post_comment
 
 BURSTS = ("three saves", "ten editors", "100 comments", "bulk moderation", "scheduled post")
 
@@ -170,23 +171,9 @@ def ten_editors(site_url: str, ledger: Ledger, word: str, editors: int = 10) -> 
 
 def visitor_comment(site_url: str, post_id: int, text: str, email: str) -> int:
     """A visitor's comment through the public form (held for moderation); returns its id."""
-    response = requests.post(
-        site_url + "/wp-comments-post.php",
-        data={
-            "comment_post_ID": post_id,
-            "author": "Besökare",
-            "email": email,
-            "comment": text,
-            "submit": "Publicera kommentar",
-        },
-        headers={"User-Agent": "Mozilla/5.0 (burst visitor)"},
-        allow_redirects=False,
-        timeout=30,
+    return post_comment(
+        site_url, post_id, text, email, author="Besökare", agent="Mozilla/5.0 (burst visitor)"
     )
-    assert response.status_code == 302, response.text[:2000]
-    found = re.search(r"#comment-(\d+)", response.headers["Location"])
-    assert found, response.headers["Location"]
-    return int(found.group(1))
 
 
 def comment_burst(

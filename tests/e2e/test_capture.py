@@ -6,42 +6,32 @@ exactly as people do; the archive is read back through the service's API.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 from wordpress_xmlrpc import Client, WordPressPost
 from wordpress_xmlrpc.methods import comments, posts
 
 from tests.e2e.conftest import Site, wait_until
+from tests.e2e.visitors import post_comment
 
 pytestmark = pytest.mark.e2e
 
 
 def visitor_comment(site: Site, post_id: int, text: str, email: str, parent: int = 0) -> int:
     """A visitor's comment (or reply to comment `parent`) through the public form; its id."""
-    response = requests.post(
-        site.wp.url + "/wp-comments-post.php",
-        data={
-            "comment_post_ID": post_id,
-            "author": "Anna Andersson",
-            "email": email,
-            "url": "https://anna.example.se",
-            "comment": text,
-            "comment_parent": parent,
-            "submit": "Publicera kommentar",
-        },
-        headers={"User-Agent": "Mozilla/5.0 (e2e visitor)"},
-        allow_redirects=False,
-        timeout=30,
+    return post_comment(
+        site.wp.url,
+        post_id,
+        text,
+        email,
+        author="Anna Andersson",
+        url="https://anna.example.se",
+        parent=parent,
+        agent="Mozilla/5.0 (e2e visitor)",
     )
-    assert response.status_code == 302, response.text[:2000]
-    found = re.search(r"#comment-(\d+)", response.headers["Location"])
-    assert found, response.headers["Location"]
-    return int(found.group(1))
 
 
 def event_types(record: dict[str, Any]) -> list[str]:
