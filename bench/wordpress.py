@@ -58,7 +58,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import common
+from bench import common, trace
 from bench.common import RESULTS, percentile
 
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -148,6 +148,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=3,
         help="bursts: how many times to run every burst (default 3; --quick: 1).",
+    )
+    p.add_argument(
+        "--children",
+        type=int,
+        default=4,
+        help="PHP-FPM children (pm = static; default 4).",
+    )
+    p.add_argument(
+        "--plugin-dir",
+        type=Path,
+        default=None,
+        help="Measure the plugin in this directory instead of wp-plugin/offentlig (e.g. another "
+        "version, for a before/after comparison in the same conditions).",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="bursts: time each event step by step (bench/trace.py) and print where it went.",
     )
     args = p.parse_args(argv)
     if args.quick:
@@ -548,7 +566,8 @@ def run(args: argparse.Namespace, work: Path, deadline: float) -> dict[str, Any]
         site = stack.enter_context(
             e2e.running_site(
                 service, work / "wordpress", "fpm", "Benchmarkkommunen",
-                retry_schedule=None, artifacts=logs,
+                retry_schedule=None, artifacts=logs, workers=args.children,
+                plugin_dir=args.plugin_dir or e2e.PLUGIN_DIR,
             )
         )  # fmt: skip
         proxy = stack.enter_context(slow_proxy(service.port, args.delay))
@@ -627,10 +646,14 @@ def run_bursts(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         site = stack.enter_context(
             e2e.running_site(
                 service, work / "wordpress", "fpm", "Benchmarkkommunen",
-                retry_schedule=None, artifacts=logs,
+                retry_schedule=None, artifacts=logs, workers=args.children,
+                plugin_dir=args.plugin_dir or e2e.PLUGIN_DIR,
             )
         )  # fmt: skip
         site.wp.run_cron()  # WordPress's first cron run (update checks) before anything is timed
+        trace_log = site.wp.run_dir / "trace.log"
+        if args.trace:
+            trace.install(site.wp.docroot, trace_log)
         admin = site.admin_session()
         rng = random.Random(args.seed)
         for n in range(args.rounds):
@@ -641,8 +664,21 @@ def run_bursts(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 merged.latencies.setdefault(name, []).extend(seconds)
             merged.missing += outcome.missing
             merged.out_of_order += outcome.out_of_order
+            merged.arrivals += outcome.arrivals
         counts = site.outbox_counts()
-    return report_bursts(merged, counts)
+        if args.trace:
+            timelines = trace.timelines(
+                merged.arrivals,
+                trace.outbox_rows(site),
+                trace.read_lines(trace_log),
+                trace.service_times(service.log_path),
+            )
+            logs.mkdir(parents=True, exist_ok=True)
+            shutil.copy(trace_log, logs / "trace.log")
+    result = report_bursts(merged, counts)
+    if args.trace:
+        result["trace"] = trace.report(console, timelines, bursts.BURSTS)
+    return result
 
 
 def report_bursts(outcome: Any, counts: dict[str, int]) -> dict[str, Any]:
@@ -690,8 +726,8 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     title = "Offentlig bench: WordPress plugin" + (" (bursts)" if args.scenario == "bursts" else "")
     result: dict[str, Any] = common.start_report(console, title)
-    result["machine"].update(_versions(), php_fpm_children=4)
-    result["arguments"] = vars(args)
+    result["machine"].update(_versions(), php_fpm_children=args.children)
+    result["arguments"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     work = Path(tempfile.mkdtemp(prefix="offentlig-bench-wp-"))
     try:
         if args.scenario == "bursts":

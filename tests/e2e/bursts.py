@@ -36,6 +36,20 @@ class Expected:
     event_type: str
     sent_at: float  # time.time() when the action was sent (or, for a scheduled post, its time)
     burst: str
+    answered_at: float | None = None  # when its request's answer came back (None: not known)
+
+
+@dataclass
+class Arrival:
+    """One expected event as it reached the archive (bench/trace.py breaks it down)."""
+
+    kind: str
+    wp_id: int
+    index: int  # its place among the object's events, from 0
+    burst: str
+    sent_at: float
+    answered_at: float | None
+    captured_at: float
 
 
 @dataclass
@@ -45,6 +59,7 @@ class Outcome:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     out_of_order: list[str] = field(default_factory=list)
+    arrivals: list[Arrival] = field(default_factory=list)
 
 
 class Ledger:
@@ -54,9 +69,19 @@ class Ledger:
         self.expected: dict[tuple[str, int], list[Expected]] = {}
         self.lock = threading.Lock()
 
-    def expect(self, kind: str, wp_id: int, event_type: str, sent_at: float, burst: str) -> None:
+    def expect(
+        self,
+        kind: str,
+        wp_id: int,
+        event_type: str,
+        sent_at: float,
+        burst: str,
+        answered_at: float | None = None,
+    ) -> None:
         with self.lock:
-            self.expected.setdefault((kind, wp_id), []).append(Expected(event_type, sent_at, burst))
+            self.expected.setdefault((kind, wp_id), []).append(
+                Expected(event_type, sent_at, burst, answered_at)
+            )
 
     def collect(self, archive: Any, timeout: float = 30.0, interval: float = 0.25) -> Outcome:
         """Wait (at most `timeout`) until every object has its events; then measure."""
@@ -83,10 +108,13 @@ class Ledger:
             if types != [w.event_type for w in wanted]:
                 outcome.out_of_order.append(f"{name}: {types} != {[w.event_type for w in wanted]}")
                 continue
-            for want, (_, captured_at) in zip(wanted, events, strict=True):
-                captured = datetime.fromisoformat(captured_at.replace("Z", "+00:00"))
-                outcome.latencies.setdefault(want.burst, []).append(
-                    captured.timestamp() - want.sent_at
+            for index, (want, (_, captured_at)) in enumerate(zip(wanted, events, strict=True)):
+                captured = datetime.fromisoformat(captured_at.replace("Z", "+00:00")).timestamp()
+                outcome.latencies.setdefault(want.burst, []).append(captured - want.sent_at)
+                outcome.arrivals.append(
+                    Arrival(
+                        key[0], key[1], index, want.burst, want.sent_at, want.answered_at, captured
+                    )
                 )
         return outcome
 
@@ -140,13 +168,13 @@ def three_saves(client: Client, ledger: Ledger, word: str) -> int:
     burst = "three saves"
     sent = time.time()
     post_id = int(client.call(posts.NewPost(new_post(f"Tre sparningar {word}", "<p>Först.</p>"))))
-    ledger.expect("post", post_id, "post.published", sent, burst)
+    ledger.expect("post", post_id, "post.published", sent, burst, time.time())
     for n, text in enumerate(("Rättad en gång.", "Rättad två gånger."), start=1):
         sent = time.time()
         assert client.call(
             posts.EditPost(post_id, new_post(f"Tre sparningar {word} v{n + 1}", f"<p>{text}</p>"))
         )
-        ledger.expect("post", post_id, "post.updated", sent, burst)
+        ledger.expect("post", post_id, "post.updated", sent, burst, time.time())
     return post_id
 
 
@@ -162,7 +190,8 @@ def ten_editors(site_url: str, ledger: Ledger, word: str, editors: int = 10) -> 
             post_id = int(
                 client.call(posts.NewPost(new_post(f"Redaktör {n} {word}", f"<p>Nyhet {n}.</p>")))
             )
-        ledger.expect("post", post_id, "post.published", sent, burst)
+            answered = time.time()
+        ledger.expect("post", post_id, "post.published", sent, burst, answered)
         return post_id
 
     with ThreadPoolExecutor(editors) as pool:
@@ -205,7 +234,7 @@ def comment_burst(
             comment.content = text
             comment_id = int(get_client().call(comments.NewComment(post_id, comment)))
             held = False
-        ledger.expect("comment", comment_id, "comment.received", sent, burst)
+        ledger.expect("comment", comment_id, "comment.received", sent, burst, time.time())
         return held, comment_id
 
     with ThreadPoolExecutor(8) as pool:
@@ -230,8 +259,9 @@ def bulk_approve(site_url: str, admin: requests.Session, ledger: Ledger, ids: li
     response = admin.get(site_url + "/wp-admin/edit-comments.php", params=params, timeout=120)
     assert response.status_code == 200, response.status_code
     assert "approved=" in response.url, response.url
+    answered = time.time()
     for comment_id in ids:
-        ledger.expect("comment", comment_id, "comment.approved", sent, burst)
+        ledger.expect("comment", comment_id, "comment.approved", sent, burst, answered)
 
 
 def scheduled_post(client: Client, wp: Any, ledger: Ledger, word: str, after: int = 3) -> int:

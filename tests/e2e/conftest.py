@@ -313,6 +313,8 @@ def running_site(
     retry_schedule: str | None = RETRY_SCHEDULE,
     artifacts: Path = ARTIFACTS,
     env: dict[str, str] | None = None,
+    plugin_dir: Path = PLUGIN_DIR,
+    workers: int = 4,
 ) -> Iterator[Site]:
     """WordPress with the plugin active, registered as a site of the archive and configured.
 
@@ -320,6 +322,8 @@ def running_site(
     also for the park interval).
     artifacts: where the WordPress logs are copied when it stops.
     env: environment for the web server (e.g. WP_DISABLE_CRON=1).
+    plugin_dir: the plugin to install (bench/wordpress.py measures another version with it).
+    workers: php -S workers or PHP-FPM children.
     """
     try:
         wp_harness.check_programs(server)
@@ -327,7 +331,7 @@ def running_site(
         pytest.fail(str(exc))
     wp = wp_harness.start(
         base,
-        plugins={"offentlig": PLUGIN_DIR},
+        plugins={"offentlig": plugin_dir},
         activate=["offentlig/offentlig.php"],
         mu_plugins={"offentlig-e2e.php": TEST_MU_PLUGIN},
         extra_config=(
@@ -342,6 +346,7 @@ def running_site(
         ),
         server=server,
         env=env,
+        workers=workers,
     )
     try:
         registered = service.cli("sites", "add", "--name", name, "--url", wp.url)

@@ -92,6 +92,7 @@ class WordPress:
     db_port: int
     server: str = "php"
     env: dict[str, str] = field(default_factory=dict)
+    workers: int = 4  # php -S workers, or PHP-FPM children (pm = static)
 
     @property
     def url(self) -> str:
@@ -232,6 +233,7 @@ def start(
     extra_config: str = "",
     env: Mapping[str, str] | None = None,
     server: str = "php",
+    workers: int = 4,
 ) -> WordPress:
     """Start MariaDB and WordPress under `base` (created, must be empty) and install the site.
 
@@ -240,7 +242,8 @@ def start(
     mu_plugins: file name → PHP source for wp-content/mu-plugins.
     extra_config: PHP lines put into wp-config.php before wp-settings.php is loaded.
     env: environment for the web server (reaches getenv() in WordPress).
-    server: "php" (built-in server, 4 workers) or "fpm" (PHP-FPM behind nginx).
+    server: "php" (built-in server) or "fpm" (PHP-FPM behind nginx).
+    workers: php -S workers, or PHP-FPM children (pm = static).
     """
     check_programs(server)
     base = base.resolve()
@@ -257,7 +260,7 @@ def start(
         ).stdout.strip()
     )
     db_port, port = free_port(), free_port()
-    wp = WordPress(base, port, db_port, server, dict(env or {}))
+    wp = WordPress(base, port, db_port, server, dict(env or {}), workers)
     (run / "wordpress.pgids").write_text("")
     try:
         _start_mariadb(base, user, db_port)
@@ -385,12 +388,12 @@ def _start_web(wp: WordPress) -> None:
             ["php", "-S", f"127.0.0.1:{wp.port}", "-t", str(wp.docroot), str(run / "router.php")],
             run / "php.log",
             pid_file,
-            {**env, "PHP_CLI_SERVER_WORKERS": "4"},
+            {**env, "PHP_CLI_SERVER_WORKERS": str(wp.workers)},
         )
         _remember_group(wp.base, "php", pid_file)
         _wait_for(lambda: _http_ok(wp.url + "/wp-json/"), "php -S", 60, run / "php.log")
         return
-    (wp.base / "php-fpm.conf").write_text(template("php-fpm.conf"))
+    (wp.base / "php-fpm.conf").write_text(template("php-fpm.conf", CHILDREN=str(wp.workers)))
     (wp.base / "nginx.conf").write_text(
         template("nginx.conf.in", PORT=str(wp.port), B=str(wp.base))
     )

@@ -239,6 +239,45 @@ final class DeliveryTest extends Test_Case {
 	}
 
 	/**
+	 * Rows of different objects go out together, one per object: a wave holds each object's
+	 * oldest row, and an object's next row goes in the wave after its predecessor's delivery.
+	 */
+	public function test_objects_go_out_together_in_order_per_object(): void {
+		$first  = $this->add( 'post:1', null );
+		$second = $this->add( 'post:1', null );
+		$other  = $this->add( 'comment:3', null );
+		$result = $this->plugin->dispatcher->run();
+		$this->assertSame( 3, $result['delivered'] );
+		$sent = array_map(
+			static function ( $request ) {
+				return $request[1]['headers']['webhook-id'];
+			},
+			$this->requests
+		);
+		$ids  = array_column( $this->outbox_rows(), 'webhook_id', 'id' );
+		$this->assertSame( array( $ids[ $first ], $ids[ $other ], $ids[ $second ] ), $sent, 'post:1 and comment:3 first, then the next row of post:1' );
+		$this->assertSame( array( Outbox::DELIVERED, Outbox::DELIVERED, Outbox::DELIVERED ), $this->statuses( array( $first, $second, $other ) ) );
+	}
+
+	/**
+	 * A wave's outcomes each land on their own row: a refusal and a delivery side by side.
+	 */
+	public function test_outcomes_of_one_wave_each_on_their_row(): void {
+		$refused      = $this->add( 'post:1', null );
+		$accepted     = $this->add( 'post:2', null );
+		$this->answer = static function ( $url ) {
+			unset( $url );
+			static $calls = 0;
+			return 0 === $calls++ ? array( 422, array( 'message' => 'Ogiltig händelse' ), array() ) : array( 201, array( 'record_id' => 'x', 'version' => 1, 'event_id' => null ), array() );
+		};
+		$result = $this->plugin->dispatcher->run();
+		$this->assertSame( array( 'delivered' => 1, 'retrying' => 0, 'failed' => 1 ), $result );
+		$this->assertSame( array( Outbox::FAILED, Outbox::DELIVERED ), $this->statuses( array( $refused, $accepted ) ) );
+		$this->assertStringContainsString( 'Ogiltig händelse', (string) $this->plugin->outbox->get( $refused )['last_error'] );
+		$this->assertSame( '201', (string) $this->plugin->outbox->get( $accepted )['last_http_status'] );
+	}
+
+	/**
 	 * A failed delivery does not drain: the next row waits for the first one's retry.
 	 */
 	public function test_failure_does_not_drain(): void {
@@ -417,38 +456,5 @@ final class DeliveryTest extends Test_Case {
 		$wpdb->query( 'ROLLBACK' );
 		clean_post_cache( $id );
 		$this->assertCount( 1, $this->outbox_rows(), 'rolled back with the change' );
-	}
-
-	/**
-	 * A bulk action asks other workers to help: one helper per 8 objects beyond the first 8, at most 3.
-	 */
-	public function test_fan_out_asks_for_helpers(): void {
-		$kicks  = array();
-		$filter = static function ( $pre, $args, $url ) use ( &$kicks ) {
-			if ( false === strpos( $url, 'admin-ajax.php' ) ) {
-				return $pre;
-			}
-			$kicks[] = $args['body'];
-			return array(
-				'headers'  => array(),
-				'body'     => '',
-				'response' => array(
-					'code'    => 200,
-					'message' => 'OK',
-				),
-				'cookies'  => array(),
-				'filename' => null,
-			);
-		};
-		add_filter( 'pre_http_request', $filter, 10, 3 );
-		try {
-			$helpers = array_map( array( $this->plugin->dispatcher, 'fan_out' ), array( 1, 8, 9, 16, 17, 50 ) );
-		} finally {
-			remove_filter( 'pre_http_request', $filter, 10 );
-		}
-		$this->assertSame( array( 0, 0, 1, 1, 2, 3 ), $helpers );
-		$this->assertCount( 7, $kicks );
-		$this->assertTrue( Dispatcher::verify_kick( $kicks[0]['time'], $kicks[0]['token'] ) );
-		$this->assertSame( '', $kicks[0]['keys'], 'helpers take whatever is due' );
 	}
 }

@@ -76,12 +76,14 @@ final class DispatcherTest extends Test_Case {
 	}
 
 	/**
-	 * When the time budget runs out mid-batch, the unsent rows are handed back, not left claimed.
+	 * When the time budget runs out, no more rows are sent and none is left claimed: what was
+	 * not sent is pending and due at once.
 	 */
-	public function test_out_of_time_releases_the_rest_of_the_batch(): void {
-		foreach ( array( 1, 2, 3 ) as $n ) {
-			$this->plugin->outbox->add( 'post:' . ( 900 + $n ), \Offentlig\Event_Builder::envelope( 'post.published', array( 'id' => 900 + $n ) ) );
-		}
+	public function test_out_of_time_hands_the_rest_back(): void {
+		$first  = $this->plugin->outbox->add( 'post:901', \Offentlig\Event_Builder::envelope( 'post.published', array( 'id' => 901 ) ) );
+		$second = $this->plugin->outbox->add( 'post:901', \Offentlig\Event_Builder::envelope( 'post.updated', array( 'id' => 901 ) ) );
+		$other  = $this->plugin->outbox->add( 'post:902', \Offentlig\Event_Builder::envelope( 'post.published', array( 'id' => 902 ) ) );
+		$this->plugin->outbox->release_held();
 		$slow = static function ( $pre ) {
 			usleep( 60000 );
 			return $pre;
@@ -90,11 +92,12 @@ final class DispatcherTest extends Test_Case {
 		$result = $this->plugin->dispatcher->run( array(), 0.05 );
 		remove_filter( 'pre_http_request', $slow, 5 );
 
-		$this->assertSame( 1, $result['delivered'] );
-		$counts = $this->plugin->outbox->counts();
-		$this->assertSame( 2, $counts[ Outbox::PENDING ] );
-		$this->assertSame( 0, $counts[ Outbox::SENDING ] );
-		$this->assertCount( 2, $this->plugin->outbox->claim(), 'released rows are due at once' );
+		$this->assertSame( 1, $result['delivered'], 'the first row went out, the budget was spent on it' );
+		$this->assertSame( Outbox::DELIVERED, $this->plugin->outbox->get( $first )['status'] );
+		$this->assertSame( 0, $this->plugin->outbox->counts()[ Outbox::SENDING ], 'nothing left claimed' );
+		$this->assertSame( array( Outbox::PENDING, Outbox::PENDING ), array( $this->plugin->outbox->get( $second )['status'], $this->plugin->outbox->get( $other )['status'] ) );
+		$this->assertSame( '0', (string) $this->plugin->outbox->get( $other )['attempts'], 'handed back unsent' );
+		$this->assertSame( array( $second, $other ), array_map( 'intval', array_column( $this->plugin->outbox->claim(), 'id' ) ), 'due at once' );
 	}
 
 	/**

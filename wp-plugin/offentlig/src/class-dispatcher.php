@@ -20,10 +20,8 @@ final class Dispatcher {
 	const NOW_HOOK      = 'offentlig_dispatch_now';
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 10;
-	const BATCH         = 10;
-	const SMALL_BATCH   = 3;  // Claims of a request's own run and of helpers: shared out across workers.
-	const FAN_OUT_AFTER = 8;  // A request with more objects than this asks for helpers.
-	const MAX_HELPERS   = 3;
+	const BATCH         = 25; // Rows claimed at a time (at most one per object), sent together.
+	const PARALLEL      = 8;  // Webhooks in flight at once; a new one starts as soon as one is answered.
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
 	const WAIT          = 3.0;  // Seconds a request waits, after its response, for another sender.
@@ -83,7 +81,7 @@ final class Dispatcher {
 	 * @param int[] $ids      Rows this request wrote; they go out even before their scheduled time.
 	 * @param float $budget   Seconds to spend at most.
 	 * @param bool  $then_due After the given rows, also send every other due row.
-	 * @param int   $batch    Rows to claim at a time.
+	 * @param int   $batch    Rows to claim, and send concurrently, at a time.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
 	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true, int $batch = self::BATCH ): array {
@@ -145,7 +143,7 @@ final class Dispatcher {
 		$wait_until = min( $deadline, $started + $wait );
 		$released   = false;
 		while ( microtime( true ) < $deadline ) {
-			$rows = $this->outbox->claim_heads( $keys, self::SMALL_BATCH );
+			$rows = $this->outbox->claim_heads( $keys, self::BATCH );
 			if ( ! empty( $rows ) ) {
 				if ( ! $this->send( $rows, $deadline, $result ) ) {
 					break;
@@ -170,34 +168,64 @@ final class Dispatcher {
 	}
 
 	/**
-	 * Sends claimed rows one by one; after each delivery, the next due row of the same object is
-	 * claimed and sent at once (draining the object's queue), all under the object's lock so that
-	 * a request waiting for it wakes up when the queue is drained.
+	 * Sends claimed rows (one per object) together, PARALLEL in flight at a time; after each
+	 * delivery the next due row of the same object is claimed and goes out in the next wave
+	 * (draining the object's queue).
+	 * While an object's queue is being drained its lock is held, so that a request waiting for
+	 * it wakes up when the queue is drained.
 	 *
-	 * @param array<int,array<string,mixed>> $rows     Claimed rows.
+	 * @param array<int,array<string,mixed>> $rows     Claimed rows, at most one per object.
 	 * @param float                          $deadline microtime() to stop at.
 	 * @param array<string,int>              $result   Counts, updated.
 	 * @return bool False when the time ran out (the rows not sent were handed back).
 	 */
 	private function send( array $rows, float $deadline, array &$result ): bool {
-		foreach ( $rows as $i => $row ) {
+		$locked = array();
+		$in_time = true;
+		while ( ! empty( $rows ) ) {
 			if ( microtime( true ) >= $deadline ) {
 				// Out of time: hand the rest back at once instead of letting their claim expire.
-				$this->outbox->release( array_map( 'intval', array_column( array_slice( $rows, $i ), 'id' ) ) );
-				return false;
+				$this->outbox->release( array_map( 'intval', array_column( $rows, 'id' ) ) );
+				$in_time = false;
+				break;
 			}
-			$key    = (string) $row['object_key'];
-			$locked = $this->lock( $key, 0.2 );
-			while ( null !== $row ) {
-				$outcome = $this->deliver( $row );
+			foreach ( $rows as $row ) {
+				$key = (string) $row['object_key'];
+				if ( ! isset( $locked[ $key ] ) ) {
+					$locked[ $key ] = $this->lock( $key, 0.0 );
+				}
+			}
+			$delivered = array();
+			$outcomes  = $this->deliver_all( $rows, $deadline );
+			foreach ( $outcomes as $i => $outcome ) {
 				++$result[ $outcome ];
-				$row = ( 'delivered' === $outcome && microtime( true ) < $deadline ) ? ( $this->outbox->claim_heads( array( $key ), 1 )[0] ?? null ) : null;
+				if ( 'delivered' === $outcome ) {
+					$delivered[] = (string) $rows[ $i ]['object_key'];
+				}
 			}
-			if ( $locked ) {
+			$unsent = array_diff_key( $rows, $outcomes );
+			if ( ! empty( $unsent ) ) {
+				// Out of time before these were sent: hand them back at once.
+				$this->outbox->release( array_map( 'intval', array_column( $unsent, 'id' ) ) );
+				$in_time = false;
+			}
+			$rows = ( ! empty( $delivered ) && microtime( true ) < $deadline ) ? $this->outbox->claim_heads( $delivered, count( $delivered ) ) : array();
+			$next = array_flip( array_map( 'strval', array_column( $rows, 'object_key' ) ) );
+			foreach ( $locked as $key => $held ) {
+				if ( ! isset( $next[ $key ] ) ) {
+					if ( $held ) {
+						$this->unlock( $key );
+					}
+					unset( $locked[ $key ] );
+				}
+			}
+		}
+		foreach ( $locked as $key => $held ) {
+			if ( $held ) {
 				$this->unlock( $key );
 			}
 		}
-		return true;
+		return $in_time;
 	}
 
 	/**
@@ -291,10 +319,56 @@ final class Dispatcher {
 	 * @return string "delivered", "retrying" or "failed" (parked counts as retrying).
 	 */
 	public function deliver( array $row ): string {
-		$id       = (int) $row['id'];
-		$response = $this->post( (string) $row['webhook_id'], (string) $row['payload'] );
-		if ( ! is_wp_error( $response ) ) {
-			$this->outbox->mark_delivered( $id, $response['status'] );
+		return $this->deliver_all( array( $row ) )[0];
+	}
+
+	/**
+	 * One attempt for each claimed row, PARALLEL at a time (they must be of different objects:
+	 * their order among themselves is not kept); the outcomes are written in one commit.
+	 *
+	 * @param array<int,array<string,mixed>> $rows     Claimed outbox rows.
+	 * @param float|null                     $deadline microtime() after which no more rows are sent.
+	 * @return array<int,string> "delivered", "retrying" or "failed" per row sent, by the same keys;
+	 *                           rows not sent for want of time have none (they are still claimed).
+	 */
+	public function deliver_all( array $rows, ?float $deadline = null ): array {
+		$requests = array();
+		$answers  = array();
+		foreach ( $rows as $i => $row ) {
+			$request = $this->request( (string) $row['webhook_id'], (string) $row['payload'] );
+			if ( is_wp_error( $request ) ) {
+				$answers[ $i ] = $request;
+			} else {
+				$requests[ $i ] = $request;
+			}
+		}
+		foreach ( Http_Batch::request_all( $requests, self::PARALLEL, $deadline ) as $i => $response ) {
+			$answers[ $i ] = self::answer( $response );
+		}
+		return $this->outbox->atomically(
+			function () use ( $rows, $answers ) {
+				$outcomes = array();
+				foreach ( $rows as $i => $row ) {
+					if ( isset( $answers[ $i ] ) ) {
+						$outcomes[ $i ] = $this->record( $row, $answers[ $i ] );
+					}
+				}
+				return $outcomes;
+			}
+		);
+	}
+
+	/**
+	 * Writes down how an attempt went.
+	 *
+	 * @param array<string,mixed>                 $row    Claimed outbox row.
+	 * @param array{status:int,body:mixed}|WP_Error $answer What post() would return.
+	 * @return string "delivered", "retrying" or "failed" (parked counts as retrying).
+	 */
+	private function record( array $row, $answer ): string {
+		$id = (int) $row['id'];
+		if ( ! is_wp_error( $answer ) ) {
+			$this->outbox->mark_delivered( $id, $answer['status'] );
 			if ( ! $this->resumed ) {
 				// The service answers: what waits only because it could not be reached is due now.
 				$this->resumed = true;
@@ -302,11 +376,11 @@ final class Dispatcher {
 			}
 			return 'delivered';
 		}
-		$data   = (array) $response->get_error_data();
+		$data   = (array) $answer->get_error_data();
 		$status = $this->outbox->mark_failed_attempt(
 			$id,
 			(int) ( $data['status'] ?? 0 ),
-			$response->get_error_message(),
+			$answer->get_error_message(),
 			$this->settings->retry_schedule(),
 			isset( $data['retry_after'] ) ? (int) $data['retry_after'] : null,
 			null,
@@ -325,6 +399,18 @@ final class Dispatcher {
 	 * @return array{status:int,body:mixed}|WP_Error
 	 */
 	public function post( string $webhook_id, string $body ) {
+		$request = $this->request( $webhook_id, $body );
+		return is_wp_error( $request ) ? $request : self::answer( wp_remote_request( $request[0], $request[1] ) );
+	}
+
+	/**
+	 * URL and arguments of a signed POST (signed now, so every attempt carries a fresh signature).
+	 *
+	 * @param string $webhook_id Delivery id.
+	 * @param string $body       JSON body.
+	 * @return array{0:string,1:array<string,mixed>}|WP_Error
+	 */
+	private function request( string $webhook_id, string $body ) {
 		$url = $this->endpoint();
 		if ( is_wp_error( $url ) ) {
 			return $url;
@@ -333,16 +419,26 @@ final class Dispatcher {
 		if ( is_wp_error( $headers ) ) {
 			return $headers;
 		}
-		$response = wp_remote_post(
+		return array(
 			$url,
 			array(
+				'method'      => 'POST',
 				'timeout'     => self::TIMEOUT,
 				'redirection' => 0,
 				'headers'     => $headers,
 				'body'        => $body,
 				'user-agent'  => 'Offentlig/' . VERSION . '; WordPress/' . get_bloginfo( 'version' ),
-			)
+			),
 		);
+	}
+
+	/**
+	 * The service's answer as post() returns it.
+	 *
+	 * @param array<string,mixed>|WP_Error $response What wp_remote_request() returned.
+	 * @return array{status:int,body:mixed}|WP_Error
+	 */
+	private static function answer( $response ) {
 		if ( is_wp_error( $response ) ) {
 			return new WP_Error( $response->get_error_code(), $response->get_error_message(), array( 'status' => 0 ) );
 		}
@@ -455,23 +551,7 @@ final class Dispatcher {
 	}
 
 	/**
-	 * Asks other PHP workers to help send a large batch (a bulk action touching many objects):
-	 * non-blocking loopbacks that claim due rows a few at a time, so the batch goes out in
-	 * parallel instead of one row after the other in this worker.
-	 *
-	 * @param int $objects Objects with rows to send.
-	 * @return int Helpers asked.
-	 */
-	public function fan_out( int $objects ): int {
-		$helpers = min( self::MAX_HELPERS, (int) ceil( $objects / self::FAN_OUT_AFTER ) - 1 );
-		for ( $i = 0; $i < $helpers; $i++ ) {
-			$this->kick();
-		}
-		return max( 0, $helpers );
-	}
-
-	/**
-	 * The loopback's handler (admin-ajax, no login): verify the token, send, answer JSON.
+	 * The loopback's handler (admin-ajax, no login): verify the token, answer at once, then send.
 	 */
 	public function handle_kick(): void {
 		// The HMAC token stands in for capability and nonce: the loopback has no user session.
@@ -484,13 +564,41 @@ final class Dispatcher {
 			wp_send_json_error( null, 403 );
 		}
 		ignore_user_abort( true );
+		// Answer before sending: whoever kicked waits for this answer (at least until its HTTP
+		// timeout, a whole second with curl), and under mod_php or `php -S` that is the editor's
+		// own request.
+		self::answer_now( (string) wp_json_encode( array( 'success' => true ) ) );
 		$started = microtime( true );
-		$first   = $this->send_objects( $keys, 10.0, self::WAIT );
-		$rest    = $this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ), true, self::SMALL_BATCH );
-		foreach ( $rest as $outcome => $count ) {
-			$first[ $outcome ] += $count;
+		$this->send_objects( $keys, 10.0, self::WAIT );
+		$this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ) );
+		wp_die( '' );
+	}
+
+	/**
+	 * Sends a complete answer (202, JSON) and lets the client go, while this request goes on.
+	 *
+	 * @param string $body JSON.
+	 */
+	private static function answer_now( string $body ): void {
+		if ( ! headers_sent() ) {
+			status_header( 202 );
+			header( 'Content-Type: application/json; charset=utf-8' );
+			header( 'Content-Length: ' . strlen( $body ) );
+			header( 'Connection: close' );
 		}
-		wp_send_json_success( $first );
+		echo $body; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- JSON made by wp_json_encode().
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+			return;
+		}
+		if ( function_exists( 'litespeed_finish_request' ) ) {
+			litespeed_finish_request();
+			return;
+		}
+		while ( ob_get_level() > 0 ) {
+			ob_end_flush();
+		}
+		flush(); // With Content-Length and Connection: close, the client has all it waits for.
 	}
 
 	/**

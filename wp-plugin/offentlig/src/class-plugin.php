@@ -223,13 +223,9 @@ final class Plugin {
 			} else {
 				litespeed_finish_request();
 			}
-			if ( count( $keys ) > Dispatcher::FAN_OUT_AFTER ) {
-				// A bulk action: let other workers take part of it (its rows must be free for them).
-				$this->outbox->release_held();
-				$this->dispatcher->fan_out( count( $keys ) );
-			}
-			// Only these objects' queues (this request's rows, still held by it, first): a
-			// backlog is WP-Cron's job, not an editor's PHP worker's.
+			// Only these objects' queues (this request's rows, still held by it, first), several
+			// objects at once (a bulk action's 50 comments go out 8 at a time): a backlog is
+			// WP-Cron's job, not an editor's PHP worker's.
 			$this->dispatcher->send_objects( $keys, 10.0, Dispatcher::WAIT );
 			$this->maintain_schedule();
 			return;
