@@ -164,12 +164,12 @@ def sender(claim: Line, writer: str | None, answered: dict[str, Line]) -> str:
     """Who claimed a row: its own request after answering, another editor's request, a kick
     (a helper), WP-Cron."""
     if claim.what == "kick":
-        return "helper kick"
+        return "loopback kick"
     if "wp-cron" in claim.what:
         return "WP-Cron"
     if claim.request == writer:
         return "own request, after its answer" if claim.request in answered else "own request"
-    return "another request (drain)"
+    return "another request (the sender)"
 
 
 def report(console: Console, lines: list[Timeline], bursts: tuple[str, ...]) -> dict[str, Any]:

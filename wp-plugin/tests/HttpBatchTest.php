@@ -127,13 +127,33 @@ final class HttpBatchTest extends Test_Case {
 	}
 
 	/**
-	 * One request (or no curl) is simply wp_remote_request().
+	 * Requests added while others are in flight; answers put in directly (a request the caller
+	 * could not make) are collected like the others; free slots and busy-ness as they change.
 	 */
-	public function test_one_request_is_wp_remote_request(): void {
-		$answers = Http_Batch::request_all( array( 7 => array( self::SERVICE_URL . '/x', array( 'method' => 'POST' ) ) ) );
-		$this->assertSame( array( 7 ), array_keys( $answers ) );
-		$this->assertSame( 201, wp_remote_retrieve_response_code( $answers[7] ) );
-		$this->assertSame( 'POST', $this->requests[0][1]['method'] );
+	public function test_adding_while_in_flight(): void {
+		$batch = new Http_Batch( 2 );
+		$this->assertFalse( $batch->busy() );
+		$this->assertSame( 2, $batch->free() );
+		$batch->add( 'a', home_url( '/wp-json/?a' ), array( 'timeout' => 20 ) );
+		$batch->resolve( 'error', new \WP_Error( 'offentlig_not_configured', 'nej' ) );
+		$this->assertSame( 1, $batch->free() );
+		$answers = array();
+		$added   = false;
+		while ( $batch->busy() ) {
+			$answers += $batch->collect( 0.05 );
+			if ( ! $added ) {
+				$added = true;
+				$batch->add( 'b', home_url( '/wp-json/?b' ), array( 'timeout' => 20 ) );
+				$batch->add( 'c', self::SERVICE_URL . '/x', array( 'method' => 'POST' ) );
+			}
+		}
+		ksort( $answers );
+		$this->assertSame( array( 'a', 'b', 'c', 'error' ), array_keys( $answers ) );
+		$this->assertSame( 200, wp_remote_retrieve_response_code( $answers['a'] ) );
+		$this->assertSame( 200, wp_remote_retrieve_response_code( $answers['b'] ) );
+		$this->assertSame( 201, wp_remote_retrieve_response_code( $answers['c'] ) );
+		$this->assertSame( 'nej', $answers['error']->get_error_message() );
+		$this->assertSame( 2, $batch->free() );
 	}
 
 	/**

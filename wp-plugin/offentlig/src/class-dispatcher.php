@@ -20,12 +20,11 @@ final class Dispatcher {
 	const NOW_HOOK      = 'offentlig_dispatch_now';
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 10;
-	const BATCH         = 25; // Rows claimed at a time (at most one per object), sent together.
-	const PARALLEL      = 8;  // Webhooks in flight at once; a new one starts as soon as one is answered.
+	const BATCH         = 25;   // Rows claimed at a time by a run (at most one per object).
+	const PARALLEL      = 8;    // Webhooks in flight at once from one sender.
+	const POLL          = 0.05; // Seconds between two looks for new rows while webhooks are in flight.
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
-	const WAIT          = 3.0;  // Seconds a request waits, after its response, for another sender.
-	const POLL          = 0.05; // Shortest pause between two looks at the queue while waiting.
 
 	/**
 	 * Settings.
@@ -75,162 +74,192 @@ final class Dispatcher {
 	 * Sends what is due (or the given rows first), until nothing is left or the time budget is spent.
 	 *
 	 * Every delivery drains its object's queue: the next row of the same object, if due, goes out
-	 * right after it (see send()). A run that is not limited to given rows also tries one parked
+	 * right after it (see pump()). A run that is not limited to given rows also tries one parked
 	 * row when its time has come (the probe after a long outage).
 	 *
 	 * @param int[] $ids      Rows this request wrote; they go out even before their scheduled time.
-	 * @param float $budget   Seconds to spend at most.
+	 * @param float $budget   Seconds to spend at most (no webhook is started after it).
 	 * @param bool  $then_due After the given rows, also send every other due row.
-	 * @param int   $batch    Rows to claim, and send concurrently, at a time.
+	 * @param int   $batch    Rows to claim at a time.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
 	public function run( array $ids = array(), float $budget = 15.0, bool $then_due = true, int $batch = self::BATCH ): array {
-		$result        = self::empty_result();
-		$this->resumed = false;
+		$result = self::empty_result();
 		if ( is_wp_error( $this->endpoint() ) ) {
 			return $result;
 		}
-		$deadline = microtime( true ) + $budget;
-		if ( empty( $ids ) || $then_due ) {
+		$this->resumed = false;
+		$deadline      = microtime( true ) + $budget;
+		$due           = empty( $ids ) || $then_due;
+		if ( $due ) {
 			// First, so that when it gets through, the rows it makes due go out in this run.
 			$this->probe( $deadline, $result );
 		}
-		$passes = empty( $ids ) ? array( array() ) : ( $then_due ? array( $ids, array() ) : array( $ids ) );
-		foreach ( $passes as $only ) {
-			$only = array_map( 'intval', $only );
-			while ( microtime( true ) < $deadline ) {
-				$rows = $this->outbox->claim( $only, $batch );
-				if ( empty( $rows ) || ! $this->send( $rows, $deadline, $result ) ) {
-					break;
-				}
+		$only = array_map( 'intval', $ids );
+		$this->pump(
+			function ( int $free ) use ( &$only, $due, $batch ): array {
+				$limit = min( $free, $batch );
 				if ( ! empty( $only ) ) {
+					$rows = $this->outbox->claim( $only, $limit );
 					// The given rows are claimed whatever their next attempt time, so each gets one
 					// attempt per run: a failed one waits for its back-off (WP-Cron), instead of being
 					// retried here at once until its whole schedule is spent.
-					$only = array_values( array_diff( $only, array_map( 'intval', array_column( $rows, 'id' ) ) ) );
-					if ( empty( $only ) ) {
-						break;
+					$only = empty( $rows ) ? array() : array_values( array_diff( $only, array_map( 'intval', array_column( $rows, 'id' ) ) ) );
+					if ( ! empty( $rows ) ) {
+						return $rows;
 					}
 				}
-			}
-		}
+				return $due ? $this->outbox->claim( array(), $limit ) : array();
+			},
+			$deadline,
+			$result
+		);
 		return $result;
 	}
 
 	/**
-	 * After the response: sends the queues of the objects this request wrote rows for, and waits
-	 * (at most $wait seconds, never polling fast) while a row of theirs is stuck behind a row
-	 * another process is sending right now, so that it goes out the moment that one is delivered.
+	 * After the response: sends the fresh captures (this request's rows, and those of any other
+	 * request), as the site's one after-response sender at a time.
 	 *
-	 * Usually the other sender takes it along itself (a delivery drains its object's queue), so the
-	 * wait ends with nothing left to do; it matters when that sender ran out of time or died.
+	 * The request first lets go of its rows. If another request is the sender already, it leaves
+	 * them to it and ends at once, freeing its PHP worker: that sender looks for new rows every
+	 * POLL seconds while it has webhooks in flight, and once more after letting go of the sender
+	 * lock, so a row let go of while it was the sender is never left behind. Otherwise this
+	 * request becomes the sender and keeps PARALLEL webhooks in flight until no fresh row is
+	 * left. A row behind an older row of its object waits for it: whoever delivers that one sends
+	 * it next. If the budget runs out with fresh rows left, a loopback request takes over.
 	 *
-	 * @param string[] $keys   Object keys ("post:12").
-	 * @param float    $budget Seconds to spend at most, waits included.
-	 * @param float    $wait   Seconds to wait for other senders at most.
+	 * @param float $budget Seconds during which new webhooks may be started.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function send_objects( array $keys, float $budget = 10.0, float $wait = self::WAIT ): array {
-		$result        = self::empty_result();
-		$this->resumed = false;
-		$keys          = array_values( array_unique( $keys ) );
-		if ( empty( $keys ) || is_wp_error( $this->endpoint() ) ) {
-			$this->outbox->release_held();
+	public function send_fresh( float $budget = 10.0 ): array {
+		$result = self::empty_result();
+		$this->outbox->release_held();
+		if ( is_wp_error( $this->endpoint() ) ) {
 			return $result;
 		}
-		$started    = microtime( true );
-		$deadline   = $started + $budget;
-		$wait_until = min( $deadline, $started + $wait );
-		$released   = false;
-		while ( microtime( true ) < $deadline ) {
-			$rows = $this->outbox->claim_heads( $keys, self::BATCH );
-			if ( ! empty( $rows ) ) {
-				if ( ! $this->send( $rows, $deadline, $result ) ) {
-					break;
-				}
-				continue;
+		$this->resumed = false;
+		$deadline      = microtime( true ) + $budget;
+		while ( $this->lock( 0.0 ) ) {
+			$this->pump(
+				function ( int $free ): array {
+					return $this->outbox->claim_fresh( $free );
+				},
+				$deadline,
+				$result
+			);
+			$this->unlock();
+			if ( ! $this->outbox->has_fresh() ) {
+				return $result; // Nothing was let go of while this request was the sender.
 			}
-			$blocked = $this->outbox->waiting_on_sender( $keys );
-			$left    = $wait_until - microtime( true );
-			if ( empty( $blocked ) || $left <= 0 ) {
-				break;
+			if ( microtime( true ) >= $deadline ) {
+				$this->kick(); // Out of time: another request takes over.
+				return $result;
 			}
-			if ( ! $released ) {
-				// Before waiting: the sender ahead may take this request's rows along itself.
-				$released = true;
-				$this->outbox->release_held();
-			}
-			$this->wait_for( $blocked[0], $left );
 		}
-		// Whatever this request could not send is anyone's now (WP-Cron's at the latest).
-		$this->outbox->release_held();
-		return $result;
+		return $result; // Another request is the sender: it takes these rows too.
 	}
 
 	/**
-	 * Sends claimed rows (one per object) together, PARALLEL in flight at a time; after each
-	 * delivery the next due row of the same object is claimed and goes out in the next wave
-	 * (draining the object's queue).
-	 * While an object's queue is being drained its lock is held, so that a request waiting for
-	 * it wakes up when the queue is drained.
+	 * Keeps up to PARALLEL webhooks in flight: takes rows from $claim whenever a slot is free (at
+	 * once after an answer, else every POLL seconds), and after each delivery the next row of
+	 * the same object (draining its queue; claimed rows are always of different objects, so
+	 * the order per object is kept). The answers that come together are written in one commit.
+	 * Ends when nothing is in flight and $claim has nothing more; after $deadline nothing new is
+	 * started, and rows claimed but not started are handed back, due at once.
 	 *
-	 * @param array<int,array<string,mixed>> $rows     Claimed rows, at most one per object.
-	 * @param float                          $deadline microtime() to stop at.
-	 * @param array<string,int>              $result   Counts, updated.
-	 * @return bool False when the time ran out (the rows not sent were handed back).
+	 * @param callable          $claim    fn( int $free ): array Claimed rows, at most $free.
+	 * @param float             $deadline microtime() after which nothing new is started.
+	 * @param array<string,int> $result   Counts, updated.
 	 */
-	private function send( array $rows, float $deadline, array &$result ): bool {
-		$locked = array();
-		$in_time = true;
-		while ( ! empty( $rows ) ) {
+	private function pump( callable $claim, float $deadline, array &$result ): void {
+		$batch     = new Http_Batch( self::PARALLEL );
+		$rows      = array(); // Row id => row, claimed and not yet answered.
+		$look      = true;
+		$next_look = 0.0;
+		while ( true ) {
+			$now = microtime( true );
+			if ( $now >= $deadline ) {
+				$late = $batch->drop_waiting();
+				if ( ! empty( $late ) ) {
+					$this->outbox->release( array_map( 'intval', $late ) );
+					$rows = array_diff_key( $rows, array_flip( $late ) );
+				}
+			} elseif ( $batch->free() > 0 && ( $look || $now >= $next_look ) ) {
+				$look      = false;
+				$next_look = $now + self::POLL;
+				$this->start( $batch, $claim( $batch->free() ), $rows, $deadline );
+			}
+			if ( ! $batch->busy() ) {
+				return;
+			}
+			$answers = $batch->collect( self::POLL );
+			if ( empty( $answers ) ) {
+				continue;
+			}
+			$look      = true;
+			$delivered = $this->record_all( $answers, $rows, $result );
+			if ( ! empty( $delivered ) && microtime( true ) < $deadline ) {
+				$this->start( $batch, $this->outbox->claim_heads( $delivered, count( $delivered ) ), $rows, $deadline );
+			}
+		}
+	}
+
+	/**
+	 * Adds claimed rows to the batch, each signed now (every attempt has a fresh signature);
+	 * those that come after the deadline are handed back, due at once.
+	 *
+	 * @param Http_Batch                     $batch    The batch.
+	 * @param array<int,array<string,mixed>> $claimed  Claimed rows.
+	 * @param array<int,array<string,mixed>> $rows     Rows in flight by id, updated.
+	 * @param float                          $deadline microtime() after which nothing is started.
+	 */
+	private function start( Http_Batch $batch, array $claimed, array &$rows, float $deadline ): void {
+		foreach ( array_values( $claimed ) as $i => $row ) {
 			if ( microtime( true ) >= $deadline ) {
-				// Out of time: hand the rest back at once instead of letting their claim expire.
-				$this->outbox->release( array_map( 'intval', array_column( $rows, 'id' ) ) );
-				$in_time = false;
-				break;
+				$this->outbox->release( array_map( 'intval', array_column( array_slice( $claimed, $i ), 'id' ) ) );
+				return;
 			}
-			foreach ( $rows as $row ) {
-				$key = (string) $row['object_key'];
-				if ( ! isset( $locked[ $key ] ) ) {
-					$locked[ $key ] = $this->lock( $key, 0.0 );
-				}
+			$id          = (int) $row['id'];
+			$rows[ $id ] = $row;
+			$request     = $this->request( (string) $row['webhook_id'], (string) $row['payload'] );
+			if ( is_wp_error( $request ) ) {
+				$batch->resolve( $id, $request );
+			} else {
+				$batch->add( $id, $request[0], $request[1] );
 			}
-			$delivered = array();
-			$outcomes  = $this->deliver_all( $rows, $deadline );
-			foreach ( $outcomes as $i => $outcome ) {
-				++$result[ $outcome ];
-				if ( 'delivered' === $outcome ) {
-					$delivered[] = (string) $rows[ $i ]['object_key'];
-				}
-			}
-			$unsent = array_diff_key( $rows, $outcomes );
-			if ( ! empty( $unsent ) ) {
-				// Out of time before these were sent: hand them back at once.
-				$this->outbox->release( array_map( 'intval', array_column( $unsent, 'id' ) ) );
-				$in_time = false;
-			}
-			$rows = ( ! empty( $delivered ) && microtime( true ) < $deadline ) ? $this->outbox->claim_heads( $delivered, count( $delivered ) ) : array();
-			$next = array_flip( array_map( 'strval', array_column( $rows, 'object_key' ) ) );
-			foreach ( $locked as $key => $held ) {
-				if ( ! isset( $next[ $key ] ) ) {
-					if ( $held ) {
-						$this->unlock( $key );
+		}
+	}
+
+	/**
+	 * Writes down the answers that came (in one commit).
+	 *
+	 * @param array<int,array<string,mixed>|WP_Error> $answers Answers by row id.
+	 * @param array<int,array<string,mixed>>          $rows    Rows in flight by id, updated.
+	 * @param array<string,int>                       $result  Counts, updated.
+	 * @return string[] Object keys of the rows delivered.
+	 */
+	private function record_all( array $answers, array &$rows, array &$result ): array {
+		$answered = array_intersect_key( $rows, $answers );
+		$rows     = array_diff_key( $rows, $answers );
+		return $this->outbox->atomically(
+			function () use ( $answers, $answered, &$result ): array {
+				$delivered = array();
+				foreach ( $answered as $id => $row ) {
+					$outcome = $this->record( $row, self::answer( $answers[ $id ] ) );
+					++$result[ $outcome ];
+					if ( 'delivered' === $outcome ) {
+						$delivered[] = (string) $row['object_key'];
 					}
-					unset( $locked[ $key ] );
 				}
+				return $delivered;
 			}
-		}
-		foreach ( $locked as $key => $held ) {
-			if ( $held ) {
-				$this->unlock( $key );
-			}
-		}
-		return $in_time;
+		);
 	}
 
 	/**
 	 * One try of the oldest parked row whose time has come; it is delivered only when the service
-	 * answers again, and then every parked row is due at once (deliver() resumes them).
+	 * answers again, and then every parked row is due at once.
 	 *
 	 * @param float             $deadline microtime() to stop at.
 	 * @param array<string,int> $result   Counts, updated.
@@ -244,7 +273,16 @@ final class Dispatcher {
 			return;
 		}
 		$before = $result['delivered'];
-		$this->send( array( $row ), $deadline, $result );
+		$given  = array( $row );
+		$this->pump(
+			static function () use ( &$given ): array {
+				$rows  = $given;
+				$given = array();
+				return $rows;
+			},
+			$deadline,
+			$result
+		);
 		if ( $result['delivered'] > $before ) {
 			$this->outbox->resume( null, true ); // Whatever other processes noted: the service is back.
 		}
@@ -264,52 +302,29 @@ final class Dispatcher {
 	}
 
 	/**
-	 * The database lock that stands for "someone is sending this object's queue".
-	 *
-	 * @param string $key Object key.
+	 * The database lock held by the after-response sender (one per site, named after its table).
 	 */
-	private function lock_name( string $key ): string {
-		return 'offentlig_' . md5( $this->outbox->table() . '|' . $key );
+	public function lock_name(): string {
+		return 'offentlig_sender_' . md5( $this->outbox->table() );
 	}
 
 	/**
-	 * Takes an object's lock (MySQL GET_LOCK); only a wake-up signal for waiters, never needed for
-	 * correctness (claims are exclusive by themselves).
+	 * Becomes the after-response sender if nobody is (MySQL GET_LOCK: released by the server if
+	 * this process dies).
 	 *
-	 * @param string $key     Object key.
-	 * @param float  $timeout Seconds to wait for it.
+	 * @param float $timeout Seconds to wait for it.
 	 */
-	private function lock( string $key, float $timeout ): bool {
+	private function lock( float $timeout ): bool {
 		global $wpdb;
-		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %f)', $this->lock_name( $key ), $timeout ) ); // phpcs:ignore WordPress.DB
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %f)', $this->lock_name(), $timeout ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
-	 * Releases an object's lock.
-	 *
-	 * @param string $key Object key.
+	 * Stops being the sender.
 	 */
-	private function unlock( string $key ): void {
+	private function unlock(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->lock_name( $key ) ) ); // phpcs:ignore WordPress.DB
-	}
-
-	/**
-	 * Sleeps until the process sending an object's queue lets go of it, at most $seconds. When
-	 * no lock is held (that sender's lock attempt timed out), sleeps a short poll interval instead.
-	 *
-	 * @param string $key     Object key.
-	 * @param float  $seconds Longest wait.
-	 */
-	private function wait_for( string $key, float $seconds ): void {
-		$started = microtime( true );
-		if ( $this->lock( $key, $seconds ) ) {
-			$this->unlock( $key );
-		}
-		$slept = microtime( true ) - $started;
-		if ( $slept < self::POLL && $seconds > $slept ) {
-			usleep( (int) ( 1e6 * min( self::POLL - $slept, $seconds - $slept ) ) );
-		}
+		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->lock_name() ) ); // phpcs:ignore WordPress.DB
 	}
 
 	/**
@@ -319,43 +334,7 @@ final class Dispatcher {
 	 * @return string "delivered", "retrying" or "failed" (parked counts as retrying).
 	 */
 	public function deliver( array $row ): string {
-		return $this->deliver_all( array( $row ) )[0];
-	}
-
-	/**
-	 * One attempt for each claimed row, PARALLEL at a time (they must be of different objects:
-	 * their order among themselves is not kept); the outcomes are written in one commit.
-	 *
-	 * @param array<int,array<string,mixed>> $rows     Claimed outbox rows.
-	 * @param float|null                     $deadline microtime() after which no more rows are sent.
-	 * @return array<int,string> "delivered", "retrying" or "failed" per row sent, by the same keys;
-	 *                           rows not sent for want of time have none (they are still claimed).
-	 */
-	public function deliver_all( array $rows, ?float $deadline = null ): array {
-		$requests = array();
-		$answers  = array();
-		foreach ( $rows as $i => $row ) {
-			$request = $this->request( (string) $row['webhook_id'], (string) $row['payload'] );
-			if ( is_wp_error( $request ) ) {
-				$answers[ $i ] = $request;
-			} else {
-				$requests[ $i ] = $request;
-			}
-		}
-		foreach ( Http_Batch::request_all( $requests, self::PARALLEL, $deadline ) as $i => $response ) {
-			$answers[ $i ] = self::answer( $response );
-		}
-		return $this->outbox->atomically(
-			function () use ( $rows, $answers ) {
-				$outcomes = array();
-				foreach ( $rows as $i => $row ) {
-					if ( isset( $answers[ $i ] ) ) {
-						$outcomes[ $i ] = $this->record( $row, $answers[ $i ] );
-					}
-				}
-				return $outcomes;
-			}
-		);
+		return $this->record( $row, $this->post( (string) $row['webhook_id'], (string) $row['payload'] ) );
 	}
 
 	/**
@@ -511,12 +490,11 @@ final class Dispatcher {
 	/**
 	 * Starts a dispatch in a separate request without waiting for it (non-blocking loopback).
 	 *
-	 * Used where fastcgi_finish_request() is not available: the loopback sends the given objects'
-	 * queues first, then whatever else is due. WP-Cron's per-minute event stays as the fallback.
-	 *
-	 * @param string[] $keys Objects the request wrote rows for.
+	 * Used where fastcgi_finish_request() is not available, and by a sender that ran out of
+	 * time: the loopback sends the fresh captures, then whatever else is due. WP-Cron's
+	 * per-minute event stays as the fallback.
 	 */
-	public function kick( array $keys = array() ): void {
+	public function kick(): void {
 		$time = time();
 		wp_remote_post(
 			admin_url( 'admin-ajax.php' ),
@@ -528,26 +506,9 @@ final class Dispatcher {
 					'action' => self::KICK_ACTION,
 					'time'   => (string) $time,
 					'token'  => self::kick_token( $time ),
-					'keys'   => implode( ',', array_slice( $keys, 0, 100 ) ),
 				),
 			)
 		);
-	}
-
-	/**
-	 * Object keys from a kick ("post:12,comment:7"); anything else is dropped.
-	 *
-	 * @param string $raw Submitted value.
-	 * @return string[]
-	 */
-	public static function parse_keys( string $raw ): array {
-		$keys = array();
-		foreach ( explode( ',', $raw ) as $key ) {
-			if ( preg_match( '/^(post|comment):[1-9][0-9]{0,19}$/', $key ) ) {
-				$keys[] = $key;
-			}
-		}
-		return array_slice( array_values( array_unique( $keys ) ), 0, 100 );
 	}
 
 	/**
@@ -558,7 +519,6 @@ final class Dispatcher {
 		// phpcs:disable WordPress.Security.NonceVerification.Missing
 		$time  = isset( $_POST['time'] ) ? sanitize_text_field( wp_unslash( $_POST['time'] ) ) : '';
 		$token = isset( $_POST['token'] ) ? sanitize_text_field( wp_unslash( $_POST['token'] ) ) : '';
-		$keys  = isset( $_POST['keys'] ) ? self::parse_keys( sanitize_text_field( wp_unslash( $_POST['keys'] ) ) ) : array();
 		// phpcs:enable
 		if ( ! self::verify_kick( $time, $token ) ) {
 			wp_send_json_error( null, 403 );
@@ -569,7 +529,7 @@ final class Dispatcher {
 		// own request.
 		self::answer_now( (string) wp_json_encode( array( 'success' => true ) ) );
 		$started = microtime( true );
-		$this->send_objects( $keys, 10.0, self::WAIT );
+		$this->send_fresh( 10.0 );
 		$this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ) );
 		wp_die( '' );
 	}

@@ -12,20 +12,82 @@ use WP_Error;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Sends a batch of requests concurrently over curl_multi, so that 50 webhooks of a bulk action
- * take about as long as the slowest few instead of the sum of all 50.
+ * Requests in flight together over one curl multi handle, so that 50 webhooks of a bulk action
+ * take about as long as the slowest few instead of the sum of all 50. Requests can be added
+ * while others are in flight (a sender keeps its slots full as new rows come in); at most
+ * `$parallel` run at once, the others wait for a free slot.
  *
- * Why not Requests::request_multiple(), which WordPress ships: it loops on curl_multi_exec()
- * without ever waiting in curl_multi_select(), so the PHP worker spins a whole CPU core for as
- * long as the service takes to answer; on a small server that core is the one the service needs.
+ * Why not Requests::request_multiple(), which WordPress ships: it takes a fixed list, and it
+ * loops on curl_multi_exec() without ever waiting in curl_multi_select(), so the PHP worker
+ * spins a whole CPU core for as long as the service takes to answer; on a small server that
+ * core is the one the service needs.
  *
  * Each request goes through the HTTP API's filters and actions as wp_remote_request() would:
  * `http_request_args`, `pre_http_request` (a short-circuit answer, as tests and proxies use),
  * WP_HTTP_BLOCK_EXTERNAL, `https_ssl_verify`, the WP_PROXY_* settings, `http_api_curl`,
  * `http_api_debug` and `http_response`; the answers have the shape wp_remote_request() returns.
- * A single request, or a PHP without curl, simply goes through wp_remote_request().
+ * Without the curl extension each request simply goes through wp_remote_request() in add().
  */
 final class Http_Batch {
+
+	/**
+	 * Most requests in flight at once.
+	 *
+	 * @var int
+	 */
+	private $parallel;
+
+	/**
+	 * The curl multi handle (made on first use).
+	 *
+	 * @var \CurlMultiHandle|null
+	 */
+	private $multi = null;
+
+	/**
+	 * Requests waiting for a slot: key => [url, parsed args].
+	 *
+	 * @var array<int|string,array{0:string,1:array<string,mixed>}>
+	 */
+	private $waiting = array();
+
+	/**
+	 * Requests in flight: spl_object_id(handle) => [key, handle, header holder, url, args, give-up time].
+	 *
+	 * @var array<int,array{0:int|string,1:\CurlHandle,2:\ArrayObject,3:string,4:array<string,mixed>,5:float}>
+	 */
+	private $flight = array();
+
+	/**
+	 * Answers not yet collected: key => answer.
+	 *
+	 * @var array<int|string,array<string,mixed>|WP_Error>
+	 */
+	private $finished = array();
+
+	/**
+	 * Constructor.
+	 *
+	 * @param int $parallel Most requests in flight at once.
+	 */
+	public function __construct( int $parallel = 8 ) {
+		$this->parallel = max( 1, $parallel );
+	}
+
+	/**
+	 * Closes what is left.
+	 */
+	public function __destruct() {
+		// phpcs:disable WordPress.WP.AlternativeFunctions -- curl is the point of this class.
+		foreach ( $this->flight as $transfer ) {
+			curl_multi_remove_handle( $this->multi, $transfer[1] );
+			curl_close( $transfer[1] );
+		}
+		if ( null !== $this->multi ) {
+			curl_multi_close( $this->multi );
+		}
+		// phpcs:enable
+	}
 
 	/**
 	 * Sends the requests, at most $parallel at a time; none is started after $stop.
@@ -37,45 +99,169 @@ final class Http_Batch {
 	 *                                                        request never started has none.
 	 */
 	public static function request_all( array $requests, int $parallel = 8, ?float $stop = null ): array {
+		$batch   = new self( $parallel );
 		$answers = array();
-		if ( count( $requests ) < 2 || $parallel < 2 || ! function_exists( 'curl_multi_init' ) ) {
-			foreach ( $requests as $key => $request ) {
-				if ( null !== $stop && microtime( true ) >= $stop ) {
-					break;
-				}
-				$answers[ $key ] = wp_remote_request( $request[0], $request[1] );
-			}
-			return $answers;
-		}
-		$answers = array_fill_keys( array_keys( $requests ), null );
-		$queue   = array();
 		foreach ( $requests as $key => list( $url, $args ) ) {
 			if ( null !== $stop && microtime( true ) >= $stop ) {
 				break;
 			}
-			$args = self::parse_args( $url, $args );
-			$pre  = apply_filters( 'pre_http_request', false, $args, $url ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
-			if ( false !== $pre ) {
-				$answers[ $key ] = $pre;
-				continue;
-			}
-			$refused = self::refusal( $url, $args );
-			if ( null !== $refused ) {
-				do_action( 'http_api_debug', $refused, 'response', self::class, $args, $url ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
-				$answers[ $key ] = $refused;
-				continue;
-			}
-			$queue[ $key ] = array( $url, $args );
+			$batch->add( $key, $url, $args );
 		}
-		foreach ( self::transfer( $queue, $parallel, $stop ) as $key => $answer ) {
-			$answers[ $key ] = $answer;
-		}
-		return array_filter(
-			$answers,
-			static function ( $answer ) {
-				return null !== $answer;
+		while ( $batch->busy() ) {
+			if ( null !== $stop && microtime( true ) >= $stop ) {
+				$batch->drop_waiting();
 			}
-		);
+			$answers += $batch->collect( 0.05 );
+		}
+		$ordered = array();
+		foreach ( array_keys( $requests ) as $key ) {
+			if ( isset( $answers[ $key ] ) ) {
+				$ordered[ $key ] = $answers[ $key ];
+			}
+		}
+		return $ordered;
+	}
+
+	/**
+	 * Adds a request: started at once if a slot is free, else when one is. A short-circuit
+	 * answer (pre_http_request) or a refusal is there to collect at once.
+	 *
+	 * @param int|string          $key  The caller's key for it.
+	 * @param string              $url  URL.
+	 * @param array<string,mixed> $args Arguments, as for wp_remote_request().
+	 */
+	public function add( $key, string $url, array $args ): void {
+		if ( ! function_exists( 'curl_multi_init' ) ) {
+			$this->finished[ $key ] = wp_remote_request( $url, $args );
+			return;
+		}
+		$args = self::parse_args( $url, $args );
+		$pre  = apply_filters( 'pre_http_request', false, $args, $url ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
+		if ( false !== $pre ) {
+			$this->finished[ $key ] = $pre;
+			return;
+		}
+		$refused = self::refusal( $url, $args );
+		if ( null !== $refused ) {
+			do_action( 'http_api_debug', $refused, 'response', self::class, $args, $url ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
+			$this->finished[ $key ] = $refused;
+			return;
+		}
+		$this->waiting[ $key ] = array( $url, $args );
+		$this->start_waiting();
+	}
+
+	/**
+	 * Puts an answer in place of a request (one the caller could not even make).
+	 *
+	 * @param int|string                   $key    The caller's key.
+	 * @param array<string,mixed>|WP_Error $answer The answer.
+	 */
+	public function resolve( $key, $answer ): void {
+		$this->finished[ $key ] = $answer;
+	}
+
+	/**
+	 * Slots free for more requests right now.
+	 */
+	public function free(): int {
+		return max( 0, $this->parallel - count( $this->flight ) - count( $this->waiting ) );
+	}
+
+	/**
+	 * Whether anything is waiting, in flight or answered and not yet collected.
+	 */
+	public function busy(): bool {
+		return ! empty( $this->waiting ) || ! empty( $this->flight ) || ! empty( $this->finished );
+	}
+
+	/**
+	 * Forgets the requests that have not started (out of time).
+	 *
+	 * @return array<int|string> Their keys.
+	 */
+	public function drop_waiting(): array {
+		$keys          = array_keys( $this->waiting );
+		$this->waiting = array();
+		return $keys;
+	}
+
+	/**
+	 * The answers that came since the last call; when there are none yet, waits for one at most
+	 * $wait seconds (in curl_multi_select(): asleep, not spinning).
+	 *
+	 * @param float $wait Longest wait in seconds.
+	 * @return array<int|string,array<string,mixed>|WP_Error> Answers by key.
+	 */
+	public function collect( float $wait ): array {
+		if ( empty( $this->finished ) && ! empty( $this->flight ) ) {
+			$this->perform();
+			if ( empty( $this->finished ) && ! empty( $this->flight ) && $wait > 0 ) {
+				// phpcs:ignore WordPress.WP.AlternativeFunctions.curl_curl_multi_select -- see the class.
+				if ( -1 === curl_multi_select( $this->multi, $wait ) ) {
+					usleep( (int) min( 10000, $wait * 1e6 ) ); // Nothing to wait on yet (some libcurl builds).
+				}
+				$this->perform();
+			}
+		}
+		$answers        = $this->finished;
+		$this->finished = array();
+		return $answers;
+	}
+
+	/**
+	 * Starts waiting requests while slots are free.
+	 */
+	private function start_waiting(): void {
+		if ( null === $this->multi ) {
+			$this->multi = curl_multi_init(); // phpcs:ignore WordPress.WP.AlternativeFunctions.curl_curl_multi_init -- see the class.
+		}
+		while ( ! empty( $this->waiting ) && count( $this->flight ) < $this->parallel ) {
+			$key = array_key_first( $this->waiting );
+			list( $url, $args ) = $this->waiting[ $key ];
+			unset( $this->waiting[ $key ] );
+			$holder = new \ArrayObject();
+			$handle = self::handle( $url, $args, $holder );
+			curl_multi_add_handle( $this->multi, $handle ); // phpcs:ignore WordPress.WP.AlternativeFunctions.curl_curl_multi_add_handle -- see the class.
+			// libcurl ends a transfer at its timeout; the give-up time only guards against a loop without end.
+			$this->flight[ spl_object_id( $handle ) ] = array( $key, $handle, $holder, $url, $args, microtime( true ) + (float) $args['timeout'] + 5.0 );
+		}
+	}
+
+	/**
+	 * Lets curl move every transfer on; finished ones become answers, and waiting requests take
+	 * the freed slots.
+	 */
+	private function perform(): void {
+		// phpcs:disable WordPress.WP.AlternativeFunctions -- see the class.
+		do {
+			$status = curl_multi_exec( $this->multi, $running );
+		} while ( CURLM_CALL_MULTI_PERFORM === $status );
+		while ( false !== ( $done = curl_multi_info_read( $this->multi ) ) ) { // phpcs:ignore Generic.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
+			$id = spl_object_id( $done['handle'] );
+			if ( isset( $this->flight[ $id ] ) ) {
+				list( $key, $handle, $holder, $url, $args ) = $this->flight[ $id ];
+				unset( $this->flight[ $id ] );
+				$this->finished[ $key ] = self::answer( $url, $args, $handle, (int) $done['result'], $holder );
+				curl_multi_remove_handle( $this->multi, $handle );
+				curl_close( $handle );
+			}
+		}
+		$now = microtime( true );
+		foreach ( $this->flight as $id => list( $key, $handle, , $url, $args, $give_up ) ) {
+			if ( $now > $give_up || CURLM_OK !== $status ) {
+				unset( $this->flight[ $id ] );
+				$error = new WP_Error( 'http_request_failed', CURLM_OK !== $status ? sprintf( 'cURL multi error %d', $status ) : 'cURL error 28: Operation timed out' );
+				do_action( 'http_api_debug', $error, 'response', self::class, $args, $url ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
+				$this->finished[ $key ] = $error;
+				curl_multi_remove_handle( $this->multi, $handle );
+				curl_close( $handle );
+			}
+		}
+		// phpcs:enable
+		if ( ! empty( $this->waiting ) ) {
+			$this->start_waiting();
+		}
 	}
 
 	/**
@@ -119,10 +305,8 @@ final class Http_Batch {
 	 * @param array<string,mixed> $args Arguments.
 	 */
 	private static function refusal( string $url, array $args ): ?WP_Error {
-		if ( ! empty( $args['reject_unsafe_urls'] ) && ! wp_http_validate_url( $url ) ) {
-			return new WP_Error( 'http_request_failed', __( 'A valid URL was not provided.', 'offentlig' ) );
-		}
-		if ( ! in_array( wp_parse_url( $url, PHP_URL_SCHEME ), array( 'http', 'https' ), true ) ) {
+		$unsafe = ! empty( $args['reject_unsafe_urls'] ) && ! wp_http_validate_url( $url );
+		if ( $unsafe || ! in_array( wp_parse_url( $url, PHP_URL_SCHEME ), array( 'http', 'https' ), true ) ) {
 			return new WP_Error( 'http_request_failed', __( 'A valid URL was not provided.', 'offentlig' ) );
 		}
 		if ( ( new \WP_Http() )->block_request( $url ) ) {
@@ -132,85 +316,15 @@ final class Http_Batch {
 	}
 
 	/**
-	 * Runs the requests over one curl multi handle, waiting in curl_multi_select() between reads.
-	 *
-	 * @param array<int|string,array{0:string,1:array<string,mixed>}> $queue    Requests by key.
-	 * @param int                                                     $parallel Most at once.
-	 * @param float|null                                              $stop     microtime() after which none is started.
-	 * @return array<int|string,array<string,mixed>|WP_Error> Answers of the requests started, by key.
-	 */
-	private static function transfer( array $queue, int $parallel, ?float $stop ): array {
-		// phpcs:disable WordPress.WP.AlternativeFunctions.curl_curl_multi_init,WordPress.WP.AlternativeFunctions.curl_curl_multi_add_handle,WordPress.WP.AlternativeFunctions.curl_curl_multi_exec,WordPress.WP.AlternativeFunctions.curl_curl_multi_select,WordPress.WP.AlternativeFunctions.curl_curl_multi_info_read,WordPress.WP.AlternativeFunctions.curl_curl_multi_remove_handle,WordPress.WP.AlternativeFunctions.curl_curl_multi_close,WordPress.WP.AlternativeFunctions.curl_curl_close -- the point of this class.
-		$answers = array();
-		$multi   = curl_multi_init();
-		$flight  = array(); // spl_object_id(handle) => [key, handle, header holder, give-up time].
-		$waiting = $queue;
-		while ( ! empty( $waiting ) || ! empty( $flight ) ) {
-			if ( null !== $stop && microtime( true ) >= $stop ) {
-				$waiting = array(); // Out of time: what has not started does not start.
-			}
-			if ( empty( $flight ) && empty( $waiting ) ) {
-				break;
-			}
-			while ( ! empty( $waiting ) && count( $flight ) < $parallel ) {
-				$key     = array_key_first( $waiting );
-				$request = $waiting[ $key ];
-				unset( $waiting[ $key ] );
-				$holder = new \ArrayObject();
-				$handle = self::handle( $request[0], $request[1], $holder );
-				curl_multi_add_handle( $multi, $handle );
-				// libcurl ends a transfer at its timeout; this is only a guard against a loop without end.
-				$flight[ spl_object_id( $handle ) ] = array( $key, $handle, $holder, microtime( true ) + (float) $request[1]['timeout'] + 5.0 );
-			}
-			do {
-				$status = curl_multi_exec( $multi, $running );
-			} while ( CURLM_CALL_MULTI_PERFORM === $status );
-			while ( false !== ( $done = curl_multi_info_read( $multi ) ) ) { // phpcs:ignore Generic.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
-				$id = spl_object_id( $done['handle'] );
-				if ( ! isset( $flight[ $id ] ) ) {
-					continue;
-				}
-				list( $key, $handle, $holder ) = $flight[ $id ];
-				unset( $flight[ $id ] );
-				$answers[ $key ] = self::answer( $queue[ $key ][0], $queue[ $key ][1], $handle, (int) $done['result'], $holder );
-				curl_multi_remove_handle( $multi, $handle );
-				curl_close( $handle );
-			}
-			$now = microtime( true );
-			foreach ( $flight as $id => list( $key, $handle, , $give_up ) ) {
-				if ( $now > $give_up || CURLM_OK !== $status ) {
-					unset( $flight[ $id ] );
-					$answers[ $key ] = new WP_Error( 'http_request_failed', CURLM_OK !== $status ? sprintf( 'cURL multi error %d', $status ) : 'cURL error 28: Operation timed out' );
-					do_action( 'http_api_debug', $answers[ $key ], 'response', self::class, $queue[ $key ][1], $queue[ $key ][0] ); // phpcs:ignore WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- core's hook.
-					curl_multi_remove_handle( $multi, $handle );
-					curl_close( $handle );
-				}
-			}
-			if ( ! empty( $flight ) && -1 === curl_multi_select( $multi, 0.05 ) ) {
-				usleep( 1000 ); // Nothing to wait on yet (some libcurl builds): a short pause, not a spin.
-			}
-		}
-		curl_multi_close( $multi );
-		// phpcs:enable
-		$ordered = array();
-		foreach ( array_keys( $queue ) as $key ) {
-			if ( isset( $answers[ $key ] ) ) {
-				$ordered[ $key ] = $answers[ $key ];
-			}
-		}
-		return $ordered;
-	}
-
-	/**
 	 * A curl handle for one request, set up as WordPress's Requests transport sets one up.
 	 *
 	 * @param string              $url    URL.
 	 * @param array<string,mixed> $args   Parsed arguments.
-	 * @param \ArrayObject        $holder Collects the answer's header lines.
+	 * @param \ArrayObject        $holder Collects the answer's headers.
 	 * @return \CurlHandle
 	 */
 	private static function handle( string $url, array $args, \ArrayObject $holder ) {
-		// phpcs:disable WordPress.WP.AlternativeFunctions.curl_curl_init,WordPress.WP.AlternativeFunctions.curl_curl_setopt -- see transfer().
+		// phpcs:disable WordPress.WP.AlternativeFunctions -- see the class.
 		$handle = curl_init();
 		$method = strtoupper( (string) $args['method'] );
 		$body   = $args['body'];
@@ -278,7 +392,7 @@ final class Http_Batch {
 				if ( 0 === strpos( $line, 'HTTP/' ) ) {
 					$holder->exchangeArray( array() ); // A new answer (after a redirect): its headers only.
 				} elseif ( false !== strpos( $line, ':' ) ) {
-					list( $name, $value )                = explode( ':', $line, 2 );
+					list( $name, $value )                  = explode( ':', $line, 2 );
 					$holder[ strtolower( trim( $name ) ) ] = trim( $value );
 				}
 				return strlen( $line );
@@ -296,13 +410,13 @@ final class Http_Batch {
 	 * @param array<string,mixed> $args   Parsed arguments.
 	 * @param \CurlHandle         $handle Finished handle.
 	 * @param int                 $result curl's result code.
-	 * @param \ArrayObject        $holder Header lines.
+	 * @param \ArrayObject        $holder Headers.
 	 * @return array<string,mixed>|WP_Error
 	 */
 	private static function answer( string $url, array $args, $handle, int $result, \ArrayObject $holder ) {
-		// phpcs:disable WordPress.WP.AlternativeFunctions.curl_curl_getinfo,WordPress.WP.AlternativeFunctions.curl_curl_error,WordPress.WP.AlternativeFunctions.curl_curl_multi_getcontent,WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- see transfer(); core's hooks.
+		// phpcs:disable WordPress.WP.AlternativeFunctions,WordPress.NamingConventions.PrefixAllGlobals.NonPrefixedHooknameFound -- see the class; core's hooks.
 		if ( CURLE_OK !== $result ) {
-			$error = curl_error( $handle );
+			$error  = curl_error( $handle );
 			$answer = new WP_Error( 'http_request_failed', sprintf( 'cURL error %d: %s', $result, '' !== $error ? $error : curl_strerror( $result ) ) );
 			do_action( 'http_api_debug', $answer, 'response', self::class, $args, $url );
 			return $answer;
