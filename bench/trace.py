@@ -96,6 +96,8 @@ class Timeline:
     burst: str
     times: dict[str, float] = field(default_factory=dict)
     sender: str = "?"
+    writer: str = ""  # the request that wrote the row
+    held: float | None = None  # how long that request kept its PHP worker after its answer
 
 
 def outbox_rows(site: Any) -> list[dict[str, Any]]:
@@ -129,6 +131,7 @@ def timelines(arrivals: list[Any], rows: list[dict[str, Any]], lines: list[Line]
             for row_id in line.detail.split(","):
                 claims.setdefault(int(row_id), line)
     answered = {line.request: line for line in lines if line.step == "answered"}
+    ends = {line.request: line for line in lines if line.step == "end"}
     out = []
     for arrival in arrivals:
         mine = by_key.get(f"{arrival.kind}:{arrival.wp_id}", [])
@@ -142,9 +145,12 @@ def timelines(arrivals: list[Any], rows: list[dict[str, Any]], lines: list[Line]
             t.times["answered"] = arrival.answered_at
         if ("committed", ident) in first:
             t.times["committed"] = first[("committed", ident)].at
-        done = answered.get(writer.get(ident, ""))
+        t.writer = writer.get(ident, "")
+        done = answered.get(t.writer)
         if done is not None:
             t.times["finished"] = done.at
+            if t.writer in ends:
+                t.held = ends[t.writer].at - done.at
         claim = claims.get(row_id)
         if claim is not None:
             t.times["claimed"] = claim.at
@@ -190,20 +196,31 @@ def report(console: Console, lines: list[Timeline], bursts: tuple[str, ...]) -> 
             values = [
                 t.times[step] - t.times[start] for t in mine if {step, start} <= t.times.keys()
             ]
-            stats[step] = _stats(values)
-            rows[label].append(_cell(stats[step]))
+            stats[f"{start} → {step}"] = _stats(values)
+            rows[label].append(_cell(stats[f"{start} → {step}"]))
         total = [t.times["captured"] - t.times["sent"] for t in mine]
         stats["total"] = _stats(total)
         rows["total: sent → captured"].append(_cell(stats["total"]))
         stats["senders"] = dict(Counter(t.sender for t in mine))
         stats["events"] = len(mine)
+        held = {t.writer: t.held for t in mine if t.held is not None}
+        stats["worker_held_after_answer"] = {
+            "requests": len(held),
+            "total": round(sum(held.values()), 4),
+            "max": round(max(held.values(), default=0.0), 4),
+        }
         result[name] = stats
     for label, cells in rows.items():
         table.add_row(label, *cells)
     console.print(table)
     for name in bursts:
         senders = ", ".join(f"{who} {n}" for who, n in sorted(result[name]["senders"].items()))
-        console.print(f"  {name}: sent by {senders}")
+        held = result[name]["worker_held_after_answer"]
+        console.print(
+            f"  {name}: sent by {senders}; the {held['requests']} requests that wrote its rows "
+            f"kept their PHP worker {held['total'] * 1000:.0f} ms in all after answering "
+            f"(at most {held['max'] * 1000:.0f} ms)"
+        )
     return result
 
 

@@ -22,7 +22,7 @@ final class Dispatcher {
 	const TIMEOUT       = 10;
 	const BATCH         = 25;   // Rows claimed at a time by a run (at most one per object).
 	const PARALLEL      = 8;    // Webhooks in flight at once from one sender.
-	const POLL          = 0.05; // Seconds between two looks for new rows while webhooks are in flight.
+	const POLL          = 0.02; // Seconds between two looks for new rows while webhooks are in flight.
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
 
@@ -97,8 +97,8 @@ final class Dispatcher {
 		}
 		$only = array_map( 'intval', $ids );
 		$this->pump(
-			function ( int $free ) use ( &$only, $due, $batch ): array {
-				$limit = min( $free, $batch );
+			function ( int $limit ) use ( &$only, $due, $batch ): array {
+				$limit = min( $limit, $batch );
 				if ( ! empty( $only ) ) {
 					$rows = $this->outbox->claim( $only, $limit );
 					// The given rows are claimed whatever their next attempt time, so each gets one
@@ -142,8 +142,8 @@ final class Dispatcher {
 		$deadline      = microtime( true ) + $budget;
 		while ( $this->lock( 0.0 ) ) {
 			$this->pump(
-				function ( int $free ): array {
-					return $this->outbox->claim_fresh( $free );
+				function ( int $limit ): array {
+					return $this->outbox->claim_fresh( $limit );
 				},
 				$deadline,
 				$result
@@ -161,47 +161,58 @@ final class Dispatcher {
 	}
 
 	/**
-	 * Keeps up to PARALLEL webhooks in flight: takes rows from $claim whenever a slot is free (at
-	 * once after an answer, else every POLL seconds), and after each delivery the next row of
-	 * the same object (draining its queue; claimed rows are always of different objects, so
-	 * the order per object is kept). The answers that come together are written in one commit.
+	 * Keeps up to PARALLEL webhooks in flight. Rows come from $claim, up to BATCH at a time
+	 * (those beyond PARALLEL wait for a free slot), whenever every claimed row has started: at
+	 * once after an answer, else every POLL seconds; and after each delivery comes the next row
+	 * of the same object (draining its queue; claimed rows are always of different objects, so
+	 * the order per object is kept). The answers that came together are written in one commit,
+	 * and a claim takes many rows: a log flush per round trip, not two per row. (Claims are not
+	 * in that transaction: holding their locks longer invites deadlocks with other senders.)
 	 * Ends when nothing is in flight and $claim has nothing more; after $deadline nothing new is
 	 * started, and rows claimed but not started are handed back, due at once.
 	 *
-	 * @param callable          $claim    fn( int $free ): array Claimed rows, at most $free.
+	 * @param callable          $claim    fn( int $limit ): array Claimed rows, at most $limit.
 	 * @param float             $deadline microtime() after which nothing new is started.
 	 * @param array<string,int> $result   Counts, updated.
 	 */
 	private function pump( callable $claim, float $deadline, array &$result ): void {
 		$batch     = new Http_Batch( self::PARALLEL );
-		$rows      = array(); // Row id => row, claimed and not yet answered.
+		$rows      = array(); // Row id => row, claimed and not yet written down.
+		$answers   = array(); // Row id => answer, not yet written down.
 		$look      = true;
 		$next_look = 0.0;
 		while ( true ) {
-			$now = microtime( true );
-			if ( $now >= $deadline ) {
+			$now     = microtime( true );
+			$in_time = $now < $deadline;
+			if ( ! $in_time ) {
 				$late = $batch->drop_waiting();
 				if ( ! empty( $late ) ) {
 					$this->outbox->release( array_map( 'intval', $late ) );
 					$rows = array_diff_key( $rows, array_flip( $late ) );
 				}
-			} elseif ( $batch->free() > 0 && ( $look || $now >= $next_look ) ) {
+			}
+			if ( ! empty( $answers ) ) {
+				$delivered = $this->outbox->atomically(
+					function () use ( $answers, &$rows, &$result ): array {
+						return $this->record_all( $answers, $rows, $result );
+					}
+				);
+				$answers = array();
+				if ( $in_time && ! empty( $delivered ) ) {
+					$this->start( $batch, $this->outbox->claim_heads( $delivered, count( $delivered ) ), $rows, $deadline );
+				}
+			}
+			$limit = self::BATCH - count( $rows );
+			if ( $in_time && $limit > 0 && 0 === $batch->queued() && ( $look || $now >= $next_look ) ) {
 				$look      = false;
 				$next_look = $now + self::POLL;
-				$this->start( $batch, $claim( $batch->free() ), $rows, $deadline );
+				$this->start( $batch, $claim( $limit ), $rows, $deadline );
 			}
 			if ( ! $batch->busy() ) {
 				return;
 			}
 			$answers = $batch->collect( self::POLL );
-			if ( empty( $answers ) ) {
-				continue;
-			}
-			$look      = true;
-			$delivered = $this->record_all( $answers, $rows, $result );
-			if ( ! empty( $delivered ) && microtime( true ) < $deadline ) {
-				$this->start( $batch, $this->outbox->claim_heads( $delivered, count( $delivered ) ), $rows, $deadline );
-			}
+			$look    = $look || ! empty( $answers );
 		}
 	}
 
@@ -232,29 +243,24 @@ final class Dispatcher {
 	}
 
 	/**
-	 * Writes down the answers that came (in one commit).
+	 * Writes down the answers that came (the caller holds the transaction).
 	 *
 	 * @param array<int,array<string,mixed>|WP_Error> $answers Answers by row id.
-	 * @param array<int,array<string,mixed>>          $rows    Rows in flight by id, updated.
+	 * @param array<int,array<string,mixed>>          $rows    Rows claimed by id, updated.
 	 * @param array<string,int>                       $result  Counts, updated.
 	 * @return string[] Object keys of the rows delivered.
 	 */
 	private function record_all( array $answers, array &$rows, array &$result ): array {
-		$answered = array_intersect_key( $rows, $answers );
-		$rows     = array_diff_key( $rows, $answers );
-		return $this->outbox->atomically(
-			function () use ( $answers, $answered, &$result ): array {
-				$delivered = array();
-				foreach ( $answered as $id => $row ) {
-					$outcome = $this->record( $row, self::answer( $answers[ $id ] ) );
-					++$result[ $outcome ];
-					if ( 'delivered' === $outcome ) {
-						$delivered[] = (string) $row['object_key'];
-					}
-				}
-				return $delivered;
+		$delivered = array();
+		foreach ( array_intersect_key( $rows, $answers ) as $id => $row ) {
+			$outcome = $this->record( $row, self::answer( $answers[ $id ] ) );
+			++$result[ $outcome ];
+			if ( 'delivered' === $outcome ) {
+				$delivered[] = (string) $row['object_key'];
 			}
-		);
+		}
+		$rows = array_diff_key( $rows, $answers );
+		return $delivered;
 	}
 
 	/**

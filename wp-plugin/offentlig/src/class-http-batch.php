@@ -169,6 +169,13 @@ final class Http_Batch {
 	}
 
 	/**
+	 * Requests waiting for a slot.
+	 */
+	public function queued(): int {
+		return count( $this->waiting );
+	}
+
+	/**
 	 * Whether anything is waiting, in flight or answered and not yet collected.
 	 */
 	public function busy(): bool {
