@@ -175,7 +175,7 @@ def sender(claim: Line, writer: str | None, answered: dict[str, Line]) -> str:
         return "WP-Cron"
     if claim.request == writer:
         return "own request, after its answer" if claim.request in answered else "own request"
-    return "another request (the sender)"
+    return "another request (its drain)"
 
 
 def report(console: Console, lines: list[Timeline], bursts: tuple[str, ...]) -> dict[str, Any]:

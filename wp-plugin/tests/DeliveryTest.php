@@ -284,105 +284,22 @@ final class DeliveryTest extends Test_Case {
 		$first        = $this->add( 'post:1', null );
 		$second       = $this->add( 'post:1', null );
 		$this->answer = new WP_Error( 'http_request_failed', 'timeout' );
-		$this->plugin->dispatcher->send_fresh( 5.0 );
+		$this->plugin->dispatcher->send_objects( array( 'post:1' ), 5.0, 0.0 );
 		$this->assertCount( 1, $this->requests );
 		$this->assertSame( array( Outbox::PENDING, Outbox::PENDING ), $this->statuses( array( $first, $second ) ) );
 		$this->assertSame( '0', $this->plugin->outbox->get( $second )['attempts'] );
 	}
 
 	/**
-	 * The after-response sender sends every fresh capture, this request's and other requests'
-	 * alike, newest first; a backlog (an older row) is left to WP-Cron.
+	 * send_objects() sends the given objects' queues and nothing else.
 	 */
-	public function test_the_sender_sends_fresh_captures_not_the_backlog(): void {
-		global $wpdb;
-		$other   = new Outbox( $wpdb );
-		$backlog = $this->add( 'post:9', time() - 2 * Outbox::FRESH_SECONDS );
-		$theirs  = $this->add( 'post:8', null, $other );
+	public function test_send_objects_sends_only_those_objects(): void {
 		$mine    = $this->add( 'comment:7', null );
 		$later   = $this->add( 'comment:7', null );
-		$other->release_held();
-		$this->assertSame( array( $mine ), array_map( 'intval', array_column( $this->plugin->outbox->claim_fresh( 1 ), 'id' ) ), 'newest first' );
-		$this->plugin->outbox->release( array( $mine ) );
-
-		$result = $this->plugin->dispatcher->send_fresh( 5.0 );
-		$this->assertSame( 3, $result['delivered'] );
-		$this->assertSame( array( Outbox::PENDING, Outbox::DELIVERED, Outbox::DELIVERED, Outbox::DELIVERED ), $this->statuses( array( $backlog, $theirs, $mine, $later ) ) );
-		$ids  = array_column( $this->outbox_rows(), 'webhook_id', 'id' );
-		$sent = array_map(
-			static function ( $request ) {
-				return $request[1]['headers']['webhook-id'];
-			},
-			$this->requests
-		);
-		$this->assertEqualsCanonicalizing( array( $ids[ $mine ], $ids[ $theirs ] ), array_slice( $sent, 0, 2 ), 'one row per object at once' );
-		$this->assertSame( $ids[ $later ], $sent[2], 'then the next row of comment:7, after its predecessor' );
-		$this->assertSame( 1, $this->plugin->dispatcher->run()['delivered'], 'the backlog goes with WP-Cron' );
-	}
-
-	/**
-	 * Rows let go of while the sender is at work are sent by it before it stops: the one sender
-	 * never leaves a row behind that a request handed to it.
-	 */
-	public function test_rows_written_while_sending_go_out_too(): void {
-		global $wpdb;
-		$other        = new Outbox( $wpdb );
-		$first        = $this->add( 'post:1', null );
-		$added        = array();
-		$this->answer = static function () use ( $other, &$added ) {
-			if ( count( $added ) < 2 ) {
-				// Another editor's request commits a row and hands it over while this one sends.
-				$added[] = $other->add( 'post:' . ( 10 + count( $added ) ), Event_Builder::envelope( 'post.published', array( 'id' => 10 ) ) );
-				$other->release_held();
-			}
-			return array( 201, array( 'record_id' => 'x', 'version' => 1, 'event_id' => null ), array() );
-		};
-		$result = $this->plugin->dispatcher->send_fresh( 5.0 );
-		$this->assertSame( 3, $result['delivered'] );
-		$this->assertSame( array( Outbox::DELIVERED, Outbox::DELIVERED, Outbox::DELIVERED ), $this->statuses( array_merge( array( $first ), $added ) ) );
-	}
-
-	/**
-	 * While another request is the sender, a request hands its rows over and leaves at once;
-	 * once nobody is, the next request sends them itself.
-	 */
-	public function test_a_request_leaves_its_rows_to_the_active_sender(): void {
-		$elsewhere = new \wpdb( DB_USER, DB_PASSWORD, DB_NAME, DB_HOST );
-		$lock      = $this->plugin->dispatcher->lock_name();
-		$this->assertSame( '1', (string) $elsewhere->get_var( $elsewhere->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ), 'another worker is the sender' );
-		try {
-			$mine   = $this->add( 'post:1', null );
-			$result = $this->plugin->dispatcher->send_fresh( 5.0 );
-			$this->assertSame( 0, $result['delivered'] );
-			$this->assertSame( array(), $this->requests );
-			$row = $this->plugin->outbox->get( $mine );
-			$this->assertSame( Outbox::PENDING, $row['status'] );
-			$this->assertNull( $row['claim_token'], 'handed over: free for the sender' );
-		} finally {
-			$elsewhere->query( $elsewhere->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
-			$elsewhere->close();
-		}
-		$this->assertSame( 1, $this->plugin->dispatcher->send_fresh( 5.0 )['delivered'] );
-	}
-
-	/**
-	 * A row behind a row another process is sending is left for that process, which sends it
-	 * next (a delivery drains its object's queue); nobody waits for it.
-	 */
-	public function test_a_row_behind_another_senders_row_is_theirs(): void {
-		global $wpdb;
-		$other  = new Outbox( $wpdb );
-		$first  = $this->add( 'post:1', null );
-		$second = $this->add( 'post:1', null );
-		$this->plugin->outbox->release_held();
-		$this->assertCount( 1, $other->claim( array( $first ) ), 'another worker is sending the first row' );
-		$this->assertSame( 0, $this->plugin->dispatcher->send_fresh( 5.0 )['delivered'] );
-		$this->assertSame( Outbox::PENDING, $this->plugin->outbox->get( $second )['status'] );
-		$this->assertFalse( $this->plugin->outbox->has_fresh(), 'nothing for a sender to do' );
-
-		$other->mark_delivered( $first, 201 );
-		$this->assertTrue( $this->plugin->outbox->has_fresh() );
-		$this->assertSame( 1, $this->plugin->dispatcher->send_fresh( 5.0 )['delivered'] );
+		$backlog = $this->add( 'post:9', null );
+		$result  = $this->plugin->dispatcher->send_objects( array( 'comment:7' ), 5.0, 0.0 );
+		$this->assertSame( 2, $result['delivered'] );
+		$this->assertSame( array( Outbox::DELIVERED, Outbox::DELIVERED, Outbox::PENDING ), $this->statuses( array( $mine, $later, $backlog ) ) );
 	}
 
 	/**
@@ -401,6 +318,31 @@ final class DeliveryTest extends Test_Case {
 		$again = $this->add( 'post:6', self::NOW, $other );
 		$this->assertSame( 1, $other->release_held() );
 		$this->assertSame( array( $theirs, $again ), array_map( 'intval', array_column( $this->plugin->outbox->claim( array(), 25, self::NOW ), 'id' ) ) );
+	}
+
+	/**
+	 * A row behind a row someone else is sending: the request waits for it, bounded, and leaves
+	 * it pending for that sender (who drains the queue) when the wait is over.
+	 */
+	public function test_wait_for_another_sender_is_bounded(): void {
+		global $wpdb;
+		$other  = new Outbox( $wpdb );
+		$first  = $this->add( 'post:1', null );
+		$second = $this->add( 'post:1', null );
+		$this->plugin->outbox->release_held();
+		$this->assertCount( 1, $other->claim( array( $first ) ), 'another worker is sending the first row' );
+		$this->assertSame( array( 'post:1' ), $this->plugin->outbox->waiting_on_sender( array( 'post:1', 'post:2' ) ) );
+
+		$started = microtime( true );
+		$result  = $this->plugin->dispatcher->send_objects( array( 'post:1' ), 5.0, 0.3 );
+		$waited  = microtime( true ) - $started;
+		$this->assertSame( 0, $result['delivered'] );
+		$this->assertGreaterThanOrEqual( 0.25, $waited );
+		$this->assertLessThan( 1.5, $waited, 'the wait is bounded' );
+		$this->assertSame( Outbox::PENDING, $this->plugin->outbox->get( $second )['status'] );
+
+		$other->mark_delivered( $first, 201 );
+		$this->assertSame( 1, $this->plugin->dispatcher->send_objects( array( 'post:1' ), 5.0, 0.3 )['delivered'] );
 	}
 
 	/**
@@ -459,10 +401,18 @@ final class DeliveryTest extends Test_Case {
 	public function test_refusal_keeps_status_and_service_message(): void {
 		$id           = $this->add( 'post:1', null );
 		$this->answer = array( 403, array( 'code' => 403, 'status' => 'Forbidden', 'message' => 'Invalid signature' ), array() );
-		$this->plugin->dispatcher->send_fresh( 5.0 );
+		$this->plugin->dispatcher->send_objects( array( 'post:1' ), 5.0, 0.0 );
 		$row = $this->plugin->outbox->get( $id );
 		$this->assertSame( '403', $row['last_http_status'] );
 		$this->assertSame( 'The service answered 403: Invalid signature', $row['last_error'] );
+	}
+
+	/**
+	 * Kick bodies name objects; anything else is dropped.
+	 */
+	public function test_parse_keys(): void {
+		$this->assertSame( array( 'post:12', 'comment:7' ), Dispatcher::parse_keys( 'post:12,comment:7,post:12,user:1,post:0,post:1 OR 1=1,' ) );
+		$this->assertSame( array(), Dispatcher::parse_keys( '' ) );
 	}
 
 	/**
@@ -506,5 +456,22 @@ final class DeliveryTest extends Test_Case {
 		$wpdb->query( 'ROLLBACK' );
 		clean_post_cache( $id );
 		$this->assertCount( 1, $this->outbox_rows(), 'rolled back with the change' );
+	}
+
+	/**
+	 * A bulk action's request sends all of its objects' rows itself, several at once: every
+	 * row in one call, none left for WP-Cron, one request per row.
+	 */
+	public function test_send_objects_sends_a_bulk_action_at_once(): void {
+		$keys = array();
+		$ids  = array();
+		for ( $n = 1; $n <= 40; $n++ ) {
+			$keys[] = 'comment:' . $n;
+			$ids[]  = $this->add( 'comment:' . $n, null );
+		}
+		$result = $this->plugin->dispatcher->send_objects( $keys, 10.0, 0.0 );
+		$this->assertSame( array( 'delivered' => 40, 'retrying' => 0, 'failed' => 0 ), $result );
+		$this->assertCount( 40, $this->requests );
+		$this->assertSame( array_fill( 0, 40, Outbox::DELIVERED ), $this->statuses( $ids ) );
 	}
 }

@@ -20,11 +20,12 @@ final class Dispatcher {
 	const NOW_HOOK      = 'offentlig_dispatch_now';
 	const CRON_SCHEDULE = 'offentlig_every_minute';
 	const TIMEOUT       = 10;
-	const BATCH         = 25;   // Rows claimed at a time by a run (at most one per object).
-	const PARALLEL      = 8;    // Webhooks in flight at once from one sender.
-	const POLL          = 0.02; // Seconds between two looks for new rows while webhooks are in flight.
+	const BATCH         = 25;   // Rows claimed at a time (at most one per object).
+	const PARALLEL      = 8;    // Webhooks in flight at once from one request.
 	const KICK_ACTION   = 'offentlig_dispatch';
 	const KICK_LIFETIME = 300;
+	const WAIT          = 3.0;  // Seconds a request waits, after its response, for another sender.
+	const POLL          = 0.05; // Shortest pause between two looks at the queue while waiting.
 
 	/**
 	 * Settings.
@@ -118,72 +119,80 @@ final class Dispatcher {
 	}
 
 	/**
-	 * After the response: sends the fresh captures (this request's rows, and those of any other
-	 * request), as the site's one after-response sender at a time.
+	 * After the response: sends the queues of the objects this request wrote rows for, several
+	 * objects at once, and waits (at most $wait seconds, never polling fast) while a row of theirs
+	 * is stuck behind a row another process is sending right now, so that it goes out the moment
+	 * that one is delivered.
 	 *
-	 * The request first lets go of its rows. If another request is the sender already, it leaves
-	 * them to it and ends at once, freeing its PHP worker: that sender looks for new rows every
-	 * POLL seconds while it has webhooks in flight, and once more after letting go of the sender
-	 * lock, so a row let go of while it was the sender is never left behind. Otherwise this
-	 * request becomes the sender and keeps PARALLEL webhooks in flight until no fresh row is
-	 * left. A row behind an older row of its object waits for it: whoever delivers that one sends
-	 * it next. If the budget runs out with fresh rows left, a loopback request takes over.
+	 * Usually the other sender takes it along itself (a delivery drains its object's queue), so the
+	 * wait ends with nothing left to do; it matters when that sender ran out of time or died.
 	 *
-	 * @param float $budget Seconds during which new webhooks may be started.
+	 * @param string[] $keys   Object keys ("post:12").
+	 * @param float    $budget Seconds during which new webhooks may be started, waits included.
+	 * @param float    $wait   Seconds to wait for other senders at most.
 	 * @return array{delivered:int,retrying:int,failed:int}
 	 */
-	public function send_fresh( float $budget = 10.0 ): array {
-		$result = self::empty_result();
-		$this->outbox->release_held();
-		if ( is_wp_error( $this->endpoint() ) ) {
+	public function send_objects( array $keys, float $budget = 10.0, float $wait = self::WAIT ): array {
+		$result        = self::empty_result();
+		$this->resumed = false;
+		$keys          = array_values( array_unique( $keys ) );
+		if ( empty( $keys ) || is_wp_error( $this->endpoint() ) ) {
+			$this->outbox->release_held();
 			return $result;
 		}
-		$this->resumed = false;
-		$deadline      = microtime( true ) + $budget;
-		while ( $this->lock( 0.0 ) ) {
+		$started    = microtime( true );
+		$deadline   = $started + $budget;
+		$wait_until = min( $deadline, $started + $wait );
+		$released   = false;
+		while ( microtime( true ) < $deadline ) {
 			$this->pump(
-				function ( int $limit ): array {
-					return $this->outbox->claim_fresh( $limit );
+				function ( int $limit ) use ( $keys ): array {
+					return $this->outbox->claim_heads( $keys, $limit );
 				},
 				$deadline,
 				$result
 			);
-			$this->unlock();
-			if ( ! $this->outbox->has_fresh() ) {
-				return $result; // Nothing was let go of while this request was the sender.
+			$blocked = $this->outbox->waiting_on_sender( $keys );
+			$left    = $wait_until - microtime( true );
+			if ( empty( $blocked ) || $left <= 0 ) {
+				break;
 			}
-			if ( microtime( true ) >= $deadline ) {
-				$this->kick(); // Out of time: another request takes over.
-				return $result;
+			if ( ! $released ) {
+				// Before waiting: the sender ahead may take this request's rows along itself.
+				$released = true;
+				$this->outbox->release_held();
 			}
+			$this->wait_for( $blocked[0], $left );
 		}
-		return $result; // Another request is the sender: it takes these rows too.
+		// Whatever this request could not send is anyone's now (WP-Cron's at the latest).
+		$this->outbox->release_held();
+		return $result;
 	}
 
 	/**
 	 * Keeps up to PARALLEL webhooks in flight. Rows come from $claim, up to BATCH at a time
-	 * (those beyond PARALLEL wait for a free slot), whenever every claimed row has started: at
-	 * once after an answer, else every POLL seconds; and after each delivery comes the next row
-	 * of the same object (draining its queue; claimed rows are always of different objects, so
-	 * the order per object is kept). The answers that came together are written in one commit,
-	 * and a claim takes many rows: a log flush per round trip, not two per row. (Claims are not
-	 * in that transaction: holding their locks longer invites deadlocks with other senders.)
-	 * Ends when nothing is in flight and $claim has nothing more; after $deadline nothing new is
-	 * started, and rows claimed but not started are handed back, due at once.
+	 * (those beyond PARALLEL wait for a free slot), at the start and whenever answers came and
+	 * every claimed row has started; after each delivery comes the next row of the same object
+	 * (draining its queue; claimed rows are always of different objects, so the order per object
+	 * is kept). The answers that came together are written in one commit, and a claim takes many
+	 * rows: a log flush per round trip, not two per row. (Claims are not in that transaction:
+	 * holding their locks longer invites deadlocks with other senders.) While an object's queue
+	 * is being sent its lock is held, so that a request waiting for it wakes up when it is
+	 * drained. Ends when nothing is in flight and $claim has nothing more; after $deadline
+	 * nothing new is started, and rows claimed but not started are handed back, due at once.
 	 *
 	 * @param callable          $claim    fn( int $limit ): array Claimed rows, at most $limit.
 	 * @param float             $deadline microtime() after which nothing new is started.
 	 * @param array<string,int> $result   Counts, updated.
 	 */
 	private function pump( callable $claim, float $deadline, array &$result ): void {
-		$batch     = new Http_Batch( self::PARALLEL );
-		$rows      = array(); // Row id => row, claimed and not yet written down.
-		$answers   = array(); // Row id => answer, not yet written down.
-		$look      = true;
-		$next_look = 0.0;
+		$batch   = new Http_Batch( self::PARALLEL );
+		$rows    = array(); // Row id => row, claimed and not yet written down.
+		$answers = array(); // Row id => answer, not yet written down.
+		$locked  = array(); // Object key => whether this process holds its lock.
+		$look    = true;
 		while ( true ) {
-			$now     = microtime( true );
-			$in_time = $now < $deadline;
+			$in_time = microtime( true ) < $deadline;
 			if ( ! $in_time ) {
 				$late = $batch->drop_waiting();
 				if ( ! empty( $late ) ) {
@@ -199,39 +208,63 @@ final class Dispatcher {
 				);
 				$answers = array();
 				if ( $in_time && ! empty( $delivered ) ) {
-					$this->start( $batch, $this->outbox->claim_heads( $delivered, count( $delivered ) ), $rows, $deadline );
+					$this->start( $batch, $this->outbox->claim_heads( $delivered, count( $delivered ) ), $rows, $locked, $deadline );
 				}
+				$this->unlock_done( $rows, $locked );
 			}
 			$limit = self::BATCH - count( $rows );
-			if ( $in_time && $limit > 0 && 0 === $batch->queued() && ( $look || $now >= $next_look ) ) {
-				$look      = false;
-				$next_look = $now + self::POLL;
-				$this->start( $batch, $claim( $limit ), $rows, $deadline );
+			if ( $look && $in_time && $limit > 0 && 0 === $batch->queued() ) {
+				$look = false;
+				$this->start( $batch, $claim( $limit ), $rows, $locked, $deadline );
 			}
 			if ( ! $batch->busy() ) {
+				$this->unlock_done( array(), $locked );
 				return;
 			}
-			$answers = $batch->collect( self::POLL );
+			$answers = $batch->collect( 0.25 );
 			$look    = $look || ! empty( $answers );
 		}
 	}
 
 	/**
-	 * Adds claimed rows to the batch, each signed now (every attempt has a fresh signature);
-	 * those that come after the deadline are handed back, due at once.
+	 * Lets go of the locks of objects with nothing in flight any more.
+	 *
+	 * @param array<int,array<string,mixed>> $rows   Rows in flight by id.
+	 * @param array<string,bool>             $locked Object key => lock held, updated.
+	 */
+	private function unlock_done( array $rows, array &$locked ): void {
+		$busy = array_flip( array_map( 'strval', array_column( $rows, 'object_key' ) ) );
+		foreach ( $locked as $key => $held ) {
+			if ( ! isset( $busy[ $key ] ) ) {
+				if ( $held ) {
+					$this->unlock( $key );
+				}
+				unset( $locked[ $key ] );
+			}
+		}
+	}
+
+	/**
+	 * Adds claimed rows to the batch, each signed now (every attempt has a fresh signature), and
+	 * takes their objects' locks; rows that come after the deadline are handed back, due at once.
 	 *
 	 * @param Http_Batch                     $batch    The batch.
 	 * @param array<int,array<string,mixed>> $claimed  Claimed rows.
 	 * @param array<int,array<string,mixed>> $rows     Rows in flight by id, updated.
+	 * @param array<string,bool>             $locked   Object key => lock held, updated.
 	 * @param float                          $deadline microtime() after which nothing is started.
 	 */
-	private function start( Http_Batch $batch, array $claimed, array &$rows, float $deadline ): void {
+	private function start( Http_Batch $batch, array $claimed, array &$rows, array &$locked, float $deadline ): void {
 		foreach ( array_values( $claimed ) as $i => $row ) {
 			if ( microtime( true ) >= $deadline ) {
 				$this->outbox->release( array_map( 'intval', array_column( array_slice( $claimed, $i ), 'id' ) ) );
 				return;
 			}
-			$id          = (int) $row['id'];
+			$id  = (int) $row['id'];
+			$key = (string) $row['object_key'];
+			if ( ! isset( $locked[ $key ] ) ) {
+				$locked[ $key ] = $this->lock( $key, 0.0 );
+			}
 			$rows[ $id ] = $row;
 			$request     = $this->request( (string) $row['webhook_id'], (string) $row['payload'] );
 			if ( is_wp_error( $request ) ) {
@@ -308,29 +341,52 @@ final class Dispatcher {
 	}
 
 	/**
-	 * The database lock held by the after-response sender (one per site, named after its table).
-	 */
-	public function lock_name(): string {
-		return 'offentlig_sender_' . md5( $this->outbox->table() );
-	}
-
-	/**
-	 * Becomes the after-response sender if nobody is (MySQL GET_LOCK: released by the server if
-	 * this process dies).
+	 * The database lock that stands for "someone is sending this object's queue".
 	 *
-	 * @param float $timeout Seconds to wait for it.
+	 * @param string $key Object key.
 	 */
-	private function lock( float $timeout ): bool {
-		global $wpdb;
-		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %f)', $this->lock_name(), $timeout ) ); // phpcs:ignore WordPress.DB
+	private function lock_name( string $key ): string {
+		return 'offentlig_' . md5( $this->outbox->table() . '|' . $key );
 	}
 
 	/**
-	 * Stops being the sender.
+	 * Takes an object's lock (MySQL GET_LOCK); only a wake-up signal for waiters, never needed for
+	 * correctness (claims are exclusive by themselves).
+	 *
+	 * @param string $key     Object key.
+	 * @param float  $timeout Seconds to wait for it.
 	 */
-	private function unlock(): void {
+	private function lock( string $key, float $timeout ): bool {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->lock_name() ) ); // phpcs:ignore WordPress.DB
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %f)', $this->lock_name( $key ), $timeout ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Releases an object's lock.
+	 *
+	 * @param string $key Object key.
+	 */
+	private function unlock( string $key ): void {
+		global $wpdb;
+		$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $this->lock_name( $key ) ) ); // phpcs:ignore WordPress.DB
+	}
+
+	/**
+	 * Sleeps until the process sending an object's queue lets go of it, at most $seconds. When
+	 * no lock is held (that sender's lock attempt timed out), sleeps a short poll interval instead.
+	 *
+	 * @param string $key     Object key.
+	 * @param float  $seconds Longest wait.
+	 */
+	private function wait_for( string $key, float $seconds ): void {
+		$started = microtime( true );
+		if ( $this->lock( $key, $seconds ) ) {
+			$this->unlock( $key );
+		}
+		$slept = microtime( true ) - $started;
+		if ( $slept < self::POLL && $seconds > $slept ) {
+			usleep( (int) ( 1e6 * min( self::POLL - $slept, $seconds - $slept ) ) );
+		}
 	}
 
 	/**
@@ -496,11 +552,12 @@ final class Dispatcher {
 	/**
 	 * Starts a dispatch in a separate request without waiting for it (non-blocking loopback).
 	 *
-	 * Used where fastcgi_finish_request() is not available, and by a sender that ran out of
-	 * time: the loopback sends the fresh captures, then whatever else is due. WP-Cron's
-	 * per-minute event stays as the fallback.
+	 * Used where fastcgi_finish_request() is not available: the loopback sends the given objects'
+	 * queues first, then whatever else is due. WP-Cron's per-minute event stays as the fallback.
+	 *
+	 * @param string[] $keys Objects the request wrote rows for.
 	 */
-	public function kick(): void {
+	public function kick( array $keys = array() ): void {
 		$time = time();
 		wp_remote_post(
 			admin_url( 'admin-ajax.php' ),
@@ -512,9 +569,26 @@ final class Dispatcher {
 					'action' => self::KICK_ACTION,
 					'time'   => (string) $time,
 					'token'  => self::kick_token( $time ),
+					'keys'   => implode( ',', array_slice( $keys, 0, 100 ) ),
 				),
 			)
 		);
+	}
+
+	/**
+	 * Object keys from a kick ("post:12,comment:7"); anything else is dropped.
+	 *
+	 * @param string $raw Submitted value.
+	 * @return string[]
+	 */
+	public static function parse_keys( string $raw ): array {
+		$keys = array();
+		foreach ( explode( ',', $raw ) as $key ) {
+			if ( preg_match( '/^(post|comment):[1-9][0-9]{0,19}$/', $key ) ) {
+				$keys[] = $key;
+			}
+		}
+		return array_slice( array_values( array_unique( $keys ) ), 0, 100 );
 	}
 
 	/**
@@ -525,6 +599,7 @@ final class Dispatcher {
 		// phpcs:disable WordPress.Security.NonceVerification.Missing
 		$time  = isset( $_POST['time'] ) ? sanitize_text_field( wp_unslash( $_POST['time'] ) ) : '';
 		$token = isset( $_POST['token'] ) ? sanitize_text_field( wp_unslash( $_POST['token'] ) ) : '';
+		$keys  = isset( $_POST['keys'] ) ? self::parse_keys( sanitize_text_field( wp_unslash( $_POST['keys'] ) ) ) : array();
 		// phpcs:enable
 		if ( ! self::verify_kick( $time, $token ) ) {
 			wp_send_json_error( null, 403 );
@@ -535,7 +610,7 @@ final class Dispatcher {
 		// own request.
 		self::answer_now( (string) wp_json_encode( array( 'success' => true ) ) );
 		$started = microtime( true );
-		$this->send_fresh( 10.0 );
+		$this->send_objects( $keys, 10.0, self::WAIT );
 		$this->run( array(), max( 1.0, 15.0 - ( microtime( true ) - $started ) ) );
 		wp_die( '' );
 	}

@@ -43,13 +43,7 @@ final class Outbox {
 	const MAX_RETRY_AFTER   = 86400;
 	const HOLD_SECONDS      = 60;  // How long a new row is reserved for the request that wrote it.
 	const PARK_INTERVAL     = 300; // Default seconds between two tries of a parked row.
-	const FRESH_SECONDS     = 60;  // A row this young and never tried is a fresh capture (the after-response sender's); older ones are WP-Cron's.
 	const WAITING_OPTION    = 'offentlig_waiting_for_service'; // Set while rows wait because the service could not be reached.
-
-	/**
-	 * The condition on `o` of a fresh capture (see claim_fresh()).
-	 */
-	const FRESH = 'o.attempts = 0 AND o.created_at >= %s AND o.next_attempt_at <= %s';
 
 	/**
 	 * HTTP answers that will not change on a retry with the same body.
@@ -362,40 +356,6 @@ final class Outbox {
 	}
 
 	/**
-	 * Claims fresh captures, newest first, at most one per object: rows never tried, written in
-	 * the last FRESH_SECONDS and due. What the after-response sender sends; a backlog (rows
-	 * already tried, or older) is left to WP-Cron, so that it never delays a new capture.
-	 *
-	 * @param int      $limit Most rows to claim.
-	 * @param int|null $now   Unix time (tests).
-	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
-	 */
-	public function claim_fresh( int $limit = 25, ?int $now = null ): array {
-		$now = $now ?? time();
-		return $this->claim_where( self::FRESH, self::fresh_args( $now ), $limit, $now, self::PENDING, false, 'DESC' );
-	}
-
-	/**
-	 * Whether claim_fresh() would find a row now (without claiming it).
-	 *
-	 * @param int|null $now Unix time (tests).
-	 */
-	public function has_fresh( ?int $now = null ): bool {
-		$now = $now ?? time();
-		return ! empty( $this->candidates( self::FRESH, self::fresh_args( $now ), 1, $now, self::PENDING, 'DESC' ) );
-	}
-
-	/**
-	 * Values for FRESH.
-	 *
-	 * @param int $now Unix time.
-	 * @return string[]
-	 */
-	private static function fresh_args( int $now ): array {
-		return array( self::sql_time( $now - self::FRESH_SECONDS ), self::sql_time( $now ) );
-	}
-
-	/**
 	 * Claims rows in the given state that match a condition on `o`: never a row whose object has
 	 * an older row pending, sending or parked, nor one held by another request. A row is claimed
 	 * by exactly one sender: the UPDATE takes only rows still in that state.
@@ -406,10 +366,9 @@ final class Outbox {
 	 * @param int      $now    Unix time.
 	 * @param string   $status State to claim from (pending; parked for the probe).
 	 * @param bool     $expire Whether to expire dead senders' claims first.
-	 * @param string   $order  ASC: oldest first; DESC: newest first.
 	 * @return array<int,array<string,mixed>> Claimed rows, status "sending".
 	 */
-	private function claim_where( string $where, array $args, int $limit, int $now, string $status = self::PENDING, bool $expire = true, string $order = 'ASC' ): array {
+	private function claim_where( string $where, array $args, int $limit, int $now, string $status = self::PENDING, bool $expire = true ): array {
 		$table = $this->table();
 		$at    = self::sql_time( $now );
 		// phpcs:disable WordPress.DB -- our own table; every value is prepared.
@@ -419,7 +378,11 @@ final class Outbox {
 			$this->db->query( $this->db->prepare( "UPDATE {$table} SET status = %s, claim_token = NULL WHERE status = %s AND claimed_until < %s", self::PENDING, self::SENDING, $at ) );
 		}
 
-		$candidates = $this->candidates( $where, $args, $limit, $now, $status, $order );
+		$free = '( o.claim_token IS NULL OR o.claim_token = %s OR o.claimed_until < %s )';
+		$sql  = "SELECT o.id FROM {$table} o WHERE o.status = %s AND {$where} AND {$free}
+			AND NOT EXISTS ( SELECT 1 FROM {$table} e WHERE e.object_key = o.object_key AND e.id < o.id AND e.status IN (%s, %s, %s) )
+			ORDER BY o.id LIMIT %d";
+		$candidates = $this->db->get_col( $this->db->prepare( $sql, array_merge( array( $status ), $args, array( $this->writer, $at, self::PENDING, self::SENDING, self::PARKED, $limit ) ) ) );
 		if ( empty( $candidates ) ) {
 			return array();
 		}
@@ -442,26 +405,22 @@ final class Outbox {
 	}
 
 	/**
-	 * Ids of the rows claim_where() would claim.
+	 * Of the given objects, those with a row waiting behind a row another sender is sending now
+	 * (waiting for that sender is worthwhile; a row waiting behind a back-off is not).
 	 *
-	 * @param string $where  SQL condition with placeholders.
-	 * @param array  $args   Its values.
-	 * @param int    $limit  Most rows.
-	 * @param int    $now    Unix time.
-	 * @param string $status State.
-	 * @param string $order  ASC or DESC.
+	 * @param string[] $keys Object keys.
 	 * @return string[]
 	 */
-	private function candidates( string $where, array $args, int $limit, int $now, string $status, string $order ): array {
+	public function waiting_on_sender( array $keys ): array {
+		$keys = array_values( array_unique( array_map( 'strval', $keys ) ) );
+		if ( empty( $keys ) ) {
+			return array();
+		}
 		$table = $this->table();
-		$at    = self::sql_time( $now );
-		$order = 'DESC' === $order ? 'DESC' : 'ASC';
-		$free  = '( o.claim_token IS NULL OR o.claim_token = %s OR o.claimed_until < %s )';
-		$sql   = "SELECT o.id FROM {$table} o WHERE o.status = %s AND {$where} AND {$free}
-			AND NOT EXISTS ( SELECT 1 FROM {$table} e WHERE e.object_key = o.object_key AND e.id < o.id AND e.status IN (%s, %s, %s) )
-			ORDER BY o.id {$order} LIMIT %d";
+		$in    = implode( ',', array_fill( 0, count( $keys ), '%s' ) );
 		// phpcs:ignore WordPress.DB -- our own table; every value is prepared.
-		return (array) $this->db->get_col( $this->db->prepare( $sql, array_merge( array( $status ), $args, array( $this->writer, $at, self::PENDING, self::SENDING, self::PARKED, $limit ) ) ) );
+		$found = $this->db->get_col( $this->db->prepare( "SELECT DISTINCT o.object_key FROM {$table} o JOIN {$table} e ON e.object_key = o.object_key AND e.id < o.id AND e.status = %s WHERE o.status = %s AND o.object_key IN ({$in})", array_merge( array( self::SENDING, self::PENDING ), $keys ) ) );
+		return array_map( 'strval', (array) $found );
 	}
 
 	/**

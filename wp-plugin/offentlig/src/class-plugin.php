@@ -202,19 +202,20 @@ final class Plugin {
 	 * Sends this request's events once the response is complete.
 	 *
 	 * The rows are already committed (the hooks wrote them before WordPress answered). Under
-	 * PHP-FPM the client is released first with fastcgi_finish_request(); then the request hands
-	 * its rows to the site's after-response sender, or becomes it (Dispatcher::send_fresh()):
-	 * one PHP worker sends every fresh capture, several at once, while the others are free for
-	 * the next editors. Elsewhere a non-blocking loopback request does the same, with an
-	 * immediate single WP-Cron event as its fallback. None of this needs WP-Cron when the
-	 * service answers.
+	 * PHP-FPM the client is released first with fastcgi_finish_request(); then this request
+	 * sends the queues of the objects it wrote rows for (its own rows, and any due row of the
+	 * same objects; up to 8 webhooks in flight at once), waiting briefly if one of them is
+	 * behind a row another worker is sending.
+	 * Elsewhere a non-blocking loopback request does the same, with an immediate single WP-Cron
+	 * event as its fallback. None of this needs WP-Cron when the service answers.
 	 */
 	public function dispatch_after_response(): void {
-		if ( empty( $this->capture->written_keys() ) ) {
+		$keys = $this->capture->written_keys();
+		if ( empty( $keys ) ) {
 			return;
 		}
 		if ( wp_doing_cron() ) {
-			$this->dispatcher->send_fresh(); // wp-cron.php answered before it ran the events.
+			$this->dispatcher->send_objects( $keys, 10.0, 0.0 );
 			return;
 		}
 		if ( 'cli' !== PHP_SAPI && ( function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' ) ) ) {
@@ -223,8 +224,10 @@ final class Plugin {
 			} else {
 				litespeed_finish_request();
 			}
-			// Fresh captures only: a backlog is WP-Cron's job, not an editor's PHP worker's.
-			$this->dispatcher->send_fresh();
+			// Only these objects' queues (this request's rows, still held by it, first), several
+			// objects at once (a bulk action's 50 comments go out 8 at a time): a backlog is
+			// WP-Cron's job, not an editor's PHP worker's.
+			$this->dispatcher->send_objects( $keys, 10.0, Dispatcher::WAIT );
 			$this->maintain_schedule();
 			return;
 		}
@@ -235,7 +238,7 @@ final class Plugin {
 			}
 			return;
 		}
-		$this->dispatcher->kick();
+		$this->dispatcher->kick( $keys );
 	}
 
 	/**
