@@ -30,7 +30,8 @@ saves of one post within a second, ten editors publishing at once, 100 comments 
 and approved), a bulk action approving 50 comments, and a scheduled post going live by WP-Cron.
 Each event is timed from the moment its action was sent to its `captured_at` in the archive;
 p50/p95 per burst (goal p95 ≤ 1 s), nothing missing, order per object kept. Writes
-bench/results/wordpress-bursts-<UTC time>.json.
+bench/results/wordpress-bursts-<UTC time>.json. `--trace` adds, per burst, where each event's time
+went (bench/trace.py: row committed, request done, claimed, posted, service, captured).
 """
 
 from __future__ import annotations
