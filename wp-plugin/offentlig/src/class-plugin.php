@@ -211,6 +211,8 @@ final class Plugin {
 	public function dispatch_after_response(): void {
 		$keys = $this->capture->written_keys();
 		if ( empty( $keys ) ) {
+			// Rows written past the capture hooks (an import, a resend) are anyone's at once.
+			$this->outbox->release_held();
 			return;
 		}
 		if ( wp_doing_cron() ) {
