@@ -82,7 +82,7 @@ def disclosure(
 
     from schemas.exports import DisclosureRequestSchema
     from service.commands.jobs import run_in_foreground
-    from service.exports.disclosure import Requester, request_disclosure
+    from service.exports.asking import Requester, request_disclosure
     from service.exports.job import run_export  # noqa: F401 - registers the kind
     from service.exports.register import KIND
     from service.exports.status import as_view
