@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     # WARC and index (default: <DATA_DIR>/snapshot-cache; safe to empty at any time).
     "SNAPSHOT_REPLAY_SECONDS": 3600,
     "SNAPSHOT_CACHE_DIR": None,
+    # Exports (service/exports/): the most records one export may hold (its PDF is made in
+    # memory, so this bounds what a worker needs).
+    "EXPORT_MAX_RECORDS": 1000,
 }
 
 

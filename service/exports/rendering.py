@@ -83,6 +83,22 @@ WORDS: dict[str, dict[str, str]] = {
         "previous_status": "Tidigare status",
         "image": "Bild",
         "untitled": "(utan rubrik)",
+        "disclosure": "Utlämnade allmänna handlingar, export",
+        "requested_at": "Begärd",
+        "requested_by": "Begärd av",
+        "versions_count": "Versioner",
+        "masked": "Personuppgifter maskerade",
+        "masked_note": "Personuppgifter är maskerade: personnummer (XXXXXX-XXXX) och "
+        "e-postadresser; kommentatorers e-post, IP-adress och webbläsare visas inte.",
+        "withheld_note": "Den lagrade versionen innehåller sådana uppgifter och lämnas därför "
+        "inte ut som fil; dess SHA-256 och bevis finns med.",
+        "yes": "Ja",
+        "no": "Nej",
+        "contents": "Innehåll",
+        "package": "Paketet innehåller en sida per version (records/), samma sidor i "
+        "disclosure.pdf, en förteckning i records.csv, bevis (….proof.json) som kontrolleras med "
+        "`offentlig verify-proof` mot nyckeln i log/public-key.txt, och manifest.json med "
+        "SHA-256 för varje fil.",
         "footer": "Återgiven av Offentlig ur arkivets lagrade version, oförändrad utom där det "
         "står att uppgifter maskerats. Bilder visas inte; deras adresser står kvar.",
     },
@@ -127,6 +143,22 @@ WORDS: dict[str, dict[str, str]] = {
         "previous_status": "Previous status",
         "image": "Image",
         "untitled": "(untitled)",
+        "disclosure": "Disclosed public records, export",
+        "requested_at": "Requested",
+        "requested_by": "Requested by",
+        "versions_count": "Versions",
+        "masked": "Personal data masked",
+        "masked_note": "Personal data is masked: identity numbers (XXXXXX-XXXX) and e-mail "
+        "addresses; commenters' e-mail, IP address and user agent are not shown.",
+        "withheld_note": "The stored version holds such data and is therefore not included as "
+        "a file; its SHA-256 and proof are.",
+        "yes": "Yes",
+        "no": "No",
+        "contents": "Contents",
+        "package": "The package holds a page per version (records/), the same pages in "
+        "disclosure.pdf, a list in records.csv, proofs (….proof.json) that `offentlig "
+        "verify-proof` checks against the key in log/public-key.txt, and manifest.json with "
+        "the SHA-256 of every file.",
         "footer": "Rendered by Offentlig from the archive's stored version, unchanged except "
         "where it says that data was masked. Images are not shown; their addresses are.",
     },
@@ -249,6 +281,28 @@ def render_section(
     )
 
 
+def title_of(version: Mapping[str, Any], lang: str = "sv") -> str:
+    """The version's title as a reader sees it (entities read), or "(untitled)"."""
+    return htmllib.unescape(str(version.get("title") or "")) or WORDS[lang]["untitled"]
+
+
+def render_cover(heading: str, facts: Mapping[str, str], *, lang: str = "sv") -> Markup:
+    """A first section: a heading and a table of facts (an export's request)."""
+    template = _environment.get_template("exports/cover.html")
+    return Markup(template.render(heading=heading, facts=facts, w=WORDS[lang]))  # noqa: S704
+
+
+def render_index(
+    heading: str, cover: Markup, pages: Sequence[tuple[str, str]], *, lang: str = "sv"
+) -> str:
+    """A package's start page: the cover, then a link to each (relative path, title)."""
+    template = _environment.get_template("exports/index.html")
+    return template.render(
+        lang=lang, title=heading, cover=cover, pages=pages, csp=CONTENT_SECURITY_POLICY,
+        w=WORDS[lang],
+    )  # fmt: skip
+
+
 def render_document(title: str, sections: Sequence[Markup], *, lang: str = "sv") -> str:
     """A standalone HTML document holding `sections` (a page, or all of them for a PDF)."""
     template = _environment.get_template("exports/document.html")
@@ -271,7 +325,6 @@ def render_version(
     section = render_section(
         version, events=events, context=context, redact=redact, lang=lang, zone=zone
     )
-    shown = redact or (lambda text: text)
-    title = shown(htmllib.unescape(str(version.get("title") or ""))) or WORDS[lang]["untitled"]
+    title = (redact or (lambda text: text))(title_of(version, lang))
     heading = f"{title} – {version.get('record_id')} v{version.get('version')}"
     return render_document(heading, [section], lang=lang)

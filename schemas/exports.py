@@ -1,0 +1,107 @@
+"""Exports as the API takes and shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import PlainString
+from schemas.records import RecordSearchArgsSchema
+from service.exports.rendering import LANGUAGES
+
+EXPORT_KINDS = ["disclosure"]
+MAX_RECORD_IDS = 10_000
+# A search's paging and order mean nothing to an export: it takes every record found.
+NOT_FILTERS = ("limit", "cursor", "sort")
+
+
+def export_query_schema() -> RecordSearchArgsSchema:
+    """The filters `GET /v1/records` takes, without paging."""
+    return RecordSearchArgsSchema(exclude=NOT_FILTERS)
+
+
+class DisclosureRequestSchema(Schema):
+    kind = fields.String(load_default="disclosure", validate=validate.OneOf(EXPORT_KINDS))
+    record_ids = fields.List(
+        PlainString(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(min=1, max=MAX_RECORD_IDS),
+        load_default=None,
+        metadata={"description": "The records to export (every version of each)."},
+    )
+    query = fields.Nested(
+        export_query_schema,
+        load_default=None,
+        metadata={
+            "description": "Or: every record a search finds, with the filters of "
+            "`GET /v1/records` (`q`, `site`, `kind`, `origin`, `published_after`, …)."
+        },
+    )
+    mask_personal_data = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Mask identity numbers and e-mail addresses, leave out commenters' "
+            "e-mail, IP and user agent (default). `false` needs `records:read-personal`."
+        },
+    )
+    include_events = fields.Boolean(
+        load_default=False, metadata={"description": "Each record's status events too."}
+    )
+    include_secret = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Records marked secret are left out unless this is `true` and the "
+            "token has `records:read-secret`."
+        },
+    )
+    language = fields.String(
+        load_default="sv",
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "Of the pages and the PDF."},
+    )
+
+    @validates_schema
+    def _one_selection(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data.get("record_ids") is None) == (data.get("query") is None):
+            raise ValidationError("Give `record_ids` or `query` (one of them).", "record_ids")
+
+
+class ExportFileSchema(Schema):
+    url = fields.String(metadata={"description": "Where to download it (this API)."})
+    name = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String(metadata={"description": "Of the ZIP's bytes (also its ETag)."})
+
+
+class ExportProgressSchema(Schema):
+    done = fields.Integer(metadata={"description": "Versions written so far."})
+    total = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ExportSchema(Schema):
+    id = fields.String(dump_only=True, metadata={"description": "Also its job's id."})
+    kind = fields.String(dump_only=True)
+    state = fields.String(
+        dump_only=True, metadata={"description": "queued | running | finished | failed"}
+    )
+    requested_at = fields.String(dump_only=True)
+    requested_by = fields.String(dump_only=True)
+    request = fields.Dict(dump_only=True, metadata={"description": "What was asked for."})
+    progress = fields.Nested(ExportProgressSchema, dump_only=True, allow_none=True)
+    counts = fields.Dict(dump_only=True, allow_none=True)
+    unavailable = fields.List(
+        fields.String(),
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Named records no longer to be had when it was made."},
+    )
+    manifest_sha256 = fields.String(dump_only=True, allow_none=True)
+    file = fields.Nested(ExportFileSchema, dump_only=True, allow_none=True)
+    error = fields.String(dump_only=True, allow_none=True)
+    finished_at = fields.String(dump_only=True, allow_none=True)
+
+
+class ExportPageSchema(Schema):
+    items = fields.List(fields.Nested(ExportSchema))
+    next_cursor = fields.String(allow_none=True)
