@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import email.message
 import functools
+import gc
+import hashlib
+import shutil
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -57,19 +61,58 @@ def validator() -> ModuleType:
 
 
 def validate(path: Path) -> Any:
-    """The validator's report on a package (a folder or a ZIP), CSIP/SIP 2.1.0."""
-    return validator().PackageValidator(path).validation_report
+    """The validator's report on a package (a folder or a ZIP), CSIP/SIP 2.1.0. A ZIP is
+    unpacked by the validator into the temporary folder under the ZIP's SHA-1; it is removed
+    afterwards."""
+    packages = validator()
+    try:
+        # It leaves METS files open (an `iterparse` it breaks out of): its leak, not ours.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            report = packages.PackageValidator(path).validation_report
+            gc.collect()
+        return report
+    finally:
+        if path.is_file():
+            from eark_validator.infopacks.package_handler import PackageHandler
+
+            sha1 = hashlib.sha1(path.read_bytes()).hexdigest()  # noqa: S324 - the validator's name
+            shutil.rmtree(PackageHandler().unpack_root / sha1, ignore_errors=True)
 
 
 def messages(report: Any, severity: str) -> list[str]:
     """The report's messages of one severity ("ERROR", "WARNING", "INFORMATION"), as
     `rule location: message`."""
+    return [f"{r.rule_id} {r.location}: {r.message}" for r in results(report, severity)]
+
+
+def results(report: Any, severity: str) -> list[Any]:
     found = list(report.structure.messages)
     if report.metadata is not None:
         found += report.metadata.schema_results.messages
         found += report.metadata.schematron_results.messages
-    return [
-        f"{result.rule_id} {result.location}: {result.message}"
-        for result in found
-        if result.severity.name == severity
-    ]
+    return [result for result in found if result.severity.name == severity]
+
+
+# eark-validator 1.1.3 (its newest release, and its repository's main branch) contradicts
+# itself for every SIP: CSIP 2.1 (CSIP10–16) wants the software that made the package as an
+# agent with ROLE="CREATOR" whose one note is `csip:NOTETYPE="SOFTWARE VERSION"`, while its SIP
+# rule SIP14 (context `metsHdr/agent[@ROLE='CREATOR']/note`, test `@NOTETYPE =
+# 'IDENTIFICATIONCODE'`, no namespace) asks every note of every CREATOR agent for an
+# unqualified NOTETYPE="IDENTIFICATIONCODE", an attribute the METS schema does not allow on a
+# note. No package meets both (test_sip.py shows either way out failing); this is the one error
+# it reports on a transfer, at the software agent's note, and nothing else is allowed.
+SOFTWARE_AGENT_NOTE = (
+    "/*[local-name()='mets' and namespace-uri()='http://www.loc.gov/METS/']"
+    "/*[local-name()='metsHdr' and namespace-uri()='http://www.loc.gov/METS/']"
+    "/*[local-name()='agent' and namespace-uri()='http://www.loc.gov/METS/'][1]"
+    "/*[local-name()='note' and namespace-uri()='http://www.loc.gov/METS/']"
+)
+
+
+def contradiction_only(report: Any) -> bool:
+    """Whether the report's only error is SIP14 at the software agent's note."""
+    errors = results(report, "ERROR")
+    return [r.rule_id for r in errors] == ["SIP14"] and errors[0].location.endswith(
+        SOFTWARE_AGENT_NOTE
+    )

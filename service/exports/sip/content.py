@@ -22,7 +22,7 @@ from service.errors import IntegrityError
 from service.exports.sip.context import Representation, Transfer
 from service.exports.sip.premis import Secret
 from service.exports.sip.selection import record_folder
-from service.exports.sip.target import PackageTarget, PackedFile, Spool, write_file
+from service.exports.sip.target import PackedFile, Spool, ZipTarget, write_file
 from service.exports.sip.xml import timestamp
 from service.records import keys
 from service.records.canonical import sha256_hex, verify
@@ -84,7 +84,7 @@ class Content:
     """Copies into `target` what the transfer holds, one record or snapshot at a time."""
 
     storage: ObjectStore
-    target: PackageTarget
+    target: ZipTarget
     transfer: Transfer
     secret: dict[str, Secret]
     personal_data: bool = False

@@ -3,7 +3,8 @@ the data first (hashed as it is copied), then each representation's PREMIS and M
 description, the package's PREMIS and rights, documentation and schemas, and last the
 package's METS.xml, which names them all with their SHA-256.
 
-A failure or a stop leaves nothing behind: the target is abandoned.
+The ZIP is written to a local file the caller owns: a failure or a stop (`stop()` raises)
+leaves nothing in storage, and the caller drops the file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from service.exports.sip.premis import (
     write_rights,
 )
 from service.exports.sip.selection import Selection
-from service.exports.sip.target import PackageTarget, PackedFile, counted, write_file
+from service.exports.sip.target import PackedFile, ZipTarget, counted, write_file
 from service.exports.sip.xml import timestamp
 from service.storage.port import ObjectStore
 
@@ -48,7 +49,7 @@ def build_sip(
     storage: ObjectStore,
     selection: Selection,
     transfer: Transfer,
-    target: PackageTarget,
+    target: ZipTarget,
     *,
     personal_data: bool = False,
     render: Render = render_page,
@@ -78,17 +79,14 @@ def build_sip(
         stop()
         progress(total, total, "metadata")
         built = _metadata(target, transfer, selection, content, copied, representations)
-        target.finish()
-    except BaseException:
-        target.abandon()
-        raise
     finally:
         content.close()
+        target.close()
     return built
 
 
 def _metadata(
-    target: PackageTarget,
+    target: ZipTarget,
     transfer: Transfer,
     selection: Selection,
     content: Content,
@@ -159,7 +157,7 @@ def _totals(counts: Counts, metadata: list[PackedFile]) -> dict[str, int]:
 class _Writer:
     """Writes the package's metadata files, remembering each as a `PackedFile`."""
 
-    def __init__(self, target: PackageTarget, transfer: Transfer):
+    def __init__(self, target: ZipTarget, transfer: Transfer):
         self.target = target
         self.transfer = transfer
         self.created = timestamp(transfer.created)

@@ -1,6 +1,6 @@
-"""Where a package is written — a ZIP file or a folder — and what each written file was.
+"""Where a package is written — a ZIP on a local file — and what each written file was.
 
-Every file goes through `PackageTarget.write`, which counts and hashes the bytes as they
+Every file goes through `ZipTarget.write`, which counts and hashes the bytes as they
 pass: the SHA-256 and size that METS and PREMIS state are those of the bytes in the package,
 never recomputed from elsewhere. Nothing is held in memory beyond one chunk.
 """
@@ -10,15 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
-from typing import IO, Any, BinaryIO, Protocol
+from pathlib import PurePosixPath
+from typing import IO, BinaryIO
 
 CHUNK = 1024 * 1024
 # Already compressed: stored in the ZIP as they are.
@@ -63,21 +62,8 @@ class _Counting:
         self.inner.flush()
 
 
-class PackageTarget(Protocol):
-    root: str  # the package's root folder: its OBJID
-
-    def open(self, path: str, modified: datetime) -> Any:
-        """A context manager giving a writable binary stream for `root/path`."""
-
-    def finish(self) -> None:
-        """Make the package visible where it belongs (everything has been written)."""
-
-    def abandon(self) -> None:
-        """Remove what was written: nothing half-made is left behind."""
-
-
 def write(
-    target: PackageTarget, path: str, modified: datetime, source: BinaryIO | bytes
+    target: ZipTarget, path: str, modified: datetime, source: BinaryIO | bytes
 ) -> tuple[int, str]:
     """Write `source` (bytes, or a stream read in chunks) at `path`; its size and SHA-256."""
     with target.open(path, modified) as out:
@@ -91,7 +77,7 @@ def write(
 
 
 def write_file(
-    target: PackageTarget,
+    target: ZipTarget,
     path: str,
     moment: datetime,
     body: BinaryIO | bytes,
@@ -107,7 +93,7 @@ def write_file(
 
 
 @contextmanager
-def counted(target: PackageTarget, path: str, modified: datetime) -> Iterator[_Counting]:
+def counted(target: ZipTarget, path: str, modified: datetime) -> Iterator[_Counting]:
     """Write at `path` through a stream that counts and hashes (for XML written piecewise)."""
     with target.open(path, modified) as out:
         yield _Counting(out)
@@ -129,42 +115,14 @@ class ZipTarget:
         with self._zip.open(info, "w", force_zip64=True) as out:
             yield out
 
-    def finish(self) -> None:
-        self._zip.close()
-
-    def abandon(self) -> None:
+    def close(self) -> None:
+        """Write the ZIP's central directory (the file stays open: it is the caller's)."""
         self._zip.close()
 
 
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
     utc = moment.utctimetuple()
     return (max(utc.tm_year, 1980), utc.tm_mon, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec)
-
-
-class FolderTarget:
-    """A folder `parent/root`: written under a hidden name, renamed when finished."""
-
-    def __init__(self, parent: Path, root: str):
-        self.root = root
-        self.final = parent / root
-        if self.final.exists():
-            raise FileExistsError(f"{self.final} exists already")
-        self.work = Path(tempfile.mkdtemp(prefix=f".{root}.", dir=parent))
-
-    @contextmanager
-    def open(self, path: str, modified: datetime) -> Iterator[IO[bytes]]:
-        where = self.work.joinpath(*PurePosixPath(path).parts)
-        where.parent.mkdir(parents=True, exist_ok=True)
-        with where.open("wb") as out:
-            yield out
-        stamp = modified.timestamp()
-        os.utime(where, (stamp, stamp))
-
-    def finish(self) -> None:
-        self.work.rename(self.final)
-
-    def abandon(self) -> None:
-        shutil.rmtree(self.work, ignore_errors=True)
 
 
 class Spool:
