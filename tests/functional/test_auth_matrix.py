@@ -13,6 +13,9 @@ import pytest
 from flask import Flask
 
 from service.backfill import runs
+from service.exports.disclosure import Requester, request_disclosure
+from service.exports.job import run_export
+from service.jobs.runner import run_queued
 from service.sites.account import WordPressAccount
 from tests.factories import TEST_ACTOR, comment_data, post_data
 from tests.support.fake_wordpress import PASSWORD, USERNAME, FakeWordPress, remote_post
@@ -74,6 +77,10 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "backfill.Reconciliations"): "records:read",
     ("POST", "backfill.Reconciliations"): "admin",
     ("GET", "backfill.LatestReconciliation"): "records:read",
+    ("GET", "exports.Exports"): "records:read",
+    ("POST", "exports.Exports"): "records:read",
+    ("GET", "exports.ExportDetail"): "records:read",
+    ("GET", "exports.ExportDownload"): "records:read",
     ("POST", "exports.Transfers"): "admin",
 }
 # Operations that need several scopes at once (besides the one above): an e-archive transfer
@@ -117,9 +124,14 @@ SITE_BODIES = {"exports.Transfers": {"from": "2026-11-01", "to": "2026-11-30"}}
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Operations that start work and answer before it is done.
-ACCEPTED = {("POST", "snapshots.Snapshots"), ("POST", "exports.Transfers")}
-# The site is named in the body: another site's is an unknown one (422 naming `site`).
-SITE_IN_BODY = {"exports.Transfers"}
+ACCEPTED = {
+    ("POST", "snapshots.Snapshots"),
+    ("POST", "exports.Exports"),
+    ("POST", "exports.Transfers"),
+}
+# Another site's record (or the site) named in a body is bad input (422 naming the field),
+# not a 404.
+NAMED_IN_THE_BODY = {("POST", "exports.Exports"), ("POST", "exports.Transfers")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -142,6 +154,8 @@ SITE_BOUND = {
     "backfill.Backfills",
     "backfill.Reconciliations",
     "backfill.LatestReconciliation",
+    "exports.ExportDetail",
+    "exports.ExportDownload",
 }
 
 
@@ -161,6 +175,7 @@ class World:
     other: str  # a second site
     record: str  # the comment on `home`
     snapshot: str  # a finished snapshot of `home`
+    export: str  # a finished export of `home`'s records, asked for by a token limited to it
     headers: dict[str, dict[str, str] | None]
 
 
@@ -200,7 +215,11 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "every scope, other site": token(*every_scope, site=other["id"]),
     }
     svc.integrity.checkpoint()  # every version has its proof
-    return World(site.id, other["id"], f"{site.id}.comment.10", "snapshot-1", headers)
+    record = f"{site.id}.comment.10"
+    requester = Requester(TEST_ACTOR, frozenset({"records:read"}), site.id)
+    export, job = request_disclosure(svc, requester, {"record_ids": [record]})
+    assert run_queued(svc, job, handlers={"export": run_export}).state == "succeeded"
+    return World(site.id, other["id"], record, "snapshot-1", export["id"], headers)
 
 
 EVERY_SCOPE = (
@@ -232,7 +251,7 @@ def expected(caller: str, method: str, endpoint: str) -> int:
         return 403
     if not ALL_OF.get((method, endpoint), set()) <= scopes_of(caller):
         return 403
-    if caller == "every scope, other site" and endpoint in SITE_IN_BODY:
+    if caller == "every scope, other site" and (method, endpoint) in NAMED_IN_THE_BODY:
         return 422
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
@@ -276,6 +295,7 @@ def test_scope_matrix(app, client, world, subtests):
                 "number": 1,
                 "site_id": world.home,
                 "snapshot_id": world.snapshot,
+                "export_id": world.export,
             }
             if "token_id" in rule.arguments:  # a fresh victim each time
                 values["token_id"] = svc.tokens.create(
@@ -293,6 +313,8 @@ def test_scope_matrix(app, client, world, subtests):
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
                 body = BODIES.get(rule.endpoint)
+                if rule.endpoint == "exports.Exports":
+                    body = {"record_ids": [world.record]}
                 if rule.endpoint in SITE_BODIES:
                     body = {"site": world.home, **SITE_BODIES[rule.endpoint]}
                 answer = client.open(url, method=method, headers=headers, json=body)
