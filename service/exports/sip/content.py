@@ -25,7 +25,7 @@ from service.exports.sip.selection import record_folder
 from service.exports.sip.target import PackedFile, Spool, ZipTarget, write_file
 from service.exports.sip.xml import timestamp
 from service.records import keys
-from service.records.canonical import sha256_hex, verify
+from service.records.canonical import sha256_hex, verify_stored
 from service.records.model import Kind
 from service.snapshots.snapshot import INDEX_NAME, MANIFEST_NAME, WARC_NAME
 from service.storage.port import ObjectStore
@@ -138,7 +138,7 @@ class Content:
             section = rest.split("/", 1)[0]
             role = ROLES.get(section, section)
             data = self.storage.get(key)
-            document = _sealed(key, data)
+            document = verify_stored(data, key)
             path = self.records.path("data", folder, rest)
             self._add(
                 self.records,
@@ -221,10 +221,7 @@ class Content:
         """Copy a snapshot's WARC and index (streamed, checked against its manifest) and the
         manifest itself."""
         manifest_data = self.storage.get(row.manifest_key)
-        try:
-            manifest = verify(manifest_data)
-        except (ValueError, json.JSONDecodeError):
-            raise IntegrityError(f"{row.manifest_key} does not match its sha256") from None
+        manifest = verify_stored(manifest_data, row.manifest_key)
         stated = {item["role"]: item for item in manifest["files"]}
         unit = f"snapshot/{row.id}"
         ended = str(manifest["ended_at"])
@@ -284,13 +281,6 @@ class Content:
         self.counts.files += 1
         self.counts.bytes += packed.size
         return packed
-
-
-def _sealed(key: str, data: bytes) -> dict[str, Any]:
-    try:
-        return verify(data)
-    except (ValueError, json.JSONDecodeError):
-        raise IntegrityError(f"{key} does not match its sha256") from None
 
 
 def _created(document: Mapping[str, Any], fallback: datetime) -> str:

@@ -250,17 +250,8 @@ def write_package_premis(
     out: IO[bytes], transfer: Transfer, representations: list[Representation]
 ) -> None:
     """The package as an intellectual entity, its representations, agents and its making."""
-    package = P(
-        "object",
-        _typed("intellectualEntity"),
-        P(
-            "objectIdentifier",
-            None,
-            P("objectIdentifierType", text="OBJID"),
-            P("objectIdentifierValue", text=transfer.objid),
-        ),
-        P("originalName", text=transfer.label),
-    )
+    package = _package_object(transfer)
+    package.append(P("originalName", text=transfer.label))
     for representation in representations:
         package.append(_structural("includes", representation.folder))
     package.append(_identifier("linkingEvent", PACKAGE_EVENT))
