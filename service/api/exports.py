@@ -95,8 +95,10 @@ class Transfers(MethodView):
     @blp.arguments(SipRequestSchema)
     @blp.response(202, ExportSchema)
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Ask for an e-archive transfer (SIP): a site's records of a period, secret ones
-        included and marked; needs `admin`, `records:read` and `records:read-secret`"""
+        """Ask for an e-archive transfer (SIP): a site's records of a period; its job makes it
+
+        Secret records are included and marked, so this needs `admin`, `records:read` and
+        `records:read-secret` (and `records:read-personal` for `personal_data`)."""
         caller = principal()
         requester = Requester(actor(), frozenset(caller.scopes), caller.site_id)
         authority = Authority.from_config(current_app.config)
