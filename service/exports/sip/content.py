@@ -103,7 +103,7 @@ class Content:
     html: Representation = field(
         default_factory=lambda: Representation(
             "html",
-            "Text",
+            "Textual works – Digital",
             "Each record version as a standalone HTML page, as published, with its register entry",
             Spool(),
         )

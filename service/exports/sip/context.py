@@ -49,7 +49,7 @@ class Representation:
     files written into its `data/` folder so far."""
 
     name: str  # "records" | "html" | "snapshots": the folder under representations/
-    category: str  # CSIP ContentCategory: Datasets, Text, Websites
+    category: str  # CSIP ContentCategory: Datasets, Textual works – Digital, Websites
     description: str
     files: Spool
 
