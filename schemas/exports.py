@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from schemas.common import PlainString
 from schemas.records import RecordSearchArgsSchema
+from schemas.snapshots import FileSchema
 from service.exports.rendering import LANGUAGES
 
 EXPORT_KINDS = ["disclosure"]
@@ -99,11 +100,10 @@ class SipRequestSchema(Schema):
     )
 
 
-class ExportFileSchema(Schema):
-    url = fields.String(metadata={"description": "Where to download it (this API)."})
+class ExportFileSchema(FileSchema):
+    """The ZIP: its SHA-256 is also its download's ETag."""
+
     name = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String(metadata={"description": "Of the ZIP's bytes (also its ETag)."})
 
 
 class ExportProgressSchema(Schema):

@@ -27,7 +27,7 @@ from service.api.context import services
 from service.api.downloads import download
 from service.auth.tokens import ADMIN, READ
 from service.errors import Conflict, NotFound
-from service.exports.disclosure import Requester, request_disclosure
+from service.exports.asking import Requester, request_disclosure
 from service.exports.register import FINISHED
 from service.exports.status import as_view
 from service.exports.transfer import Authority, request_transfer

@@ -85,7 +85,7 @@ def disclosure(
 
     from schemas.exports import DisclosureRequestSchema
     from service.commands.jobs import run_in_foreground
-    from service.exports.disclosure import Requester, request_disclosure
+    from service.exports.asking import Requester, request_disclosure
     from service.exports.job import run_export  # noqa: F401 - registers the kind
     from service.exports.register import KIND
     from service.exports.status import as_view
@@ -173,7 +173,7 @@ def sip(
     from schemas.exports import SipRequestSchema
     from service.cli import _config
     from service.commands.jobs import run_in_foreground
-    from service.exports.disclosure import Requester
+    from service.exports.asking import Requester
     from service.exports.job import run_export  # noqa: F401 - registers the kind
     from service.exports.register import KIND
     from service.exports.status import as_view

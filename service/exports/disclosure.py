@@ -1,10 +1,5 @@
-"""The disclosure export (utlämnande av allmänna handlingar): asking for one, and making it.
-
-Asking checks everything before anything is written — the records named exist and may be
-seen by the requester, a query finds no more than the limit, the requester holds the scopes
-its options need — then stores the request and queues its job (`Exports.request`).
-
-Making it (`build`) reads every version as stored and writes one ZIP:
+"""Making a disclosure export (utlämnande av allmänna handlingar; asking for one is
+`asking.py`): `build` reads every version as stored and writes one ZIP:
 
     index.html                        what the package holds, with a link to every page
     records/{record}/v{n}.html        one page per version, as published, with its register
@@ -31,24 +26,21 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schemas.exports import export_query_schema
 from service.auth.actor import Actor
-from service.auth.tokens import READ, READ_PERSONAL, READ_SECRET
+from service.auth.tokens import READ_SECRET
 from service.capture.snapshot import iso
-from service.errors import Conflict, Forbidden, IntegrityError, InvalidInput
+from service.errors import Conflict, IntegrityError
 from service.exports import rendering
 from service.exports.masking import holds_personal_data, mask_personal_data
 from service.exports.package import Package
 from service.exports.pdf import write_pdf
 from service.exports.register import DISCLOSURE, file_key
-from service.exports.selection import Request, events_as_of, select, versions_as_of
+from service.exports.selection import events_as_of, select, stored_request, versions_as_of
 from service.integrity.note import Checkpoint
-from service.jobs.model import Job
 from service.records import keys
 from service.records.canonical import sha256_hex, verify_stored
 from service.records.register_entry import register_entry
@@ -85,112 +77,6 @@ CSV_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, with what they may see: a token's scopes and site limit (an operator at
-    the command line may see everything)."""
-
-    actor: Actor
-    scopes: frozenset[str]
-    site_id: str | None = None
-
-
-def request_disclosure(
-    svc: Services,
-    requester: Requester,
-    options: dict[str, Any],
-    request_id: str | None = None,
-) -> tuple[dict[str, Any], Job]:
-    """Check a disclosure request (`DisclosureRequestSchema`, loaded) and queue it; nothing is
-    written unless all of it holds."""
-    include_secret = bool(options.get("include_secret"))
-    masked = bool(options.get("mask_personal_data", True))
-    refused = {}
-    if include_secret and READ_SECRET not in requester.scopes:
-        refused["include_secret"] = [f"Secret records need the {READ_SECRET!r} scope."]
-    if not masked and READ_PERSONAL not in requester.scopes:
-        refused["mask_personal_data"] = [
-            f"An unmasked export shows personal data: it needs the {READ_PERSONAL!r} scope."
-        ]
-    if refused:
-        raise Forbidden("The token lacks a scope these options need.", errors=refused)
-    limit = [requester.site_id] if requester.site_id else None
-    query = options.get("query")
-    stored_query = None
-    site_ids = limit
-    if query is not None:
-        schema = export_query_schema()
-        stored_query = {k: v for k, v in schema.dump(query).items() if v is not None}
-        asked = query.get("site")
-        if asked is not None:
-            site_ids = [asked] if limit is None or asked in limit else []
-    record_ids = _unique(options.get("record_ids"))
-    request = {
-        "record_ids": record_ids,
-        "query": stored_query,
-        "site_ids": site_ids,
-        "mask_personal_data": masked,
-        "include_events": bool(options.get("include_events")),
-        "include_secret": include_secret,
-        "language": options.get("language", "sv"),
-    }
-    _check_selection(svc, requester, request)
-    # Who may see the export: who could have asked for it. A requester who sees secret records
-    # learns how many were withheld, so only such tokens see the export.
-    scopes = {READ}
-    if READ_SECRET in requester.scopes:
-        scopes.add(READ_SECRET)
-    if not masked:
-        scopes.add(READ_PERSONAL)
-    access = {"site_id": requester.site_id, "scopes": sorted(scopes)}
-    return svc.exports.request(
-        DISCLOSURE, request, access, actor=requester.actor, request_id=request_id
-    )
-
-
-def _unique(ids: list[str] | None) -> list[str] | None:
-    return list(dict.fromkeys(ids)) if ids is not None else None
-
-
-def _selection_request(
-    svc: Services, request: dict[str, Any], sees_secret: bool, as_of: datetime, limit: int
-) -> Request:
-    query = None
-    if request["query"] is not None:
-        query = export_query_schema().load(request["query"])
-        query.pop("site", None)  # in `site_ids`
-    return Request(
-        record_ids=request["record_ids"],
-        query=query,
-        site_ids=request["site_ids"],
-        include_secret=request["include_secret"],
-        sees_secret=sees_secret,
-        as_of=as_of,
-        max_records=limit,
-    )
-
-
-def _check_selection(svc: Services, requester: Requester, request: dict[str, Any]) -> None:
-    limit = svc.exports.max_records
-    sees_secret = READ_SECRET in requester.scopes
-    wanted = _selection_request(svc, request, sees_secret, svc.clock(), limit + 1)
-    chosen = select(svc.queries, wanted)
-    if chosen.unavailable:
-        positions = {i for i, rid in enumerate(request["record_ids"]) if rid in chosen.unavailable}
-        raise InvalidInput(
-            errors={
-                "record_ids": {
-                    str(i): [f"No record {request['record_ids'][i]!r}."] for i in sorted(positions)
-                }
-            }
-        )
-    field = "query" if request["query"] is not None else "record_ids"
-    if len(chosen.records) > limit:
-        raise InvalidInput(errors={field: [f"More than {limit} records: narrow it down."]})
-    if not chosen.records:
-        raise InvalidInput(errors={field: ["No record to export."]})
-
-
 # --- making it ------------------------------------------------------------------------------
 
 Progress = Callable[[int, int | None, str | None], None]
@@ -212,7 +98,7 @@ def build(
     sees_secret = READ_SECRET in document["access"]["scopes"]
     chosen = select(
         svc.queries,
-        _selection_request(svc, request, sees_secret, as_of, svc.exports.max_records),
+        stored_request(request, sees_secret, as_of, svc.exports.max_records),
     )
     plan = [(row, versions_as_of(svc.queries, row.id, as_of)) for row in chosen.records]
     total = sum(len(versions) for _, versions in plan)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from schemas.exports import export_query_schema
 from service.index.queries import RecordQueries, RecordQuery
 
 PAGE = 500
@@ -40,6 +41,25 @@ class Selection:
     unavailable: list[str] = field(default_factory=list)
     # Secret records left out; counted only for a requester who may see them.
     withheld_secret: int = 0
+
+
+def stored_request(
+    request: dict[str, Any], sees_secret: bool, as_of: datetime, limit: int
+) -> Request:
+    """The selection a stored request (an export document's `request`) asks for."""
+    query = None
+    if request["query"] is not None:
+        query = export_query_schema().load(request["query"])
+        query.pop("site", None)  # in `site_ids`
+    return Request(
+        record_ids=request["record_ids"],
+        query=query,
+        site_ids=request["site_ids"],
+        include_secret=request["include_secret"],
+        sees_secret=sees_secret,
+        as_of=as_of,
+        max_records=limit,
+    )
 
 
 def select(queries: RecordQueries, request: Request) -> Selection:

@@ -24,7 +24,8 @@ from typing import IO, TYPE_CHECKING, Any
 from service.auth.actor import Actor
 from service.auth.tokens import ADMIN, READ, READ_PERSONAL, READ_SECRET
 from service.errors import Forbidden, InvalidInput, NotFound
-from service.exports.disclosure import Progress, Requester
+from service.exports.asking import Requester
+from service.exports.disclosure import Progress
 from service.exports.register import SIP, file_key
 from service.exports.sip.context import Transfer
 from service.exports.sip.package import build_sip

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from service.backfill import runs
-from service.exports.disclosure import Requester, request_disclosure
+from service.exports.asking import Requester, request_disclosure
 from service.exports.job import run_export
 from service.jobs.runner import run_queued
 from service.sites.account import WordPressAccount
