@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from service.errors import IntegrityError
-from service.exports.sip.context import Representation, Transfer
-from service.exports.sip.premis import Secret
+from service.exports.sip.context import Representation, Secret, Transfer
 from service.exports.sip.selection import record_folder
 from service.exports.sip.target import PackedFile, Spool, ZipTarget, write_file
 from service.exports.sip.xml import timestamp

@@ -14,6 +14,22 @@ PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 SOFTWARE = "Offentlig"
 # CSIP's content information types (ERMS, SIARD, …) do not cover web records: OTHER, named.
 CONTENT_INFORMATION_TYPE = "Offentlig records (offentlig.record-version/1)"
+# The rights statement every file is under (PREMIS, rights.xml), and each secret record's.
+PUBLIC_ACCESS = "rights/public-access"
+
+
+def secret_statement(record_id: str) -> str:
+    return f"rights/secret/{record_id}"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A record decided secret: what the description and the rights statement say of it."""
+
+    record_id: str
+    decided_at: str  # xs:dateTime
+    decided_by: str
+    note: str | None
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from service.exports.sip.context import SOFTWARE, Transfer
-from service.exports.sip.premis import Secret
+from service.exports.sip.context import SOFTWARE, Secret, Transfer
 from service.exports.sip.selection import record_folder
 from service.exports.sip.xml import EAD, XSI, Maker, qname, schema_location, timestamp, xml_document
 from service.records.register_entry import register_entry

@@ -18,11 +18,8 @@ from service.exports.sip.context import Representation, Transfer
 from service.exports.sip.documentation import README, readme, schema_files
 from service.exports.sip.ead import entry_of, write_ead
 from service.exports.sip.mets import PackageFiles, write_package_mets, write_representation_mets
-from service.exports.sip.premis import (
-    write_package_premis,
-    write_representation_premis,
-    write_rights,
-)
+from service.exports.sip.premis import write_package_premis, write_representation_premis
+from service.exports.sip.rights import write_rights
 from service.exports.sip.selection import Selection
 from service.exports.sip.target import PackedFile, ZipTarget, counted, write_file
 from service.exports.sip.xml import timestamp

@@ -3,9 +3,7 @@
 - The package's `metadata/preservation/premis.xml`: the package as an intellectual entity,
   its representations, the agents (Offentlig, the authority, who asked, the website) and
   the event that made the package.
-- `metadata/preservation/rights.xml`: the rights statements — public access under the
-  Freedom of the Press Act for all, and for every record decided secret a statement under
-  the Public Access to Information and Secrecy Act that forbids disseminating its files.
+- `metadata/preservation/rights.xml` (`rights.py`): the rights statements.
 - Each representation's `metadata/preservation/premis.xml`: every file with its SHA-256
   (fixity), size and format, the storage key it came from, what it was rendered from; each
   record version's and event's capture; the fixity check made while the files were copied.
@@ -16,13 +14,19 @@ Identifiers are `local` and readable: a file's is its path in the package.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import IO, Any
 
 from lxml import etree
 
 from service.auth.actor import Actor
-from service.exports.sip.context import SOFTWARE, Representation, Transfer
+from service.exports.sip.context import (
+    PUBLIC_ACCESS,
+    SOFTWARE,
+    Representation,
+    Secret,
+    Transfer,
+    secret_statement,
+)
 from service.exports.sip.target import PackedFile
 from service.exports.sip.xml import (
     PREMIS,
@@ -42,7 +46,6 @@ SOFTWARE_AGENT = "agent/offentlig"
 AUTHORITY_AGENT = "agent/authority"
 REQUESTER_AGENT = "agent/requester"
 PACKAGE_EVENT = "event/package-creation"
-PUBLIC_ACCESS = "rights/public-access"
 
 # What each kind of file is, by the end of its name: (format name, version).
 FORMATS = (
@@ -58,25 +61,11 @@ FORMATS = (
 CAPTURED = ("version", "event")
 
 
-@dataclass(frozen=True)
-class Secret:
-    """A record decided secret: what the rights statement says about it."""
-
-    record_id: str
-    decided_at: str  # xs:dateTime
-    decided_by: str
-    note: str | None
-
-
 def site_agent(site_id: str) -> str:
     return f"agent/site/{site_id}"
 
 
-def secret_statement(record_id: str) -> str:
-    return f"rights/secret/{record_id}"
-
-
-def _identifier(kind: str, value: str, role: str | None = None) -> etree._Element:
+def identifier(kind: str, value: str, role: str | None = None) -> etree._Element:
     """`{kind}Identifier` with its type and value (and `{kind}Role` for links)."""
     return P(
         f"{kind}Identifier",
@@ -87,7 +76,7 @@ def _identifier(kind: str, value: str, role: str | None = None) -> etree._Elemen
     )
 
 
-def _premis(writer: Any, schemas: str) -> Any:
+def premis_document(writer: Any, schemas: str) -> Any:
     location = {qname(XSI, "schemaLocation"): schema_location([PREMIS], schemas)}
     return writer.element(qname(PREMIS, "premis"), {"version": "3.0", **location}, nsmap=NSMAP)
 
@@ -103,7 +92,7 @@ def _format(path: str) -> etree._Element:
     return P("format", None, designation)
 
 
-def _typed(kind: str) -> dict[str, str]:
+def typed(kind: str) -> dict[str, str]:
     return {qname(XSI, "type"): f"premis:{kind}"}
 
 
@@ -138,21 +127,21 @@ def file_object(file: PackedFile, events: list[str], rights: str | None) -> etre
         )
     element = P(
         "object",
-        _typed("file"),
-        _identifier("object", file.path),
+        typed("file"),
+        identifier("object", file.path),
         characteristics,
         P("originalName", text=file.source) if file.source else None,
         relationship,
     )
     for event in events:
-        element.append(_identifier("linkingEvent", event))
+        element.append(identifier("linkingEvent", event))
     if rights:
-        element.append(_identifier("linkingRightsStatement", rights))
+        element.append(identifier("linkingRightsStatement", rights))
     return element
 
 
 def _event(
-    identifier: str,
+    event_id: str,
     kind: str,
     moment: str,
     detail: str,
@@ -163,16 +152,16 @@ def _event(
     element = P(
         "event",
         None,
-        _identifier("event", identifier),
+        identifier("event", event_id),
         P("eventType", text=kind),
         P("eventDateTime", text=moment),
         P("eventDetailInformation", None, P("eventDetail", text=detail)),
         P("eventOutcomeInformation", None, P("eventOutcome", text=outcome)),
     )
     for agent, role in agents:
-        element.append(_identifier("linkingAgent", agent, role))
+        element.append(identifier("linkingAgent", agent, role))
     for value in objects:
-        element.append(_identifier("linkingObject", value))
+        element.append(identifier("linkingObject", value))
     return element
 
 
@@ -204,7 +193,7 @@ def write_representation_premis(
 ) -> None:
     """The representation's files, their captures, and the fixity check of the copy."""
     checked = fixity_event_id(representation)
-    with xml_document(out) as writer, _premis(writer, "../../../../schemas/"):
+    with xml_document(out) as writer, premis_document(writer, "../../../../schemas/"):
         for file in representation.files:
             events = [checked]
             if file.role in CAPTURED:
@@ -228,11 +217,11 @@ def write_representation_premis(
                 writer.write(capture_event(file, transfer.site_id))
 
 
-def _agent(identifier: str, name: str, kind: str, version: str | None = None) -> etree._Element:
+def _agent(agent_id: str, name: str, kind: str, version: str | None = None) -> etree._Element:
     return P(
         "agent",
         None,
-        _identifier("agent", identifier),
+        identifier("agent", agent_id),
         P("agentName", text=name),
         P("agentType", text=kind),
         P("agentVersion", text=version) if version else None,
@@ -250,24 +239,24 @@ def write_package_premis(
     out: IO[bytes], transfer: Transfer, representations: list[Representation]
 ) -> None:
     """The package as an intellectual entity, its representations, agents and its making."""
-    package = _package_object(transfer)
+    package = package_object(transfer)
     package.append(P("originalName", text=transfer.label))
     for representation in representations:
         package.append(_structural("includes", representation.folder))
-    package.append(_identifier("linkingEvent", PACKAGE_EVENT))
-    package.append(_identifier("linkingRightsStatement", PUBLIC_ACCESS))
+    package.append(identifier("linkingEvent", PACKAGE_EVENT))
+    package.append(identifier("linkingRightsStatement", PUBLIC_ACCESS))
     made = timestamp(transfer.created)
-    with xml_document(out) as writer, _premis(writer, "../../schemas/"):
+    with xml_document(out) as writer, premis_document(writer, "../../schemas/"):
         writer.write(package)
         for representation in representations:
             writer.write(
                 P(
                     "object",
-                    _typed("representation"),
-                    _identifier("object", representation.folder),
+                    typed("representation"),
+                    identifier("object", representation.folder),
                     P("originalName", text=representation.description),
                     _structural("is part of", transfer.objid, "OBJID"),
-                    _identifier("linkingEvent", PACKAGE_EVENT),
+                    identifier("linkingEvent", PACKAGE_EVENT),
                 )
             )
         writer.write(
@@ -312,87 +301,11 @@ def _structural(kind: str, value: str, identifier_type: str = LOCAL) -> etree._E
     )
 
 
-def _statute(citation: str, note: str, determined: str | None = None) -> etree._Element:
-    return P(
-        "statuteInformation",
-        None,
-        P("statuteJurisdiction", text="SE"),
-        P("statuteCitation", text=citation),
-        P("statuteInformationDeterminationDate", text=determined) if determined else None,
-        P("statuteNote", text=note),
-    )
-
-
-def write_rights(
-    out: IO[bytes],
-    transfer: Transfer,
-    secret: dict[str, Secret],
-    files: Iterable[PackedFile],
-) -> None:
-    """Public access for the package; for each secret record, dissemination disallowed."""
-    general = P(
-        "rights",
-        None,
-        P(
-            "rightsStatement",
-            None,
-            _identifier("rightsStatement", PUBLIC_ACCESS),
-            P("rightsBasis", text="statute"),
-            _statute(
-                "Tryckfrihetsförordningen (1949:105) 2 kap.",
-                "Allmänna handlingar: public records, open to anyone unless secrecy applies "
-                "(see the statements on single records).",
-            ),
-            P(
-                "rightsGranted",
-                None,
-                P("act", text="disseminate"),
-                P("restriction", text="Allowed unless a record is secret"),
-            ),
-            _identifier("linkingObject", transfer.objid),
-        ),
-    )
-    by_record: dict[str, list[str]] = {record_id: [] for record_id in secret}
-    for file in files:
-        if file.unit in by_record:
-            by_record[file.unit].append(file.path)
-    with xml_document(out) as writer, _premis(writer, "../../schemas/"):
-        writer.write(_package_object(transfer))
-        writer.write(general)
-        for record_id, decision in sorted(secret.items()):
-            statement = P(
-                "rightsStatement",
-                None,
-                _identifier("rightsStatement", secret_statement(record_id)),
-                P("rightsBasis", text="statute"),
-                _statute(
-                    "Offentlighets- och sekretesslagen (2009:400)",
-                    f"Record {record_id} was decided secret by {decision.decided_by}"
-                    + (f": {decision.note}" if decision.note else "."),
-                    decision.decided_at[:10],
-                ),
-                P(
-                    "rightsGranted",
-                    None,
-                    P("act", text="disseminate"),
-                    P("restriction", text="Disallowed"),
-                    P(
-                        "rightsGrantedNote",
-                        text="Secret (sekretess): not to be disclosed without a new secrecy "
-                        "review.",
-                    ),
-                ),
-            )
-            for path in by_record[record_id]:
-                statement.append(_identifier("linkingObject", path))
-            writer.write(P("rights", None, statement))
-
-
-def _package_object(transfer: Transfer) -> etree._Element:
+def package_object(transfer: Transfer) -> etree._Element:
     """The package the statements are about (a PREMIS document holds at least one object)."""
     return P(
         "object",
-        _typed("intellectualEntity"),
+        typed("intellectualEntity"),
         P(
             "objectIdentifier",
             None,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Row, and_, func, select
 
-from service.exports.sip.premis import Secret
+from service.exports.sip.context import Secret
 from service.exports.sip.xml import timestamp
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
