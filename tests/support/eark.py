@@ -76,7 +76,7 @@ def validate(path: Path) -> Any:
         if path.is_file():
             from eark_validator.infopacks.package_handler import PackageHandler
 
-            sha1 = hashlib.sha1(path.read_bytes()).hexdigest()  # noqa: S324 - the validator's name
+            sha1 = hashlib.sha1(path.read_bytes()).hexdigest().upper()  # noqa: S324 - its name
             shutil.rmtree(PackageHandler().unpack_root / sha1, ignore_errors=True)
 
 
