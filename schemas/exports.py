@@ -67,6 +67,39 @@ class DisclosureRequestSchema(Schema):
             raise ValidationError("Give `record_ids` or `query` (one of them).", "record_ids")
 
 
+class SipRequestSchema(Schema):
+    """An e-archive transfer: one site's records of a period, as a SIP."""
+
+    site = PlainString(required=True, validate=validate.Length(min=1, max=40))
+    first_day = fields.Date(
+        required=True,
+        data_key="from",
+        metadata={"description": "The period's first day (local), ISO 8601: `2026-01-01`."},
+    )
+    last_day = fields.Date(
+        required=True,
+        data_key="to",
+        metadata={"description": "Its last day, included: `2026-06-30`."},
+    )
+    personal_data = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Commenters' e-mail, IP and user agent go along (each record's "
+            "personal-data objects); needs `records:read-personal`, audited."
+        },
+    )
+    submission_agreement = PlainString(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The submission agreement (leveransöverenskommelse)."},
+    )
+    reference_code = PlainString(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Where in the archive the package belongs (referenskod)."},
+    )
+
+
 class ExportFileSchema(FileSchema):
     """The ZIP: its SHA-256 is also its download's ETag."""
 
@@ -97,6 +130,14 @@ class ExportSchema(Schema):
         metadata={"description": "Named records no longer to be had when it was made."},
     )
     manifest_sha256 = fields.String(dump_only=True, allow_none=True)
+    objid = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "A transfer's package id."}
+    )
+    mets_sha256 = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "A transfer's METS.xml, which names every file's SHA-256."},
+    )
     file = fields.Nested(ExportFileSchema, dump_only=True, allow_none=True)
     error = fields.String(dump_only=True, allow_none=True)
     finished_at = fields.String(dump_only=True, allow_none=True)

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Stockholm",
     # The authority's name, as the public channel register (/public/channels) heads it.
     "AUTHORITY_NAME": "",
+    # Its organisation number (organisationsnummer): the archival creator's identification
+    # code in e-archive transfers (service/exports/transfer.py); empty: none is stated.
+    "AUTHORITY_ID": "",
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,

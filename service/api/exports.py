@@ -1,35 +1,43 @@
-"""`/v1/exports`: ask for an export (a disclosure for a public-access request), follow its
-job, and download its ZIP.
+"""`/v1/exports`: ask for an export — a disclosure for a public-access request, or an
+e-archive transfer (`/v1/exports/sip`) — follow its job, and download its ZIP.
 
 An export is seen only by tokens that could have asked for it: within the same site limit,
 and holding the scopes its options needed (`records:read-secret` for one with secret records,
-`records:read-personal` for an unmasked one); to anyone else it does not exist (404).
+`records:read-personal` for an unmasked one; `admin` and `records:read-secret` for a
+transfer); to anyone else it does not exist (404).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, url_for
+from flask import Response, current_app, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.common import PageArgsSchema
-from schemas.exports import DisclosureRequestSchema, ExportPageSchema, ExportSchema
+from schemas.exports import (
+    DisclosureRequestSchema,
+    ExportPageSchema,
+    ExportSchema,
+    SipRequestSchema,
+)
 from service.api.auth import actor, principal, require
 from service.api.context import services
 from service.api.downloads import download
-from service.auth.tokens import READ
+from service.auth.tokens import ADMIN, READ
 from service.errors import Conflict, NotFound
 from service.exports.asking import Requester, request_disclosure
 from service.exports.register import FINISHED
 from service.exports.status import as_view
+from service.exports.transfer import Authority, request_transfer
 
 blp = Blueprint(
     "exports",
     __name__,
     url_prefix="/v1/exports",
-    description="Exports of records: disclosures for public-access requests.",
+    description="Exports of records: disclosures for public-access requests, and transfers "
+    "to the e-archive (SIP).",
 )
 
 
@@ -79,6 +87,26 @@ class Exports(MethodView):
             "items": [_shown(d) for d in page if _visible(d)],
             "next_cursor": page[-1]["id"] if len(found) > limit else None,
         }
+
+
+@blp.route("/sip")
+class Transfers(MethodView):
+    @require(ADMIN)
+    @blp.arguments(SipRequestSchema)
+    @blp.response(202, ExportSchema)
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Ask for an e-archive transfer (SIP): a site's records of a period; its job makes it
+
+        Secret records are included and marked, so this needs `admin`, `records:read` and
+        `records:read-secret` (and `records:read-personal` for `personal_data`)."""
+        caller = principal()
+        requester = Requester(actor(), frozenset(caller.scopes), caller.site_id)
+        authority = Authority.from_config(current_app.config)
+        document, _job = request_transfer(
+            services(), requester, body, authority, g.get("request_id")
+        )
+        where = url_for("exports.ExportDetail", export_id=document["id"])
+        return _shown(document), 202, {"Location": where}
 
 
 @blp.route("/<export_id>")

@@ -42,7 +42,7 @@ from service.exports.register import DISCLOSURE, file_key
 from service.exports.selection import events_as_of, select, stored_request, versions_as_of
 from service.integrity.note import Checkpoint
 from service.records import keys
-from service.records.canonical import sha256_hex, verify
+from service.records.canonical import sha256_hex, verify_stored
 from service.records.register_entry import register_entry
 from service.snapshots.settings import software_version
 from service.spreadsheets import excel_csv
@@ -225,13 +225,13 @@ class _Maker:
             events = []
             for event in events_as_of(self.svc.queries, row.id, as_of):
                 data = self.svc.storage.get(event.storage_key)
-                events.append(_sealed(data, event.storage_key))
+                events.append(verify_stored(data, event.storage_key))
                 self._stored(package, f"{folder}/events/{event.id}.json", data)
                 self.events += 1
         entry = register_entry(row._mapping)  # the date and its kind, the sender
         for version in versions:
             data = self.svc.storage.get(version.storage_key)
-            document = _sealed(data, version.storage_key)
+            document = verify_stored(data, version.storage_key)
             base = f"{folder}/v{version.version}"
             stored = self._stored(package, f"{base}.json", data)
             context = rendering.VersionContext(
@@ -345,10 +345,3 @@ class _Maker:
         index = rendering.render_index(heading, cover, self.pages, lang=self.lang)
         package.add("index.html", index.encode("utf-8"), HTML_TYPE)
         return pages
-
-
-def _sealed(data: bytes, key: str) -> dict[str, Any]:
-    try:
-        return verify(data)
-    except (ValueError, json.JSONDecodeError):
-        raise IntegrityError(f"{key} does not match its sha256") from None

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from service.auth.actor import SERVICE, Actor
-from service.exports import disclosure
-from service.exports.register import DISCLOSURE, FINISHED, KIND
+from service.exports import disclosure, transfer
+from service.exports.register import DISCLOSURE, FINISHED, KIND, SIP
 from service.jobs.context import JobContext
 from service.jobs.handlers import register
 
-BUILDERS = {DISCLOSURE: disclosure.build}
+BUILDERS = {DISCLOSURE: disclosure.build, SIP: transfer.build}
 
 
 def run_export(ctx: JobContext) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from service.storage.port import ObjectStore
 
 KIND = "export"  # the job kind
 DISCLOSURE = "disclosure"
+SIP = "sip"  # an e-archive transfer (service/exports/transfer.py)
 REQUESTED, FINISHED, FAILED = "requested", "finished", "failed"
 BODY = (
     "kind",

@@ -25,6 +25,8 @@ def as_view(svc: Services, document: dict[str, Any]) -> dict[str, Any]:
         "counts": result.get("counts"),
         "unavailable": result.get("unavailable"),
         "manifest_sha256": result.get("manifest_sha256"),
+        "objid": result.get("objid"),
+        "mets_sha256": result.get("mets_sha256"),
         "file": dict(result["file"]) if result.get("file") else None,
         "error": document.get("error"),
         "finished_at": document.get("finished_at"),

@@ -81,6 +81,12 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", "exports.Exports"): "records:read",
     ("GET", "exports.ExportDetail"): "records:read",
     ("GET", "exports.ExportDownload"): "records:read",
+    ("POST", "exports.Transfers"): "admin",
+}
+# Operations that need several scopes at once (besides the one above): an e-archive transfer
+# holds every record, secret ones too.
+ALL_OF: dict[tuple[str, str], set[str]] = {
+    ("POST", "exports.Transfers"): {"admin", "records:read", "records:read-secret"},
 }
 # The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
 PUBLIC_LOG = {
@@ -113,12 +119,19 @@ BODIES: dict[str, dict[str, Any]] = {
     "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
     "backfill.Backfills": {},
 }
+# Bodies that name the world's site.
+SITE_BODIES = {"exports.Transfers": {"from": "2026-11-01", "to": "2026-11-30"}}
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Operations that start work and answer before it is done.
-ACCEPTED = {("POST", "snapshots.Snapshots"), ("POST", "exports.Exports")}
-# Another site's record named in a body is bad input (422 naming the field), not a 404.
-NAMED_IN_THE_BODY = {("POST", "exports.Exports")}
+ACCEPTED = {
+    ("POST", "snapshots.Snapshots"),
+    ("POST", "exports.Exports"),
+    ("POST", "exports.Transfers"),
+}
+# Another site's record (or the site) named in a body is bad input (422 naming the field),
+# not a 404.
+NAMED_IN_THE_BODY = {("POST", "exports.Exports"), ("POST", "exports.Transfers")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -236,6 +249,8 @@ def expected(caller: str, method: str, endpoint: str) -> int:
     needed = SCOPE_OF[(method, endpoint)]
     if not scopes_of(caller) & ({needed} if isinstance(needed, str) else set(needed)):
         return 403
+    if not ALL_OF.get((method, endpoint), set()) <= scopes_of(caller):
+        return 403
     if caller == "every scope, other site" and (method, endpoint) in NAMED_IN_THE_BODY:
         return 422
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
@@ -300,6 +315,8 @@ def test_scope_matrix(app, client, world, subtests):
                 body = BODIES.get(rule.endpoint)
                 if rule.endpoint == "exports.Exports":
                     body = {"record_ids": [world.record]}
+                if rule.endpoint in SITE_BODIES:
+                    body = {"site": world.home, **SITE_BODIES[rule.endpoint]}
                 answer = client.open(url, method=method, headers=headers, json=body)
                 answer.close()  # downloads stream from storage until closed
 
@@ -327,6 +344,7 @@ def test_scope_matrix(app, client, world, subtests):
         ("GET", "/v1/review?state=forgotten&limit=0", None),
         ("POST", "/v1/records/nothing.post.1/review", {"decision": "maybe"}),
         ("PUT", "/v1/records/nothing.post.1/registration", {"case_number": ""}),
+        ("POST", "/v1/exports/sip", {"site": "", "from": "yesterday"}),
     ],
 )
 def test_the_token_is_checked_before_the_input(client, token, method, path, body):
