@@ -12,7 +12,10 @@ SNAPSHOT_STATES = "queued | running | finished"
 class ScheduleSchema(Schema):
     every = PlainString(
         required=True,
-        metadata={"description": 'An ISO 8601 duration (e.g. "P6M", the default), or "off".'},
+        metadata={
+            "description": 'An ISO 8601 duration, or "off". Defaults: snapshots "P6M", '
+            'reconciliation "P1D".'
+        },
     )
 
 
@@ -22,7 +25,7 @@ class ScheduleAnswerSchema(Schema):
     next_due = fields.AwareDateTime(
         dump_only=True,
         allow_none=True,
-        metadata={"description": "When the schedule next enqueues a snapshot (null: off)."},
+        metadata={"description": "When the schedule next enqueues its job (null: off)."},
     )
 
 

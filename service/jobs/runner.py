@@ -144,17 +144,20 @@ def run_now(
     handlers: Mapping[str, Handler] = HANDLERS,
     on_progress: ProgressCallback | None = None,
     worker: Worker | None = None,
+    job: Job | None = None,
 ) -> Job:
     """Run one new job in this process now (a command's foreground run): enqueued for the
     record, claimed by id at once, run once. Interrupted (see `stop_on_signals`), it is
-    left queued for `offentlig worker` to resume from its checkpoint."""
+    left queued for `offentlig worker` to resume from its checkpoint. With `job`, that
+    queued job is run instead (one another worker is running is answered as it is)."""
     if kind not in handlers:
         raise InvalidInput(errors={"kind": [f"No handler for job kind {kind!r}."]})
     queue = services.jobs
-    job = queue.enqueue(kind, site_id=site_id, params=params, actor=actor, max_attempts=1)
+    if job is None:
+        job = queue.enqueue(kind, site_id=site_id, params=params, actor=actor, max_attempts=1)
     runner = worker or Worker(queue, services, handlers=handlers, kinds=[kind], schedules=())
     claimed = queue.claim(runner.owner, [kind], job_id=job.id)
-    if claimed is None:  # pragma: no cover - a worker took it in the same instant
+    if claimed is None:  # a worker runs it, or took it in the same instant
         return queue.get(job.id)
     return runner.run(*claimed, on_progress=on_progress)
 

@@ -71,9 +71,12 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("PUT", "snapshots.SnapshotSchedule"): "admin",
     ("PUT", "backfill.WordPressAccount"): "admin",
     ("POST", "backfill.Backfills"): "admin",
+    ("GET", "backfill.BackfillDetail"): ("records:read", "admin"),
     ("GET", "backfill.Reconciliations"): "records:read",
     ("POST", "backfill.Reconciliations"): "admin",
     ("GET", "backfill.LatestReconciliation"): "records:read",
+    ("GET", "backfill.ReconciliationDetail"): ("records:read", "admin"),
+    ("PUT", "backfill.ReconcileSchedule"): "admin",
 }
 # The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
 PUBLIC_LOG = {
@@ -105,11 +108,16 @@ BODIES: dict[str, dict[str, Any]] = {
     "snapshots.SnapshotSchedule": {"every": "P6M"},
     "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
     "backfill.Backfills": {},
+    "backfill.ReconcileSchedule": {"every": "P1D"},
 }
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Operations that start work and answer before it is done.
-ACCEPTED = {("POST", "snapshots.Snapshots")}
+ACCEPTED = {
+    ("POST", "snapshots.Snapshots"),
+    ("POST", "backfill.Backfills"),
+    ("POST", "backfill.Reconciliations"),
+}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -130,8 +138,11 @@ SITE_BOUND = {
     "snapshots.SnapshotSchedule",
     "backfill.WordPressAccount",
     "backfill.Backfills",
+    "backfill.BackfillDetail",
     "backfill.Reconciliations",
     "backfill.LatestReconciliation",
+    "backfill.ReconciliationDetail",
+    "backfill.ReconcileSchedule",
 }
 
 
@@ -151,6 +162,7 @@ class World:
     other: str  # a second site
     record: str  # the comment on `home`
     snapshot: str  # a finished snapshot of `home`
+    runs: dict[str, str]  # endpoint → the id of a backfill job, a reconciliation, of `home`
     headers: dict[str, dict[str, str] | None]
 
 
@@ -164,7 +176,8 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     wordpress.add(remote_post(1))
     svc.wordpress = wordpress.connect
     svc.sites.set_account(site.id, WordPressAccount(USERNAME, PASSWORD), actor=TEST_ACTOR)
-    runs.reconcile(svc, site.id, actor=TEST_ACTOR)
+    reconciled = runs.reconcile(svc, site.id, recorded_by=TEST_ACTOR)
+    backfill_job = svc.jobs.enqueue("backfill", site_id=site.id)
     with small_site() as website:
         stored_snapshot(svc, site.id, f"{website.url}/", "snapshot-1")
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
@@ -190,7 +203,11 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "every scope, other site": token(*every_scope, site=other["id"]),
     }
     svc.integrity.checkpoint()  # every version has its proof
-    return World(site.id, other["id"], f"{site.id}.comment.10", "snapshot-1", headers)
+    jobs = {
+        "backfill.BackfillDetail": backfill_job.id,
+        "backfill.ReconciliationDetail": reconciled["id"],
+    }
+    return World(site.id, other["id"], f"{site.id}.comment.10", "snapshot-1", jobs, headers)
 
 
 EVERY_SCOPE = (
@@ -273,7 +290,9 @@ def test_scope_matrix(app, client, world, subtests):
                     actor=TEST_ACTOR,
                 )["id"]
             if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
-                values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
+                values["job_id"] = world.runs.get(rule.endpoint) or (
+                    svc.jobs.enqueue("export", site_id=world.home).id
+                )
             values.update(retention_victims(svc, rule.arguments))
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
