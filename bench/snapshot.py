@@ -28,7 +28,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -286,15 +285,7 @@ def summarize(args: argparse.Namespace, samples: dict[str, list[dict[str, Any]]]
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    started = time.monotonic()
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    result = common.start_report(console, "Offentlig bench: snapshot")
-    work = Path(tempfile.mkdtemp(prefix="offentlig-bench-snapshot-"))
-    try:
-        result.update(run(args, work))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    common.finish_report(console, result, started, "snapshot", "snapshot-latest.json")
+    common.run_in_scratch(console, "snapshot", lambda work: run(args, work))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PlainString
+from schemas.snapshots import ScheduledSchema
 from service.sites.account import DEFAULT_PERSONAL, PERSONAL_FIELDS
 
 # Run ids become parts of object keys and delivery ids.
@@ -146,12 +147,7 @@ class ReconciliationDetailSchema(ReconciliationReportSchema):
     error = fields.String(dump_only=True, allow_none=True)
 
 
-class ReconciliationListSchema(Schema):
-    site_id = fields.String(dump_only=True)
-    every = fields.String(dump_only=True, metadata={"description": 'The schedule, or "off".'})
-    next_due = fields.AwareDateTime(
-        dump_only=True,
-        allow_none=True,
-        metadata={"description": "When the schedule next enqueues one (null: off, or no account)."},
-    )
+class ReconciliationListSchema(ScheduledSchema):
+    """`every` is "off" for a site without a WordPress account: it is not reconciled."""
+
     items = fields.List(fields.Nested(ReconciliationSummarySchema), dump_only=True)

@@ -88,16 +88,25 @@ class SnapshotDetailSchema(SnapshotSchema):
     )
 
 
-class SnapshotListSchema(Schema):
+class ScheduledSchema(Schema):
+    """A site's scheduled work: its schedule in force, and when it is next due."""
+
     site_id = fields.String(dump_only=True)
     every = fields.String(dump_only=True, metadata={"description": 'The schedule, or "off".'})
+    next_due = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the schedule next enqueues its job (null: off)."},
+    )
+
+
+class SnapshotListSchema(ScheduledSchema):
     last = fields.Nested(
         SnapshotSchema,
         dump_only=True,
         allow_none=True,
         metadata={"description": "The newest finished snapshot."},
     )
-    next_due = fields.AwareDateTime(dump_only=True, allow_none=True)
     items = fields.List(
         fields.Nested(SnapshotSchema),
         dump_only=True,

@@ -26,10 +26,11 @@ from service.api.auth import actor, check_site, require
 from service.api.context import services
 from service.auth.tokens import ADMIN, READ
 from service.backfill import runs
-from service.backfill.job import find, request, status
+from service.backfill.job import request, status
 from service.backfill.reports import ReconciliationReports
 from service.backfill.schedule import BACKFILL, RECONCILE, RECONCILIATIONS
 from service.capture.snapshot import iso
+from service.jobs.control import find
 from service.jobs.model import SUCCEEDED, Job
 from service.jobs.site_schedules import OFF
 

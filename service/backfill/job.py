@@ -22,10 +22,11 @@ from service.backfill.reconcile import Findings, archived_records
 from service.backfill.reports import ReconciliationReports
 from service.backfill.schedule import BACKFILL, RECONCILE, RECONCILIATIONS
 from service.capture.snapshot import iso
-from service.errors import Conflict, NotFound
+from service.errors import Conflict
 from service.jobs.context import JobContext
+from service.jobs.control import request_once, view
 from service.jobs.handlers import register, register_schedule
-from service.jobs.model import QUEUED, RUNNING, Job
+from service.jobs.model import Job
 from service.records.model import Kind
 
 if TYPE_CHECKING:
@@ -143,36 +144,7 @@ def progress_of(job: Job) -> dict[str, Any]:
 
 def status(job: Job) -> dict[str, Any]:
     """A backfill's or reconciliation's job as the API shows it."""
-    return {
-        "id": job.id,
-        "site_id": job.site_id,
-        "state": job.state,
-        "requested_at": job.created_at,
-        "requested_by": job.created_by,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "progress": progress_of(job),
-        "error": job.error,
-    }
-
-
-def find(svc: Services, kind: str, site_id: str, job_id: str) -> Job:
-    """The site's job of `kind`; 404 for any other."""
-    try:
-        job = svc.jobs.get(job_id)
-    except NotFound:
-        job = None
-    if job is None or job.kind != kind or job.site_id != site_id:
-        raise NotFound(f"No {kind} {job_id!r} of site {site_id!r}.")
-    return job
-
-
-def pending(svc: Services, kind: str, site_id: str) -> list[Job]:
-    """The site's jobs of `kind` not yet finished, newest first."""
-    found: list[Job] = []
-    for state in (RUNNING, QUEUED):
-        found += svc.jobs.list(kind=kind, state=state, site_ids=[site_id], limit=100)
-    return sorted(found, key=lambda job: job.id, reverse=True)
+    return {**view(job), "progress": progress_of(job)}
 
 
 def request(
@@ -184,24 +156,17 @@ def request(
     run_id: str | None = None,
     request_id: str | None = None,
 ) -> tuple[Job, bool]:
-    """A backfill or reconciliation of the site, queued: a new job (audited), or the one
-    already queued or running (two at once of one site help nobody). True if it is new.
-    A site without a WordPress account is a `Conflict` (409) at once, not a failed job."""
+    """A backfill or reconciliation of the site, queued (`request_once`). A site without a
+    WordPress account is a `Conflict` (409) at once, not a failed job."""
     site, account = svc.sites.account(site_id)
     if account is None:
         raise Conflict(runs.NO_ACCOUNT.format(site_id=site.id))
-    waiting = pending(svc, kind, site_id)
-    if waiting:
-        return waiting[0], False
     params: dict[str, Any] = {"requested_by": actor.as_dict()}
     if run_id is not None:
         params["run_id"] = run_id
-    job = svc.jobs.enqueue(kind, site_id=site_id, params=params, actor=actor)
-    details = {"job_id": job.id, **({"run_id": run_id} if run_id else {})}
-    svc.audit.record(
-        f"site.{kind}", site_id, actor=actor, details=details, decision=True, request_id=request_id
+    return request_once(
+        svc, kind, site_id, actor, f"site.{kind}", params=params, request_id=request_id
     )
-    return job, True
 
 
 register(BACKFILL, run_backfill_job)
