@@ -28,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -64,10 +65,57 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # --- one crawl, measured ------------------------------------------------------------------
 
 
+class Sampler(threading.Thread):
+    """Every quarter second: how many PHP-FPM workers are running or waiting for a CPU (state
+    R), and how many tasks the whole machine has runnable (/proc/loadavg). PHP-FPM's workers
+    all runnable at once, most of the time, means the pool is saturated; the machine's count
+    above its CPUs means they wait for cores (other work included)."""
+
+    def __init__(self, fpm_master: int | None):
+        super().__init__(name="sampler", daemon=True)
+        self.fpm_master = fpm_master
+        self.stopped = threading.Event()
+        self.php: list[int] = []
+        self.machine: list[int] = []
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.25):
+            running = 0
+            for _pid, ppid, name, state in _states():
+                if ppid == self.fpm_master and name.startswith("php-fpm") and state == "R":
+                    running += 1
+            self.php.append(running)
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                self.machine.append(int(Path("/proc/loadavg").read_text().split()[3].split("/")[0]))
+
+    def summary(self) -> dict[str, float]:
+        def mean(values: list[int]) -> float:
+            return round(statistics.fmean(values), 2) if values else 0.0
+
+        return {"php_fpm_runnable": mean(self.php), "machine_runnable": mean(self.machine)}
+
+
+def _states() -> Any:
+    """(pid, ppid, command name, state) of every process, from /proc."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+        fields = rest.split()
+        yield int(entry), int(fields[1]), name, fields[0]
+
+
 def measured(argv: list[str], cwd: Path, meter: common.CpuMeter, limit: float) -> dict[str, Any]:
-    """Run a crawler as a child process: wall time, and the CPU the site's servers spent
-    meanwhile (its own peak RSS and CPU come from `with_rusage`)."""
+    """Run a crawler as a child process: wall time, the CPU the site's servers spent
+    meanwhile, and how busy PHP-FPM and the machine were (its own peak RSS and CPU come from
+    `with_rusage`)."""
     before = meter.read()
+    sampler = Sampler(meter.trees.get("php-fpm"))
+    sampler.start()
     started = time.monotonic()
     child = subprocess.Popen(  # noqa: S603 - our own argv
         argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -77,9 +125,13 @@ def measured(argv: list[str], cwd: Path, meter: common.CpuMeter, limit: float) -
     except subprocess.TimeoutExpired:
         child.kill()
         raise
+    finally:
+        sampler.stopped.set()
+        sampler.join()
     seconds = time.monotonic() - started
     after = meter.read()
     return {
+        "busy": sampler.summary(),
         "seconds": seconds,
         "returncode": child.returncode,
         "stdout": out.decode(errors="replace"),
@@ -188,7 +240,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         meter = common.CpuMeter(trees=server_trees(wp))
         _warm(wp.url)
         for number in range(args.rounds):
-            for name in ("wget", "ours"):
+            # Turns alternate, so a change in the machine's other load weighs on both.
+            for name in ("wget", "ours") if number % 2 == 0 else ("ours", "wget"):
                 console.print(f"round {number + 1}: {name} …")
                 if name == "wget":
                     sample = run_wget(wp.url, work, meter, args.time_limit)
@@ -196,11 +249,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     sample = run_ours(wp.url, work, meter, args.time_limit, args.connections)
                 samples[name].append(sample)
                 console.print(
-                    f"  {len(sample['urls'])} URLs in {sample['seconds']:.1f} s "
-                    f"({len(sample['urls']) / sample['seconds']:.1f}/s), "
+                    f"  {len(set(sample['urls']))} URLs ({len(sample['urls'])} responses) in "
+                    f"{sample['seconds']:.1f} s ({_rate(sample, distinct=True):.1f}/s), "
                     f"peak RSS {sample['max_rss_kib'] / 1024:.1f} MiB, "
                     f"CPU {sample['cpu_seconds']:.1f} s; servers "
                     + ", ".join(f"{k} {v:.1f} s" for k, v in sample["servers_cpu"].items())
+                    + f"; runnable: {sample['busy']}"
                 )
     return summarize(args, samples)
 
@@ -224,63 +278,87 @@ def _warm(url: str) -> None:
 
 
 def summarize(args: argparse.Namespace, samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    ratios = []
-    rows: dict[str, Any] = {}
+    """The ratio is of distinct URLs archived per second (a URL fetched twice is archived
+    once); the rate of responses is shown too."""
+    ratios, by_responses = [], []
     for ours, wget in zip(samples["ours"], samples["wget"], strict=True):
-        ratios.append((len(ours["urls"]) / ours["seconds"]) / (len(wget["urls"]) / wget["seconds"]))
+        ratios.append(_rate(ours, distinct=True) / _rate(wget, distinct=True))
+        by_responses.append(_rate(ours, distinct=False) / _rate(wget, distinct=False))
     table = Table(
-        "crawler", "URLs", "seconds", "URLs/s", "peak RSS MiB", "CPU s", "PHP-FPM CPU s",
-        "PHP-FPM CPU ms/URL", "nginx CPU s", "MariaDB CPU s",
+        "crawler", "URLs", "responses", "seconds", "URLs/s", "peak RSS MiB", "CPU s",
+        "CPU ms/URL", "PHP-FPM CPU s", "PHP-FPM ms/URL", "MariaDB CPU s", "nginx CPU s",
+        "PHP-FPM runnable", "machine runnable",
         title="Snapshot of a generated WordPress (median of rounds)",
     )  # fmt: skip
+    rows: dict[str, Any] = {}
     for name, runs in samples.items():
         median = {
             key: statistics.median(float(r[key]) for r in runs)
             for key in ("seconds", "max_rss_kib", "cpu_seconds")
         }
-        urls = statistics.median(len(r["urls"]) for r in runs)
+        urls = statistics.median(len(set(r["urls"])) for r in runs)
+        responses = statistics.median(len(r["urls"]) for r in runs)
         servers = {
             part: statistics.median(r["servers_cpu"].get(part, 0.0) for r in runs)
             for part in ("php-fpm", "nginx", "mariadb")
         }
+        busy = {
+            key: statistics.median(r["busy"][key] for r in runs)
+            for key in ("php_fpm_runnable", "machine_runnable")
+        }
         rows[name] = {
             "urls": urls,
+            "responses": responses,
             "urls_per_second": urls / median["seconds"],
             **median,
             "servers_cpu": servers,
+            "busy": busy,
         }
         table.add_row(
-            name, f"{urls:.0f}", f"{median['seconds']:.1f}", f"{urls / median['seconds']:.1f}",
-            f"{median['max_rss_kib'] / 1024:.1f}", f"{median['cpu_seconds']:.1f}",
+            name, f"{urls:.0f}", f"{responses:.0f}", f"{median['seconds']:.1f}",
+            f"{urls / median['seconds']:.1f}", f"{median['max_rss_kib'] / 1024:.1f}",
+            f"{median['cpu_seconds']:.1f}", f"{1000 * median['cpu_seconds'] / urls:.1f}",
             f"{servers['php-fpm']:.1f}", f"{1000 * servers['php-fpm'] / urls:.1f}",
-            f"{servers['nginx']:.1f}", f"{servers['mariadb']:.1f}",
+            f"{servers['mariadb']:.1f}", f"{servers['nginx']:.1f}",
+            f"{busy['php_fpm_runnable']:.2f}", f"{busy['machine_runnable']:.1f}",
         )  # fmt: skip
     console.print(table)
     last_ours, last_wget = samples["ours"][-1], samples["wget"][-1]
-    missing = sorted(set(last_wget["urls"]) - set(last_ours["urls"]))
-    extra = len(set(last_ours["urls"]) - set(last_wget["urls"]))
-    covered = len(set(last_ours["urls"])) >= len(set(last_wget["urls"])) and not missing
+    ours_set, wget_set = set(last_ours["urls"]), set(last_wget["urls"])
+    missing = sorted(wget_set - ours_set)
+    covered = len(ours_set) >= len(wget_set) and not missing
     ratio = statistics.median(ratios)
     verdict = "[green]goal met[/]" if ratio >= GOAL else "[red]goal missed[/]"
     console.print(
-        f"coverage: ours {len(set(last_ours['urls']))} URLs, wget {len(set(last_wget['urls']))};"
-        f" {len(missing)} of wget's not in ours, {extra} of ours not in wget's — "
+        f"coverage: ours {len(ours_set)} URLs, wget {len(wget_set)}; {len(missing)} of wget's "
+        f"not in ours, {len(ours_set - wget_set)} of ours not in wget's — "
         + ("[green]ours ⊇ wget's[/]" if covered else "[red]ours misses some[/]")
     )
     for url in missing[:20]:
         console.print(f"  missing: {url}")
     console.print(
-        f"ratio ours ÷ wget URLs/s: {ratio:.2f} (per round: "
-        f"{', '.join(f'{r:.2f}' for r in ratios)}) — goal ≥ {GOAL}: {verdict}"
+        f"ratio ours ÷ wget, distinct URLs/s: {ratio:.2f} (per round: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)}; responses/s: "
+        f"{', '.join(f'{r:.2f}' for r in by_responses)}) — goal ≥ {GOAL}: {verdict}"
     )
     return {
         "crawlers": rows,
         "ratio_per_round": ratios,
+        "ratio_by_responses_per_round": by_responses,
         "ratio": ratio,
-        "coverage": {"missing_from_ours": missing, "only_in_ours": extra, "covered": covered},
+        "coverage": {
+            "missing_from_ours": missing,
+            "only_in_ours": sorted(ours_set - wget_set),
+            "covered": covered,
+        },
         "ours_crawl": last_ours["crawl"],
         "arguments": vars(args),
     }
+
+
+def _rate(sample: dict[str, Any], *, distinct: bool) -> float:
+    urls = sample["urls"]
+    return (len(set(urls)) if distinct else len(urls)) / float(sample["seconds"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -227,6 +227,7 @@ def test_backfill_makes_the_records_live_capture_makes(site: Site, content: dict
         lambda: site.outbox_counts()["pending"] == 0,
         nudge=site.dispatch_now,
         what="every webhook delivered",
+        timeout=180,  # twelve PHP requests in turn: slow on a loaded machine
     )
     rows = site.wp.php_json(OUTBOX_ROWS)
     assert {(row["status"], row["last_http_status"]) for row in rows} == {("delivered", "200")}  # type: ignore[union-attr,index]
