@@ -11,11 +11,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -297,6 +298,20 @@ def finish_report(
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     shutil.copyfile(out, RESULTS / latest)
     console.print(f"Results: {out.relative_to(REPO)} ({result['seconds']:.0f} s in all)")
+
+
+def run_in_scratch(console: Console, name: str, work: Callable[[Path], dict[str, Any]]) -> None:
+    """A benchmark's whole run: its banner, `work` in a scratch directory (removed after),
+    and its result written as `bench/results/{name}-<UTC time>.json` and `{name}-latest.json`."""
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = start_report(console, f"Offentlig bench: {name}")
+    scratch = Path(tempfile.mkdtemp(prefix=f"offentlig-bench-{name}-"))
+    try:
+        result.update(work(scratch))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    finish_report(console, result, started, name, f"{name}-latest.json")
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -371,9 +371,15 @@ from service.commands.snapshots import set_snapshot_schedule, snapshot  # noqa: 
 main.add_command(snapshot)
 sites.add_command(set_snapshot_schedule)
 
-from service.commands.backfill import backfill, reconcile, set_account  # noqa: E402
+from service.commands.backfill import (  # noqa: E402
+    backfill,
+    reconcile,
+    set_account,
+    set_reconcile_schedule,
+)
 
 sites.add_command(set_account)
+sites.add_command(set_reconcile_schedule)
 main.add_command(backfill)
 main.add_command(reconcile)
 

@@ -24,6 +24,7 @@ from service.api.context import services
 from service.api.downloads import download
 from service.auth.tokens import ADMIN, READ, SNAPSHOTS_REQUEST
 from service.errors import NotFound
+from service.jobs.control import find
 from service.records.canonical import verify
 from service.snapshots.job import request_snapshot
 from service.snapshots.listing import finished, overview, unfinished
@@ -105,13 +106,7 @@ class SnapshotDetail(MethodView):
             extra = {n: manifest.get(n) for n in ("settings", "software", "user_agent", "address")}
             shown = _with_files(finished(row))
             return {**shown, **extra, "by_status": manifest["counts"]["by_status"]}
-        try:
-            job = svc.jobs.get(snapshot_id)
-        except NotFound:
-            job = None
-        if job is None or job.kind != KIND or job.site_id != site_id:
-            raise NotFound(f"No snapshot {snapshot_id!r} of site {site_id!r}.")
-        return {**unfinished(job), "error": job.error}
+        return unfinished(find(svc, KIND, site_id, snapshot_id))
 
 
 def _download(site_id: str, snapshot_id: str, name: str) -> Response:

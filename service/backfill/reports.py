@@ -30,9 +30,20 @@ class ReconciliationReports:
         self.storage = storage
 
     def save(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Sealed and stored once: a run's report is never replaced (a repeated save of the
+        same run gives the stored one)."""
         sealed, data = seal(report)
-        self.storage.put_new(report_key(report["site_id"], report["id"]), data)
+        try:
+            self.storage.put_new(report_key(report["site_id"], report["id"]), data)
+        except FileExistsError:
+            return self.get(report["site_id"], report["id"])
         return sealed
+
+    def get(self, site_id: str, run_id: str) -> dict[str, Any]:
+        """One run's report; `FileNotFoundError` if there is none (yet)."""
+        if not run_id.isalnum():  # not a run id: never a storage key
+            raise FileNotFoundError(run_id)
+        return self._load(report_key(site_id, run_id))
 
     def newest(self, site_id: str, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` reports, newest first, without their lists of record ids."""

@@ -9,7 +9,7 @@ import click
 
 from service.auth.actor import operator
 from service.cli import _config, _progress, _table, console, emit, json_option, opened
-from service.jobs.model import FAILED, QUEUED, STATES, Job
+from service.jobs.model import FAILED, QUEUED, RUNNING, STATES, Job
 
 if TYPE_CHECKING:
     from service.jobs.queue import Progress
@@ -152,8 +152,18 @@ def run_in_foreground(
                 on_progress=show,
                 worker=runner,
             )
+    if job.state == RUNNING:
+        raise click.ClickException(
+            f"{kind} job {job.id} is running in another worker ({job.lease_owner}); "
+            f"`offentlig jobs show {job.id}` shows its progress."
+        )
     if job.state == FAILED:
         raise click.ClickException(f"{kind} job {job.id} failed: {job.error}")
+    if job.state == QUEUED and job.error:
+        raise click.ClickException(
+            f"{kind} job {job.id} failed: {job.error} (`offentlig worker` tries it again "
+            "from its last checkpoint)."
+        )
     if job.state == QUEUED:
         raise click.ClickException(
             f"Interrupted: {kind} job {job.id} is queued again; `offentlig worker` resumes it."

@@ -72,6 +72,9 @@ sites = Table(
     Column("revision", Integer, nullable=False, server_default="1"),
     # Snapshots: an ISO 8601 duration, "off", or NULL for the default (service/snapshots/).
     Column("snapshot_every", String(40), nullable=True),
+    # Reconciliation, likewise (service/backfill/schedule.py), of sites with an account.
+    Column("reconcile_every", String(40), nullable=True),
+    Column("wordpress_username", String(200), nullable=True),
 )
 
 api_tokens = Table(

@@ -167,7 +167,7 @@ def run_queued(
     queue = services.jobs
     runner = worker or Worker(queue, services, handlers=handlers, kinds=[job.kind], schedules=())
     claimed = queue.claim(runner.owner, [job.kind], job_id=job.id)
-    if claimed is None:  # a worker took it in the same instant
+    if claimed is None:  # a worker runs it, or took it in the same instant
         return queue.get(job.id)
     return runner.run(*claimed, on_progress=on_progress)
 

@@ -74,9 +74,12 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("PUT", "snapshots.SnapshotSchedule"): "admin",
     ("PUT", "backfill.WordPressAccount"): "admin",
     ("POST", "backfill.Backfills"): "admin",
+    ("GET", "backfill.BackfillDetail"): ("records:read", "admin"),
     ("GET", "backfill.Reconciliations"): "records:read",
     ("POST", "backfill.Reconciliations"): "admin",
     ("GET", "backfill.LatestReconciliation"): "records:read",
+    ("GET", "backfill.ReconciliationDetail"): ("records:read", "admin"),
+    ("PUT", "backfill.ReconcileSchedule"): "admin",
     ("GET", "exports.Exports"): "records:read",
     ("POST", "exports.Exports"): "records:read",
     ("GET", "exports.ExportDetail"): "records:read",
@@ -118,6 +121,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "snapshots.SnapshotSchedule": {"every": "P6M"},
     "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
     "backfill.Backfills": {},
+    "backfill.ReconcileSchedule": {"every": "P1D"},
 }
 # Bodies that name the world's site.
 SITE_BODIES = {"exports.Transfers": {"from": "2026-11-01", "to": "2026-11-30"}}
@@ -126,6 +130,8 @@ CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Operations that start work and answer before it is done.
 ACCEPTED = {
     ("POST", "snapshots.Snapshots"),
+    ("POST", "backfill.Backfills"),
+    ("POST", "backfill.Reconciliations"),
     ("POST", "exports.Exports"),
     ("POST", "exports.Transfers"),
 }
@@ -152,10 +158,13 @@ SITE_BOUND = {
     "snapshots.SnapshotSchedule",
     "backfill.WordPressAccount",
     "backfill.Backfills",
+    "backfill.BackfillDetail",
     "backfill.Reconciliations",
     "backfill.LatestReconciliation",
     "exports.ExportDetail",
     "exports.ExportDownload",
+    "backfill.ReconciliationDetail",
+    "backfill.ReconcileSchedule",
 }
 
 
@@ -176,6 +185,7 @@ class World:
     record: str  # the comment on `home`
     snapshot: str  # a finished snapshot of `home`
     export: str  # a finished export of `home`'s records, asked for by a token limited to it
+    runs: dict[str, str]  # endpoint → the id of a backfill job, a reconciliation, of `home`
     headers: dict[str, dict[str, str] | None]
 
 
@@ -189,7 +199,8 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     wordpress.add(remote_post(1))
     svc.wordpress = wordpress.connect
     svc.sites.set_account(site.id, WordPressAccount(USERNAME, PASSWORD), actor=TEST_ACTOR)
-    runs.reconcile(svc, site.id, actor=TEST_ACTOR)
+    reconciled = runs.reconcile(svc, site.id, recorded_by=TEST_ACTOR)
+    backfill_job = svc.jobs.enqueue("backfill", site_id=site.id)
     with small_site() as website:
         stored_snapshot(svc, site.id, f"{website.url}/", "snapshot-1")
     revoked_row, revoked = svc.tokens.create("old", ["admin", "records:read"], actor=TEST_ACTOR)
@@ -219,7 +230,12 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
     requester = Requester(TEST_ACTOR, frozenset({"records:read"}), site.id)
     export, job = request_disclosure(svc, requester, {"record_ids": [record]})
     assert run_queued(svc, job, handlers={"export": run_export}).state == "succeeded"
-    return World(site.id, other["id"], record, "snapshot-1", export["id"], headers)
+
+    jobs = {
+        "backfill.BackfillDetail": backfill_job.id,
+        "backfill.ReconciliationDetail": reconciled["id"],
+    }
+    return World(site.id, other["id"], record, "snapshot-1", export["id"], jobs, headers)
 
 
 EVERY_SCOPE = (
@@ -307,7 +323,9 @@ def test_scope_matrix(app, client, world, subtests):
                     actor=TEST_ACTOR,
                 )["id"]
             if "job_id" in rule.arguments:  # a fresh one each time: cancelling ends it
-                values["job_id"] = svc.jobs.enqueue("export", site_id=world.home).id
+                values["job_id"] = world.runs.get(rule.endpoint) or (
+                    svc.jobs.enqueue("export", site_id=world.home).id
+                )
             values.update(retention_victims(svc, rule.arguments))
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
