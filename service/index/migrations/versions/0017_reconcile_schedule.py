@@ -5,8 +5,8 @@ reconciled), both projected from the site register (`reindex` rebuilds them).
 Sites whose account was set before this migration show no username until their next
 revision or a `reindex`; until then they are not reconciled on schedule.
 
-Revision ID: 0015
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
