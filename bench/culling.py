@@ -140,7 +140,9 @@ def _service(root: Path, endpoint: str, bucket: str, prefix: str) -> Services:
             data_dir / "index.sqlite3",
             f"s3://{bucket}/{prefix}",
             S3_ENDPOINT_URL=endpoint,
-            # versions are written under GOVERNANCE retention: culling overrides it
+            # versions are written under GOVERNANCE retention, as an operator with Object
+            # Lock would configure it: culling overrides it
+            OBJECT_LOCK_DEFAULT_RETENTION="P10Y",
             CULLING_BYPASS_GOVERNANCE=True,
         )
     )
