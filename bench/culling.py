@@ -198,14 +198,14 @@ def cull(svc: Services, count: int) -> dict[str, Any]:
 
 def objects_to_erase(svc: Services, record_ids: list[str]) -> list[str]:
     """The full S3 keys the culler would erase for these records (read, not timed)."""
-    storage = svc.storage
     culler = svc.retention.runs.culler
     full: list[str] = []
     for record_id in record_ids:
         site_id, kind, source_id = parse_record_id(record_id)
-        objects = sorted(storage.list(keys.record_prefix(site_id, kind, source_id)))
-        versions = [key for key in objects if "/versions/" in key]
-        full.extend([*objects, *sorted(culler._personal_keys(site_id, versions))])  # noqa: SLF001
+        prefix = keys.record_prefix(site_id, kind, source_id)
+        versions = svc.storage.versions(prefix, read=lambda key: "/versions/" in key)
+        personal = culler._personal_keys(site_id, versions)  # noqa: SLF001
+        full.extend([*sorted({v.key for v in versions}), *sorted(personal)])
     return full
 
 

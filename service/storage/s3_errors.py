@@ -47,3 +47,13 @@ def call(client: Any, bucket: str, operation: str, **kwargs: Any) -> Any:
         if found == "NoSuchBucket" or status(exc) >= 500 or found in ("SlowDown",):
             raise StorageUnavailable(f"S3 {operation}: {found}") from exc
         raise
+
+
+def read_body(body: Any) -> bytes:
+    """All of a GetObject answer's streamed body; a connection lost mid-way is ours."""
+    try:
+        return bytes(body.read())
+    except (*UNREACHABLE, botocore.exceptions.IncompleteReadError) as exc:
+        raise StorageUnavailable(f"S3 get_object: {exc}") from exc
+    finally:
+        body.close()
