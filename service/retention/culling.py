@@ -4,16 +4,20 @@
    entries about it) and of the personal-data objects its versions refer to — with what
    locks them; a record that storage would refuse to erase (a legal hold, COMPLIANCE
    retention) stops here, before anything about it is written;
-2. its culling-log entry is written (`put_new`: a second attempt finds the first), naming
-   every object that is to go, and audited;
-3. only then, for the whole batch at once, exactly the versions found are erased
-   (`erase_versions`: 1,000 to a request on S3);
-4. the batch's index rows go (records, versions, events, deliveries; the change feed keeps
-   history), in one transaction.
+2. its culling-log entry is written to storage (`put_new`: a second attempt finds the
+   first), naming every object that is to go;
+3. the batch's new entries are shown in the index (one transaction), then audited (one
+   audit batch, in storage before anything is erased);
+4. only then exactly the versions found are erased (`erase_versions`; on S3 a
+   DeleteObjects request for every `ERASE_CHUNK` versions, a few at once);
+5. the erased records' index rows go (records, versions, events, deliveries; the change
+   feed keeps history), one transaction for each request's records.
 
 Run again after a crash, the same steps finish the job from each entry's list of objects
-and nothing is logged, audited or fed twice. Steps 1–2 take a dozen storage round trips
-that wait, so the records of a batch go through them side by side.
+and nothing is logged, audited or fed twice: an entry in storage but not in the index is
+found by its `put_new`, an entry in the index is audited unless the audit trail has it.
+Steps 1–2 wait on five storage round trips, so the records of a batch go through them
+side by side.
 """
 
 from __future__ import annotations
@@ -41,14 +45,17 @@ from service.retention.log import CULLING_LOG, CullingLog, entry_id
 from service.retention.planning import DUE, blockers, outcome
 from service.storage.port import ObjectStore, StoredVersion, check_removable
 
+ERASE_CHUNK = 100  # versions to a DeleteObjects request (S3 takes up to 1,000)
+
 
 @dataclass(frozen=True)
 class Found:
-    """A record ready to be erased: its log entry written, its versions found."""
+    """A record ready to be erased: its log entry in storage, its versions found."""
 
     record_id: str
     versions: list[StoredVersion]
-    audit: dict[str, Any] | None  # its "record.culled" entry, unless one is written already
+    written: dict[str, Any] | None  # its log entry, if written now (to be shown)
+    audit: dict[str, Any] | None  # its "record.culled" details, unless audited already
 
 
 @dataclass(frozen=True)
@@ -104,51 +111,47 @@ class Culler:
         erase fails the run once the others of the batch are culled."""
         due = self.still_due(decisions, held)
         logged = self.log.logged(run_id, list(decisions))
-        chosen = [record_id for record_id in decisions if record_id in due or record_id in logged]
+        rows = self.rows([r for r in decisions if r in due and r not in logged])
+        chosen = [*rows, *logged]
         found: list[Found] = []
         failures: list[Exception] = []
         with ThreadPoolExecutor(max(1, min(threads, len(chosen)))) as pool:
             futures = [
-                pool.submit(self.prepare, run_id, r, decisions[r], actor, r in logged)
+                pool.submit(self.prepare, run_id, decisions[r], actor, record_id=r, row=rows.get(r))
                 for r in chosen
             ]
             for future in as_completed(futures):
                 try:
-                    prepared = future.result()
+                    found.append(future.result())
                 except Exception as exc:  # noqa: BLE001 - raised below, after the others
                     failures.append(exc)
-                    continue
-                if prepared is not None:
-                    found.append(prepared)
-        self.audit.record_decisions(
-            "record.culled", {f.record_id: f.audit for f in found if f.audit}, actor=actor
-        )
-        versions = [version for record in found for version in record.versions]
-        self.storage.erase_versions(versions, bypass_governance=self.bypass_governance)
-        self._forget([record.record_id for record in found])
+            self.record(found, actor=actor)
+            # A DeleteObjects request is worked through one key after another: a few at
+            # once keep the storage's cores busy.
+            for erased in pool.map(self._erase, _chunks(found, ERASE_CHUNK)):
+                self._forget(erased)
         if failures:
             raise failures[0]
         return len(found)
 
+    def _erase(self, records: list[Found]) -> list[str]:
+        versions = [version for record in records for version in record.versions]
+        self.storage.erase_versions(versions, bypass_governance=self.bypass_governance)
+        return [record.record_id for record in records]
+
     def prepare(
-        self, run_id: str, record_id: str, decision: Decision, actor: Actor, logged: bool
-    ) -> Found | None:
-        """Steps 1–2 for one record: its versions found and its log entry written (or read
-        back, if an earlier attempt wrote it); None if it is gone already. Its audit entry
-        is left to the caller, to be written with those of the whole batch."""
+        self, run_id: str, decision: Decision, actor: Actor, *, record_id: str, row: Any
+    ) -> Found:
+        """Steps 1–2 for one record: its versions found and its log entry written to
+        storage (from its index `row`), or read back (`row` None: an earlier attempt
+        logged it)."""
         entry = entry_id(run_id, record_id)
         prefix = keys.record_prefix(*parse_record_id(record_id))
-        audit: dict[str, Any] | None = {"rule_id": decision.rule_id, "run_id": run_id}
-        if logged:
-            document = self.register.latest(entry)
+        if row is None:
+            logged = self.register.latest(entry)
             versions = self.storage.versions(prefix)
-            others = [key for key in document["objects"] if not key.startswith(prefix)]
-            if self._audited(record_id, datetime.fromisoformat(document["culled_at"])):
-                audit = None
+            others = [key for key in logged["objects"] if not key.startswith(prefix)]
         else:
-            row = self._record(record_id)
-            if row is None:
-                return None
             versions = self.storage.versions(prefix, read=_is_version)
             others = sorted(self._personal_keys(row.site_id, versions))
         under_prefix = sorted({v.key for v in versions if not v.marker})
@@ -156,9 +159,20 @@ class Culler:
             versions.extend(self.storage.versions(key))
         # Refused before its entry is written: the log never names a record storage kept.
         check_removable(versions, bypass_governance=self.bypass_governance, now=datetime.now(UTC))
-        if not logged:
-            self._log(entry, run_id, row, decision, actor, [*under_prefix, *others])
-        return Found(record_id, versions, audit)
+        details = {"rule_id": decision.rule_id, "run_id": run_id}
+        if row is None:
+            audited = self._audited(record_id, logged["culled_at"])
+            return Found(record_id, versions, None, None if audited else details)
+        written = self._log(entry, run_id, row, decision, actor, [*under_prefix, *others])
+        return Found(record_id, versions, written, details)
+
+    def record(self, found: list[Found], *, actor: Actor) -> None:
+        """Step 3: the new log entries in the index, and every one not yet audited in the
+        audit trail."""
+        self.register.project_all([f.written for f in found if f.written is not None])
+        self.audit.record_decisions(
+            "record.culled", {f.record_id: f.audit for f in found if f.audit}, actor=actor
+        )
 
     def _log(
         self,
@@ -188,16 +202,15 @@ class Culler:
             "objects": objects,
         }
         try:
-            document = self.register.write(entry, body, actor=actor)
+            return self.register.write(entry, body, actor=actor, shown=False)
         except Conflict:  # written before an interruption, but never shown in the index
-            document = self.register.latest(entry)
-            self.register.project(document)
-        return document
+            return self.register.latest(entry)
 
-    def _audited(self, record_id: str, culled_at: datetime) -> bool:
+    def _audited(self, record_id: str, culled_at: str) -> bool:
         """Whether an interrupted attempt audited the culling of a record it logged (a
         process killed between the two did not)."""
-        query = AuditQuery(action="record.culled", subject=record_id, since=culled_at, limit=1)
+        since = datetime.fromisoformat(culled_at)
+        query = AuditQuery(action="record.culled", subject=record_id, since=since, limit=1)
         return bool(self.audit.entries(query).items)
 
     def _personal_keys(self, site_id: str, versions: list[StoredVersion]) -> set[str]:
@@ -213,9 +226,13 @@ class Culler:
         return found
 
     @unavailable_on_db_error
-    def _record(self, record_id: str) -> Any:
+    def rows(self, record_ids: list[str]) -> dict[str, Any]:
+        """The index rows of those of `record_ids` that are still there, by id."""
+        if not record_ids:
+            return {}
         with self.engine.connect() as conn:
-            return conn.execute(select(t.records).where(t.records.c.id == record_id)).first()
+            found = conn.execute(select(t.records).where(t.records.c.id.in_(record_ids)))
+            return {row.id: row for row in found}
 
     @unavailable_on_db_error
     def _forget(self, record_ids: list[str]) -> None:
@@ -229,6 +246,19 @@ class Culler:
             for table in (t.reviews, t.registrations):
                 conn.execute(delete(table).where(table.c.id.in_(record_ids)))
             conn.execute(delete(t.records).where(t.records.c.id.in_(record_ids)))
+
+
+def _chunks(found: list[Found], versions: int) -> list[list[Found]]:
+    """Records in groups of about `versions` versions (a record is never split)."""
+    chunks: list[list[Found]] = [[]]
+    size = 0
+    for record in found:
+        if chunks[-1] and size + len(record.versions) > versions:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(record)
+        size += len(record.versions)
+    return chunks
 
 
 def _is_version(key: str) -> bool:
