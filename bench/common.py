@@ -309,4 +309,10 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def config_env(config: dict[str, Any]) -> dict[str, str]:
-    return {f"OFFENTLIG_{k}": str(v) for k, v in config.items() if v is not None}
+    """The settings as `OFFENTLIG_*` variables, JSON where Python's spelling is not
+    (the service reads `False` as a string, and a non-empty string is true)."""
+    return {
+        f"OFFENTLIG_{k}": json.dumps(v) if isinstance(v, bool) else str(v)
+        for k, v in config.items()
+        if v is not None
+    }
