@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import boto3
 import boto3.exceptions
+import boto3.session
 import botocore.exceptions
+import botocore.session
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
@@ -25,7 +27,7 @@ from service.storage.port import (
     validate_key,
     validate_record_prefix,
 )
-from service.storage.s3_errors import UNREACHABLE, call, read_body
+from service.storage.s3_errors import UNREACHABLE, call, parse_timestamp, read_body
 from service.storage.streams import SizedReader
 
 if TYPE_CHECKING:
@@ -64,7 +66,10 @@ class S3Store:
         parts = urlsplit(url)
         if not parts.netloc:
             raise ValueError(f"S3 storage URLs name a bucket: s3://bucket[/prefix], not {url!r}")
-        client = boto3.client(
+        session = botocore.session.get_session()
+        parsers = session.get_component("response_parser_factory")
+        parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
+        client = boto3.session.Session(botocore_session=session).client(
             "s3",
             endpoint_url=endpoint_url or None,
             region_name=region or None,
