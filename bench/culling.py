@@ -43,9 +43,11 @@ from bench.common import (
     RESULTS,
     SECRET_KEY,
     CpuMeter,
+    by_part,
     create_bucket,
     finish_report,
     start_report,
+    verdict,
 )
 from bench.corpus import Corpus
 from service.auth.actor import Actor
@@ -417,20 +419,17 @@ def main(argv: list[str] | None = None) -> None:
                 label,
                 f"{seconds:.2f}",
                 f"{res['records'] / seconds:,.1f}",
-                f"{sum(cpu.values()):.1f} ("
-                + ", ".join(f"{part} {ms:.1f}" for part, ms in cpu.items())
-                + ")",
+                by_part(cpu, 1),
                 f"{sum(res['calls'][side].values()):.2f}",
             )
         console.print(table)
         for side, *_ in sides:
             calls = res["calls"][side]
             console.print(f"{side} S3 calls: " + ", ".join(f"{op} {n}" for op, n in calls.items()))
-        verdict = "[green]meets[/]" if res["ratio"] >= GOAL else "[red]below[/]"
         console.print(
             f"ratio (reference s / cull s) = {res['ratio']:.2f} (median of the rounds "
-            f"{res['ratio_median']:.2f}; of CPU time {res['cpu_ratio']:.2f}) — {verdict} the "
-            f"goal of {GOAL}; "
+            f"{res['ratio_median']:.2f}; of CPU time {res['cpu_ratio']:.2f}) — "
+            f"{verdict(res['ratio'], GOAL)} the goal of {GOAL}; "
             f"culled {res['culled']:,}/{res['due']:,} due ({res['state']}); versions left: "
             f"service {res['left_service']}, reference {res['left_reference']}"
         )

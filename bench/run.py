@@ -477,10 +477,10 @@ def _log_cost(
             "ratio": round(ratio, 3),
             "cpu_ms_per_request": {"log on": round(cpu_on, 2), "log off": round(cpu_off, 2)},
         }
-        verdict = "[green]meets[/]" if ratio >= LOG_GOAL else "[red]below[/]"
         console.print(
             f"{on_name}: integrity log on ÷ off = {ratio:.3f} (rounds: "
-            f"{' '.join(f'{r:.2f}' for r in per_round)}) — {verdict} the goal of {LOG_GOAL}; "
+            f"{' '.join(f'{r:.2f}' for r in per_round)}) — "
+            f"{common.verdict(ratio, LOG_GOAL)} the goal of {LOG_GOAL}; "
             f"CPU per request {cpu_on:.2f} ms on, {cpu_off:.2f} ms off"
         )
     return cost

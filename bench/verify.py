@@ -50,10 +50,12 @@ from bench.common import (
     RESULTS,
     SECRET_KEY,
     CpuMeter,
+    by_part,
     config_env,
     create_bucket,
     finish_report,
     start_report,
+    verdict,
 )
 from bench.corpus import Corpus
 from service.auth.actor import operator
@@ -339,14 +341,12 @@ def main(argv: list[str] | None = None) -> None:
             label,
             f"{seconds:.1f}",
             f"{objects / seconds:,.0f}",
-            f"{sum(cpu.values()):.2f} ("
-            + ", ".join(f"{part} {ms:.2f}" for part, ms in cpu.items())
-            + ")",
+            by_part(cpu, 2),
         )
     console.print(table)
-    verdict = "[green]meets[/]" if res["ratio"] >= GOAL else "[red]below[/]"
     console.print(
-        f"ratio (reference s / verify s) = {res['ratio']:.2f} — {verdict} the goal of {GOAL}; "
+        f"ratio (reference s / verify s) = {res['ratio']:.2f} — "
+        f"{verdict(res['ratio'], GOAL)} the goal of {GOAL}; "
         f"verify checked {report['objects']:,} objects, {report['leaves']:,} log entries, "
         f"{report['checkpoints']} checkpoint(s), no discrepancy"
     )
