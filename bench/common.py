@@ -324,4 +324,21 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def config_env(config: dict[str, Any]) -> dict[str, str]:
-    return {f"OFFENTLIG_{k}": str(v) for k, v in config.items() if v is not None}
+    """The settings as `OFFENTLIG_*` variables, JSON where Python's spelling is not
+    (the service reads `False` as a string, and a non-empty string is true)."""
+    return {
+        f"OFFENTLIG_{k}": json.dumps(v) if isinstance(v, bool) else str(v)
+        for k, v in config.items()
+        if v is not None
+    }
+
+
+def verdict(ratio: float, goal: float) -> str:
+    """Whether a ratio (higher is better) meets its goal, in rich markup."""
+    return "[green]meets[/]" if ratio >= goal else "[red]below[/]"
+
+
+def by_part(values: dict[str, float], digits: int) -> str:
+    """A total and what it is made of: `12.3 (storage 4.5, load generator 7.8)`."""
+    parts = ", ".join(f"{part} {value:.{digits}f}" for part, value in values.items())
+    return f"{sum(values.values()):.{digits}f} ({parts})"

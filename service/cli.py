@@ -333,17 +333,18 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+if __name__ == "__main__":  # pragma: no cover
+    # `python -m service.cli`: run the module proper, which the feature commands below import
+    # (before the first of them: each imports that module, not this script).
+    from service.cli import main as proper
+
+    proper()
+
 from service.commands.retention import cull, holds, rules  # noqa: E402 - needs the helpers above
 
 main.add_command(cull)
 main.add_command(rules)
 main.add_command(holds)
-
-if __name__ == "__main__":  # pragma: no cover
-    # `python -m service.cli`: run the module proper, which the feature commands below import.
-    from service.cli import main as proper
-
-    proper()
 
 # --- commands of features, each in its own module (they import from this one) ------------
 

@@ -20,11 +20,18 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from service.storage.port import JSON, Capabilities, ObjectInfo, ObjectStore
+from service.storage.port import (
+    JSON,
+    Capabilities,
+    ObjectInfo,
+    ObjectStore,
+    StoredVersion,
+    Versions,
+)
 
 log = logging.getLogger("offentlig.integrity")
 
@@ -175,6 +182,14 @@ class LoggedStore:
 
     def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
         return self.inner.erase_prefix(prefix, bypass_governance=bypass_governance)
+
+    def versions(self, target: str, *, read: Callable[[str], bool] | None = None) -> Versions:
+        return self.inner.versions(target, read=read)
+
+    def erase_versions(
+        self, versions: Sequence[StoredVersion], *, bypass_governance: bool = False
+    ) -> int:
+        return self.inner.erase_versions(versions, bypass_governance=bypass_governance)
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         self.inner.set_legal_hold(key, on)

@@ -44,8 +44,10 @@ class Register:
         *,
         actor: Actor,
         previous: dict[str, Any] | None = None,
+        shown: bool = True,
     ) -> dict[str, Any]:
-        """Add a revision after `previous` (None: the entry's first) and show it in the index.
+        """Add a revision after `previous` (None: the entry's first) and show it in the index
+        (unless not `shown`: the caller shows many at once with `project_all`).
 
         Two writers that read the same revision race for the next number; the loser gets a
         409 and nothing of its change is kept."""
@@ -70,6 +72,8 @@ class Register:
             raise Conflict(
                 f"{self.family.name} {entry_id} was changed meanwhile; read it and try again."
             ) from None
+        if not shown:
+            return sealed
         try:
             self.project(sealed)
         except IndexUnavailable as exc:
@@ -78,6 +82,10 @@ class Register:
 
     def project(self, document: dict[str, Any]) -> None:
         project(self.engine, self.family, document)
+
+    def project_all(self, documents: list[dict[str, Any]]) -> None:
+        """Show stored revisions (of different entries) in the index in one transaction."""
+        project_all(self.engine, self.family, documents)
 
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         """Every revision of an entry, oldest first, each checked against its hash."""
@@ -99,11 +107,18 @@ class Register:
         return verify_stored(self.storage.get(key), key)
 
 
-@unavailable_on_db_error
 def project(engine: Engine, family: Family, document: dict[str, Any]) -> None:
     """Show one stored revision in the index (and the change feed, for families in it)."""
+    project_all(engine, family, [document])
+
+
+@unavailable_on_db_error
+def project_all(engine: Engine, family: Family, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        return
     with writing(engine) as conn:
-        family.project(conn, document)
-        entry = family.feed(document) if family.feed else None
-        if entry is not None:
-            append_feed_row(conn, entry)
+        for document in documents:
+            family.project(conn, document)
+            entry = family.feed(document) if family.feed else None
+            if entry is not None:
+                append_feed_row(conn, entry)
