@@ -17,7 +17,11 @@ class RecordSearchArgsSchema(PageArgsSchema):
     q = PlainString(
         load_default=None,
         validate=validate.Length(max=500),
-        metadata={"description": "Free text (every word must occur: title, text or author)."},
+        metadata={
+            "description": "Free text in title, text or author, matched by Swedish stems "
+            '("beslutet" finds "beslut"): `word` (every word must occur), `"exact phrase"`, '
+            "`prefix*`, `-excluded`, `this OR that`. Invalid syntax: 422 naming `q`."
+        },
     )
     site = PlainString(load_default=None, validate=validate.Length(max=40))
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
@@ -39,8 +43,14 @@ class RecordSearchArgsSchema(PageArgsSchema):
         metadata={"description": "The registry system's case number (diarienummer), exactly."},
     )
     sort = fields.String(
-        load_default="-published_at",
-        validate=validate.OneOf(["published_at", "-published_at", "captured_at", "-captured_at"]),
+        load_default=None,
+        validate=validate.OneOf(
+            ["relevance", "published_at", "-published_at", "captured_at", "-captured_at"]
+        ),
+        metadata={
+            "description": "`relevance` (the default when `q` has words: best match first), "
+            "else newest published first (`-published_at`). `-` sorts descending."
+        },
     )
 
     @validates_schema

@@ -7,7 +7,10 @@ applies the one condition `not_secret` when not."""
 
 from __future__ import annotations
 
+import math
+import operator
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,10 +18,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
 
+from service.errors import InvalidInput
 from service.index import cursors, fulltext
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.records.model import KIND_NAMES
+from service.search import syntax
+from service.search.syntax import SearchQuery
 
 _PK_MAX = 2**63 - 1  # BIGINT
 
@@ -38,6 +44,10 @@ SORTS = {
     "published_at": t.records.c.published_at,
     "captured_at": t.records.c.first_captured_at,
 }
+RELEVANCE = "relevance"
+
+# What /v1/records shows of a row: all but the search column (a tsvector on PostgreSQL).
+SHOWN = [c for c in t.records.c if c.name != "search_vector"]
 
 
 @dataclass
@@ -56,7 +66,7 @@ class RecordQuery:
     registered: bool | None = None  # has a case number, or has none
     case_number: str | None = None
     secret: bool = False  # include records marked secret (`records:read-secret`)
-    sort: str = "-published_at"
+    sort: str | None = None  # None: relevance when `q` has words, else -published_at
     limit: int = 50
     cursor: str | None = None
 
@@ -65,14 +75,51 @@ class RecordQuery:
 class Page:
     items: list[Row[Any]]
     next_cursor: str | None
+    search: SearchQuery | None = None  # the parsed `q`, for snippets
 
 
-def _records_cursor(values: list[Any]) -> tuple[datetime, int]:
-    """The (sort value, pk) a cursor carries; only what `cursors.encode` can have written."""
+def parse_q(q: str | None) -> SearchQuery | None:
+    """`q` in the query language (service/search/syntax.py); a 422 naming `q` if invalid."""
+    if not q:
+        return None
+    try:
+        return syntax.parse(q)
+    except syntax.QuerySyntaxError as exc:
+        raise InvalidInput(
+            f"Invalid search query: {exc}", errors={"query": {"q": [str(exc)]}}
+        ) from None
+
+
+def _moment_cursor(values: list[Any]) -> tuple[datetime, int]:
+    """The (sort value, pk) a date sort's cursor carries; only what `encode` can write."""
     moment, pk = values
+    return cursors.moment(moment), _pk(pk)
+
+
+def _score_cursor(values: list[Any]) -> tuple[float, int]:
+    """The (score, pk) a relevance cursor carries: a finite float, as JSON keeps it."""
+    score, pk = values
+    if type(score) not in (int, float) or not math.isfinite(score):
+        raise ValueError("bad cursor")
+    return float(score), _pk(pk)
+
+
+def _pk(pk: Any) -> int:
     if type(pk) is not int or not 0 < pk <= _PK_MAX:
         raise ValueError("bad cursor")
-    return cursors.moment(moment), pk
+    return pk
+
+
+@dataclass(frozen=True)
+class _Order:
+    """A keyset order: by `column` (`descending` or not), ties by the record's pk the same
+    way; `parse` reads a cursor's values back and `dump` writes the sort value."""
+
+    column: ColumnElement[Any]
+    key: str  # the sort value's name in each row
+    descending: bool
+    parse: Callable[[list[Any]], tuple[Any, int]] = _moment_cursor
+    dump: Callable[[Any], Any] = operator.methodcaller("isoformat")
 
 
 class RecordQueries:
@@ -81,6 +128,7 @@ class RecordQueries:
         self.fulltext = fulltext.for_dialect(engine.dialect.name)
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
+        """Every filter but the full text."""
         r = t.records.c
         conditions: list[ColumnElement[bool]] = [not_secret(r.id, query.secret)]
         if query.site_ids is not None:
@@ -107,20 +155,61 @@ class RecordQueries:
             conditions.append(
                 r.case_number.isnot(None) if query.registered else r.case_number.is_(None)
             )
-        if query.q:
-            match = self.fulltext.condition(query.q)
-            if match is not None:
-                conditions.append(match)
         return conditions
+
+    def sort_of(self, query: RecordQuery, search: SearchQuery | None) -> str:
+        """The sort asked for, or the default: relevance when there are words to rank by."""
+        if query.sort is None:
+            return RELEVANCE if search is not None else "-published_at"
+        if query.sort == RELEVANCE and search is None:
+            raise InvalidInput(
+                "Nothing to rank by.",
+                errors={"query": {"sort": ["sort=relevance needs words to search for in q."]}},
+            )
+        return query.sort
+
+    def matching(self, query: RecordQuery) -> tuple[Select[Any], SearchQuery | None]:
+        """Every record `query` finds (its filters and its full text), unordered."""
+        search = parse_q(query.q)
+        statement = select(*SHOWN).where(*self._conditions(query))
+        if search is not None:
+            statement = statement.where(self.fulltext.condition(search))
+        return statement, search
 
     @unavailable_on_db_error
     def search(self, query: RecordQuery) -> Page:
-        descending = query.sort.startswith("-")
-        sort_column = SORTS[query.sort.lstrip("-")]
-        statement = select(t.records).where(*self._conditions(query))
-        return self._page(
-            statement, sort_column, sort_column.name, descending, query.limit, query.cursor
-        )
+        search = parse_q(query.q)
+        sort = self.sort_of(query, search)
+        conditions = self._conditions(query)
+        if sort == RELEVANCE:
+            assert search is not None
+            relevance = self.fulltext.relevance(search)
+            statement = select(*SHOWN, relevance.score.label("score"))
+            if relevance.matches is not None:
+                statement = statement.join_from(
+                    t.records, relevance.matches, relevance.matches.c.rowid == t.records.c.pk
+                )
+            if relevance.condition is not None:
+                conditions.append(relevance.condition)
+            order = _Order(
+                relevance.score,
+                "score",
+                relevance.higher_first,
+                parse=_score_cursor,
+                dump=float,
+            )
+            # The better score first (bm25 is better when lower), then the newer record.
+            statement = statement.where(*conditions)
+            page = self._page(statement, order, query.limit, query.cursor, pk_descending=True)
+        else:
+            sort_column = SORTS[sort.lstrip("-")]
+            if search is not None:
+                conditions.append(self.fulltext.condition(search))
+            statement = select(*SHOWN).where(*conditions)
+            order = _Order(sort_column, sort_column.name, sort.startswith("-"))
+            page = self._page(statement, order, query.limit, query.cursor)
+        page.search = search
+        return page
 
     @unavailable_on_db_error
     def review_queue(
@@ -136,49 +225,53 @@ class RecordQueries:
         record's columns and the review's as `review_{column}`."""
         rv = t.reviews.c
         statement = (
-            select(t.records, *[column.label(f"review_{column.name}") for column in rv])
+            select(*SHOWN, *[column.label(f"review_{column.name}") for column in rv])
             .join(t.reviews, rv.id == t.records.c.id)
             .where(rv.state == state, not_secret(t.records.c.id, secret))
         )
         if site_ids is not None:
             statement = statement.where(rv.site_id.in_(site_ids))
-        return self._page(statement, rv.recorded_at, "review_recorded_at", False, limit, cursor)
+        return self._page(
+            statement, _Order(rv.recorded_at, "review_recorded_at", False), limit, cursor
+        )
 
     def _page(
         self,
         statement: Select[Any],
-        sort_column: ColumnElement[datetime],
-        sort_key: str,
-        descending: bool,
+        order: _Order,
         limit: int,
         cursor: str | None,
+        *,
+        pk_descending: bool | None = None,
     ) -> Page:
-        """One keyset page of `statement` (over `records`) by `sort_column` (in each row as
-        `sort_key`), ties broken by the record's pk; `next_cursor` carries the last row's
-        (sort value, pk)."""
+        """One keyset page of `statement` (over `records`) in `order`, ties broken by the
+        record's pk (the same way, unless `pk_descending` says); `next_cursor` carries the
+        last row's (sort value, pk)."""
         pk = t.records.c.pk
+        column = order.column
+        pk_down = order.descending if pk_descending is None else pk_descending
         if cursor:
-            boundary, last_pk = cursors.decode(cursor, _records_cursor)
-            if descending:
-                after = or_(sort_column < boundary, and_(sort_column == boundary, pk < last_pk))
-            else:
-                after = or_(sort_column > boundary, and_(sort_column == boundary, pk > last_pk))
-            statement = statement.where(after)
-        order = [sort_column.desc(), pk.desc()] if descending else [sort_column.asc(), pk.asc()]
+            boundary, last_pk = cursors.decode(cursor, order.parse)
+            beyond = column < boundary if order.descending else column > boundary
+            tie = pk < last_pk if pk_down else pk > last_pk
+            statement = statement.where(or_(beyond, and_(column == boundary, tie)))
+        statement = statement.order_by(
+            column.desc() if order.descending else column.asc(),
+            pk.desc() if pk_down else pk.asc(),
+        )
         with self.engine.connect() as conn:
-            rows = list(conn.execute(statement.order_by(*order).limit(limit + 1)))
+            rows = list(conn.execute(statement.limit(limit + 1)))
         next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
             last = rows[-1]
-            sort_value = last._mapping[sort_key]
-            next_cursor = cursors.encode([sort_value.isoformat(), last.pk])
+            next_cursor = cursors.encode([order.dump(last._mapping[order.key]), last.pk])
         return Page(rows, next_cursor)
 
     @unavailable_on_db_error
     def record(self, record_id: str, *, secret: bool = False) -> Row[Any] | None:
         r = t.records.c
-        statement = select(t.records).where(r.id == record_id, not_secret(r.id, secret))
+        statement = select(*SHOWN).where(r.id == record_id, not_secret(r.id, secret))
         with self.engine.connect() as conn:
             return conn.execute(statement).first()
 
