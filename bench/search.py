@@ -25,6 +25,7 @@ from service.index import fulltext
 from service.index import tables as t
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries, RecordQuery
+from service.index.search_vector import tsvector_literal
 
 Advance = Callable[[int], None]
 
@@ -80,8 +81,7 @@ def load_sqlite(
             indexes = _secondary_indexes(conn, "sqlite")
             for name, _ in indexes:
                 conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            for statement in fts.drop_statements():
-                conn.exec_driver_sql(statement)
+            fts.empty(conn)  # no triggers while loading: the FTS5 table is filled at the end
         for rows in corpus.index_rows(count):
             with conn.begin():
                 conn.execute(insert(t.records), rows)
@@ -90,11 +90,9 @@ def load_sqlite(
         with conn.begin():
             for _, ddl in indexes:
                 conn.exec_driver_sql(ddl)
-        phase("building the FTS5 index")
+        phase("building the FTS5 index (stemming every record)")
         with conn.begin():
-            for statement in fts.create_statements():
-                conn.exec_driver_sql(statement)
-            conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")
+            fts.refill(conn)
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     partial.rename(path)
@@ -120,7 +118,10 @@ def load_postgres(
                 cursor.copy(f"COPY records ({', '.join(columns)}) FROM STDIN") as copy,
             ):
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    row["search_vector"] = tsvector_literal(
+                        row["title"], row["body"], row["author"]
+                    )
+                    copy.write_row([row.get(c) for c in columns])
             raw.commit()
             advance(len(rows))
         phase("creating indexes (GIN included)")

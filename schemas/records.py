@@ -166,6 +166,27 @@ class RecordSchema(Schema):
     registered_at = fields.AwareDateTime(allow_none=True)
 
 
+class SnippetSchema(Schema):
+    """Why a search hit matched."""
+
+    field = fields.String(metadata={"description": "Where it is from: `text`, `title`, `author`."})
+    html = fields.String(
+        metadata={
+            "description": "A short passage, HTML-escaped, the words that matched in `<mark>`."
+        }
+    )
+
+
+class RecordHitSchema(RecordSchema):
+    """A record as search finds it."""
+
+    snippet = fields.Nested(
+        SnippetSchema,
+        allow_none=True,
+        metadata={"description": "Only when `q` has words: where the words matched."},
+    )
+
+
 class RecordDetailSchema(RecordSchema):
     events = fields.List(fields.Nested(RecordEventSchema))
     personal_data = fields.Dict(
@@ -181,7 +202,7 @@ class RecordDetailSchema(RecordSchema):
 
 
 class RecordPageSchema(Schema):
-    items = fields.List(fields.Nested(RecordSchema))
+    items = fields.List(fields.Nested(RecordHitSchema))
     next_cursor = fields.String(allow_none=True)
 
 

@@ -184,7 +184,8 @@ class PostgresFullText:
 
     def relevance(self, query: SearchQuery) -> Relevance:
         vector: ColumnElement[Any] = literal_column("records.search_vector")
-        rank = func.ts_rank_cd(vector, self._tsquery(query), type_=Float)
+        # float8, not ts_rank_cd's float4: printed exactly, so a cursor gives it back.
+        rank = cast(func.ts_rank_cd(vector, self._tsquery(query)), postgresql.DOUBLE_PRECISION)
         return Relevance(rank, higher_first=True, condition=self.condition(query))
 
 
