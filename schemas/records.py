@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from schemas.common import PageArgsSchema, PlainString, UTCDateTime
+from service.index.facets import NAMES as FACETS
 from service.records.model import KIND_NAMES
 
 KINDS = KIND_NAMES
@@ -50,6 +52,15 @@ class RecordSearchArgsSchema(PageArgsSchema):
         metadata={
             "description": "`relevance` (the default when `q` has words: best match first), "
             "else newest published first (`-published_at`). `-` sorts descending."
+        },
+    )
+
+    facets = DelimitedList(
+        fields.String(validate=validate.OneOf(FACETS)),
+        validate=validate.Length(min=1, max=len(FACETS)),
+        metadata={
+            "description": "Counts over the whole result for these, comma-separated: "
+            f"{', '.join(FACETS)} (`year`: the local year of publication)."
         },
     )
 
@@ -201,8 +212,21 @@ class RecordDetailSchema(RecordSchema):
     )
 
 
+class FacetValueSchema(Schema):
+    value = fields.Raw(metadata={"description": "A kind, origin, site id, status, year, author."})
+    count = fields.Integer()
+
+
 class RecordPageSchema(Schema):
     items = fields.List(fields.Nested(RecordHitSchema))
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetValueSchema)),
+        metadata={
+            "description": "Only when `facets` asks: per facet, its most frequent values "
+            "(at most 20) among every record found, with their counts."
+        },
+    )
     next_cursor = fields.String(allow_none=True)
 
 

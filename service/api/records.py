@@ -86,14 +86,21 @@ class Records(MethodView):
     @require(READ)
     @blp.arguments(RecordSearchArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, RecordPageSchema)
-    def get(self, site: str | None = None, **args: Any) -> dict[str, Any]:
-        """Search and filter records, newest first by default; follow `next_cursor`"""
+    def get(
+        self, site: str | None = None, facets: list[str] | None = None, **args: Any
+    ) -> dict[str, Any]:
+        """Search and filter records: best match first when `q` has words, else newest
+        first; follow `next_cursor`; `facets` for counts over the whole result"""
         query = RecordQuery(site_ids=site_filter(site), secret=sees_secret(), **args)
-        page = services().queries.search(query)
-        return {
+        queries = services().queries
+        page = queries.search(query)
+        answer: dict[str, Any] = {
             "items": [as_hit(row._mapping, page.search) for row in page.items],
             "next_cursor": page.next_cursor,
         }
+        if facets:
+            answer["facets"] = queries.facets(query, list(dict.fromkeys(facets)))
+        return answer
 
 
 @blp.route("/<record_id>")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
 
 from service.errors import InvalidInput
-from service.index import cursors, fulltext
+from service.index import cursors, facets, fulltext
 from service.index import tables as t
 from service.index.db import unavailable_on_db_error
 from service.records.model import KIND_NAMES
@@ -39,6 +39,8 @@ def not_secret(record_id: ColumnElement[Any], secret: bool) -> ColumnElement[boo
         return true()
     return or_(record_id.is_(None), record_id.not_in(_SECRET_RECORDS))
 
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 SORTS = {
     "published_at": t.records.c.published_at,
@@ -123,9 +125,10 @@ class _Order:
 
 
 class RecordQueries:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, zone: ZoneInfo = STOCKHOLM):
         self.engine = engine
         self.fulltext = fulltext.for_dialect(engine.dialect.name)
+        self.zone = zone  # local years, for the year facet
 
     def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
         """Every filter but the full text."""
@@ -175,6 +178,13 @@ class RecordQueries:
         if search is not None:
             statement = statement.where(self.fulltext.condition(search))
         return statement, search
+
+    @unavailable_on_db_error
+    def facets(self, query: RecordQuery, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Counts over every record `query` finds (service/index/facets.py)."""
+        statement, _ = self.matching(query)
+        with self.engine.connect() as conn:
+            return facets.count(conn, statement, names, self.zone)
 
     @unavailable_on_db_error
     def search(self, query: RecordQuery) -> Page:

@@ -462,3 +462,77 @@ def test_both_databases_split_numbers_addresses_and_hosts_into_words(site, clien
 
     items = client.get("/v1/records", query_string={"q": query}, headers=reader).json["items"]
     assert [i["id"] for i in items] == [f"{site.id}.post.77"]
+
+
+# --- facets -------------------------------------------------------------------------------
+
+FACETED = [
+    {},
+    {"q": "snöröjning"},
+    {"q": "snöröjning OR förskolan"},
+    {"kind": "post"},
+    {"q": "gator", "origin": "drawn_up"},
+    {"q": "tunnelbana"},
+]
+
+
+def _counted(items: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    return {
+        "kind": Counter(i["kind"] for i in items),
+        "origin": Counter(i["origin"] for i in items),
+        "site": Counter(i["site_id"] for i in items),
+        "status": Counter(i["status"] for i in items),
+        "author": Counter(i["author"] for i in items),
+        "year": Counter(
+            datetime.fromisoformat(i["published_at"]).astimezone(stockholm).year for i in items
+        ),
+    }
+
+
+def test_facets_count_the_whole_result_not_the_page(client, reader, corpus, subtests):
+    names = "kind,origin,site,status,year,author"
+    for query in FACETED:
+        with subtests.test(str(query)):
+            everything = client.get(
+                "/v1/records", query_string={**query, "limit": 500}, headers=reader
+            ).json["items"]
+            answer = client.get(
+                "/v1/records", query_string={**query, "limit": 1, "facets": names}, headers=reader
+            )
+
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            facets = answer.json["facets"]
+            assert set(facets) == set(names.split(","))
+            expected = _counted(everything)
+            for name, values in facets.items():
+                assert {v["value"]: v["count"] for v in values} == dict(expected[name]), name
+                counts = [v["count"] for v in values]
+                assert counts == sorted(counts, reverse=True)
+
+
+def test_a_year_is_the_local_year(site, client, reader):
+    # 23:30 UTC on New Year's Eve is already the next year in Stockholm.
+    site.sender.send("post.published", post_data(1, published_at="2025-12-31T23:30:00Z"))
+    site.sender.send("post.published", post_data(2, published_at="2025-12-31T22:30:00Z"))
+
+    answer = client.get("/v1/records?facets=year", headers=reader)
+
+    assert answer.json["facets"] == {
+        "year": [{"value": 2025, "count": 1}, {"value": 2026, "count": 1}]
+    }
+
+
+def test_no_facets_unless_asked(client, reader, corpus):
+    assert "facets" not in client.get("/v1/records", headers=reader).json
+
+
+@pytest.mark.parametrize("facets", ["kind,colour", "", "kind,kind,kind,kind,kind,kind,kind"])
+def test_unknown_facet_is_422_naming_facets(client, reader, corpus, facets):
+    answer = client.get("/v1/records", query_string={"facets": facets}, headers=reader)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert "facets" in answer.json["errors"]["query"]
