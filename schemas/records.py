@@ -15,7 +15,10 @@ KINDS = KIND_NAMES
 ORIGINS = ["drawn_up", "received"]
 
 
-class RecordSearchArgsSchema(PageArgsSchema):
+class RecordFilterArgsSchema(Schema):
+    """What finds records, and their order: for a page (`/v1/records`) or everything
+    (`/v1/records.csv`, `.jsonl`)."""
+
     q = PlainString(
         load_default=None,
         validate=validate.Length(max=500),
@@ -55,6 +58,15 @@ class RecordSearchArgsSchema(PageArgsSchema):
         },
     )
 
+    @validates_schema
+    def _ranges(self, args: dict[str, Any], **kwargs: Any) -> None:
+        for name in ("published", "captured"):
+            after, before = args.get(f"{name}_after"), args.get(f"{name}_before")
+            if after and before and after >= before:
+                raise ValidationError("Must be later than the _after bound.", f"{name}_before")
+
+
+class RecordSearchArgsSchema(RecordFilterArgsSchema, PageArgsSchema):
     facets = DelimitedList(
         fields.String(validate=validate.OneOf(FACETS)),
         validate=validate.Length(min=1, max=len(FACETS)),
@@ -63,13 +75,6 @@ class RecordSearchArgsSchema(PageArgsSchema):
             f"{', '.join(FACETS)} (`year`: the local year of publication)."
         },
     )
-
-    @validates_schema
-    def _ranges(self, args: dict[str, Any], **kwargs: Any) -> None:
-        for name in ("published", "captured"):
-            after, before = args.get(f"{name}_after"), args.get(f"{name}_before")
-            if after and before and after >= before:
-                raise ValidationError("Must be later than the _after bound.", f"{name}_before")
 
 
 class RecordEventSchema(Schema):

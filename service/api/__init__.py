@@ -19,6 +19,7 @@ from service.api import (
     jobs,
     log,
     public,
+    record_exports,
     records,
     registration,
     replay,
@@ -71,6 +72,7 @@ def init_api(app: Flask) -> Api:
     for blueprint in (
         events.blp,
         records.blp,
+        record_exports.blp,
         changes.blp,
         stats.blp,
         review.blp,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import operator
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from service.search import syntax
 from service.search.syntax import SearchQuery
 
 _PK_MAX = 2**63 - 1  # BIGINT
+_MAX_PAGES = 10**9  # bounds a walk through pages; each page moves on by at least one record
 
 # The records marked secret, for `not_secret`: few, found through `ix_records_secret`.
 _SECRET_RECORDS = select(t.records.c.id).where(t.records.c.secret)
@@ -178,6 +179,18 @@ class RecordQueries:
         if search is not None:
             statement = statement.where(self.fulltext.condition(search))
         return statement, search
+
+    def every(self, query: RecordQuery, page_size: int = 500) -> Iterator[Page]:
+        """Every page of `query`'s result, one after the other, each read on its own (no
+        transaction held open while a client reads a long export)."""
+        cursor = query.cursor
+        for _ in range(_MAX_PAGES):
+            page = self.search(replace(query, limit=page_size, cursor=cursor))
+            yield page
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+        raise AssertionError("more pages than records")
 
     @unavailable_on_db_error
     def facets(self, query: RecordQuery, names: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -536,3 +536,88 @@ def test_unknown_facet_is_422_naming_facets(client, reader, corpus, facets):
 
     assert answer.status_code == 422, answer.get_data(as_text=True)
     assert "facets" in answer.json["errors"]["query"]
+
+
+# --- whole results as CSV and JSON Lines ----------------------------------------------------
+
+EXPORTED = [{}, {"q": "snöröjning"}, {"kind": "post", "sort": "published_at"}, {"q": "tunnelbana"}]
+
+
+def test_jsonl_streams_every_page_of_the_result(client, reader, corpus, monkeypatch, subtests):
+    from service.api import record_exports
+
+    monkeypatch.setattr(record_exports, "PAGE_SIZE", 2)
+    for query in EXPORTED:
+        with subtests.test(str(query)):
+            listed = client.get(
+                "/v1/records", query_string={**query, "limit": 500}, headers=reader
+            ).json["items"]
+            answer = client.get("/v1/records.jsonl", query_string=query, headers=reader)
+
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            assert answer.mimetype == "application/jsonl"
+            lines = answer.get_data(as_text=True).splitlines()
+            assert [json.loads(line) for line in lines] == listed
+
+
+def test_csv_streams_every_page_with_the_register_entry_first(client, reader, corpus, monkeypatch):
+    import csv
+    import io
+
+    from service.api import record_exports
+
+    monkeypatch.setattr(record_exports, "PAGE_SIZE", 3)
+    listed = client.get("/v1/records?limit=500&q=snöröjning", headers=reader).json["items"]
+    answer = client.get("/v1/records.csv?q=snöröjning", headers=reader)
+
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    assert "records.csv" in answer.headers["Content-Disposition"]
+    text = answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["id"] for r in rows] == [i["id"] for i in listed]
+    assert list(rows[0])[:6] == [
+        "id",
+        "register_entry.date",
+        "register_entry.date_kind",
+        "register_entry.identifier",
+        "register_entry.sender",
+        "register_entry.subject",
+    ]
+    by_id = {r["id"]: r for r in rows}
+    comment = by_id[corpus["c11"]]
+    assert comment["register_entry.sender"] == "Åsa Åström"
+    assert comment["origin"] == "received"
+
+
+def test_csv_cells_never_start_a_formula(site, client, reader):
+    site.sender.send("post.published", post_data(1, title='=HYPERLINK("x")', content="<p>-1</p>"))
+
+    text = client.get("/v1/records.csv", headers=reader).get_data(as_text=True)
+
+    import csv
+    import io
+
+    [row] = list(csv.DictReader(io.StringIO(text[1:])))
+    assert row["title"] == '\'=HYPERLINK("x")'
+    assert row["summary"] == "'-1"
+
+
+@pytest.mark.parametrize("path", ["/v1/records.csv", "/v1/records.jsonl"])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"q": 'snö"'}, "q"), ({"kind": "blog"}, "kind"), ({"sort": "title"}, "sort")],
+)
+def test_export_with_invalid_arguments_is_422_naming_them(
+    client, reader, corpus, path, query, field
+):
+    answer = client.get(path, query_string=query, headers=reader)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert field in answer.json["errors"]["query"]
+
+
+@pytest.mark.parametrize("path", ["/v1/records.csv", "/v1/records.jsonl"])
+def test_export_needs_a_reading_token(client, path):
+    assert client.get(path).status_code == 401
