@@ -232,6 +232,13 @@ class RecordPageSchema(Schema):
             "(at most 20) among every record found, with their counts."
         },
     )
+    facets_sampled = fields.Boolean(
+        metadata={
+            "description": "With `facets`: true when the result was too large to count in "
+            "time and the counts are estimated from an even sample of the index (5,000 "
+            "records in 20 runs over the whole capture history), scaled up; false: exact."
+        }
+    )
     next_cursor = fields.String(allow_none=True)
 
 

@@ -99,7 +99,8 @@ class Records(MethodView):
             "next_cursor": page.next_cursor,
         }
         if facets:
-            answer["facets"] = queries.facets(query, list(dict.fromkeys(facets)))
+            counts, sampled = queries.facets(query, list(dict.fromkeys(facets)))
+            answer["facets"], answer["facets_sampled"] = counts, sampled
         return answer
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    and_,
     bindparam,
     cast,
     column,
@@ -61,10 +62,19 @@ class FullText(Protocol):
     def refill(self, conn: Connection) -> None:
         """Make the search structures again from the `records` rows as they are."""
 
-    def condition(self, query: SearchQuery) -> ColumnElement[bool]:
-        """A WHERE clause over `records`: the rows that match `query`."""
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
+        """A WHERE clause over `records`: the rows that match `query` (among the pks in
+        `rowids`, inclusive, if given). `probe`: checked row by row, for a walk along another
+        index that stops early, instead of finding every match first."""
 
-    def relevance(self, query: SearchQuery) -> Relevance: ...
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        """The ranking of the matches with a pk from `floor` on."""
+
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        """The matches' pks as a table (`rowid`) that reads them newest first without
+        sorting, to join `records` to; None when the condition on `records` does that."""
 
 
 # bm25 weights of title, text, author (FTS5 column order).
@@ -128,22 +138,46 @@ class SQLiteFullText:
         for statement in self.trigger_statements():
             conn.exec_driver_sql(statement)
 
-    def _matching(self, query: SearchQuery, *columns: str) -> Any:
+    def _matching(self, query: SearchQuery, *columns: str, where: str = "") -> Any:
+        """The FTS5 query; `where` may add conditions on its rowid (the range binds)."""
         return text(
-            f"SELECT {', '.join(columns)} FROM records_fts WHERE records_fts MATCH :fts_query"
+            f"SELECT {', '.join(columns)} FROM records_fts "
+            f"WHERE records_fts MATCH :fts_query{where}"
         ).bindparams(
             # Unique: several conditions (legal holds' queries) can share one statement.
             bindparam("fts_query", to_fts5(query), unique=True)
         )
 
-    def condition(self, query: SearchQuery) -> ColumnElement[bool]:
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
         from service.index.tables import records
 
-        return records.c.pk.in_(self._matching(query, "rowid").columns(column("rowid", Integer)))
+        if probe:  # FTS5 seeks each term's doclist to this one rowid
+            probing = text(
+                "EXISTS (SELECT 1 FROM records_fts "
+                "WHERE records_fts MATCH :fts_query AND rowid = records.pk)"
+            ).bindparams(bindparam("fts_query", to_fts5(query), unique=True))
+            return and_(probing)
+        where, bounds = "", {}
+        if rowids is not None:  # FTS5 seeks to the range: only its matches are read
+            where = " AND rowid BETWEEN :fts_low AND :fts_high"
+            bounds = {"fts_low": rowids[0], "fts_high": rowids[1]}
+        matching = self._matching(query, "rowid", where=where)
+        for name, value in bounds.items():
+            matching = matching.bindparams(bindparam(name, value, unique=True))
+        return records.c.pk.in_(matching.columns(column("rowid", Integer)))
 
-    def relevance(self, query: SearchQuery) -> Relevance:
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        found: FromClause = (
+            self._matching(query, "rowid").columns(column("rowid", Integer)).subquery("found")
+        )
+        return found
+
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        matching = self._matching(query, "rowid", f"{_BM25} AS score", where=" AND rowid >= :floor")
         matches = (
-            self._matching(query, "rowid", f"{_BM25} AS score")
+            matching.bindparams(bindparam("floor", floor, unique=True))
             .columns(column("rowid", Integer), column("score", Float))
             .subquery("matches")
         )
@@ -179,14 +213,33 @@ class PostgresFullText:
     def _tsquery(self, query: SearchQuery) -> ColumnElement[Any]:
         return cast(bindparam("tsquery", to_tsquery(query), unique=True), postgresql.TSQUERY)
 
-    def condition(self, query: SearchQuery) -> ColumnElement[bool]:
-        return literal_column("records.search_vector").op("@@")(self._tsquery(query))
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
+        """The same either way: PostgreSQL's planner chooses between the GIN index and
+        checking the rows another index yields."""
+        from service.index.tables import records
 
-    def relevance(self, query: SearchQuery) -> Relevance:
+        match: ColumnElement[bool] = literal_column("records.search_vector").op("@@")(
+            self._tsquery(query)
+        )
+        if rowids is not None:
+            return and_(records.c.pk.between(*rowids), match)
+        return match
+
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        return None
+
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        from service.index.tables import records
+
         vector: ColumnElement[Any] = literal_column("records.search_vector")
         # float8, not ts_rank_cd's float4: printed exactly, so a cursor gives it back.
         rank = cast(func.ts_rank_cd(vector, self._tsquery(query)), postgresql.DOUBLE_PRECISION)
-        return Relevance(rank, higher_first=True, condition=self.condition(query))
+        condition = self.condition(query)
+        if floor:
+            condition = and_(records.c.pk >= floor, condition)
+        return Relevance(rank, higher_first=True, condition=condition)
 
 
 def for_dialect(name: str) -> SQLiteFullText | PostgresFullText:

@@ -16,7 +16,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Executable,
+    Row,
+    Select,
+    and_,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from service.errors import InvalidInput
 from service.index import cursors, facets, fulltext
@@ -28,6 +41,11 @@ from service.search.syntax import SearchQuery
 
 _PK_MAX = 2**63 - 1  # BIGINT
 _MAX_PAGES = 10**9  # bounds a walk through pages; each page moves on by at least one record
+
+# How search copes with words that find many records (see `RecordQueries.search`).
+DENSITY_SAMPLE = 2_000  # the newest records looked at to tell how common the words are
+MANY_MATCHES = 20_000  # more matches than this (estimated): walk an index, rank a window
+RANK_WINDOW = 5_000  # relevance with many matches ranks the newest this many
 
 # The records marked secret, for `not_secret`: few, found through `ix_records_secret`.
 _SECRET_RECORDS = select(t.records.c.id).where(t.records.c.secret)
@@ -100,11 +118,21 @@ def _moment_cursor(values: list[Any]) -> tuple[datetime, int]:
 
 
 def _score_cursor(values: list[Any]) -> tuple[float, int]:
-    """The (score, pk) a relevance cursor carries: a finite float, as JSON keeps it."""
-    score, pk = values
+    """The (score, pk) a relevance cursor carries: a finite float, as JSON keeps it (and
+    the window's floor, `_window_of`)."""
+    [score, floor], pk = values
     if type(score) not in (int, float) or not math.isfinite(score):
         raise ValueError("bad cursor")
+    _window_of(values)
     return float(score), _pk(pk)
+
+
+def _window_of(values: list[Any]) -> int:
+    """The floor of the window a relevance cursor ranks in (0: every match)."""
+    [_, floor], _ = values
+    if type(floor) is not int or not 0 <= floor <= _PK_MAX:
+        raise ValueError("bad cursor")
+    return floor
 
 
 def _pk(pk: Any) -> int:
@@ -193,44 +221,145 @@ class RecordQueries:
         raise AssertionError("more pages than records")
 
     @unavailable_on_db_error
-    def facets(self, query: RecordQuery, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Counts over every record `query` finds (service/index/facets.py)."""
-        statement, _ = self.matching(query)
+    def facets(self, query: RecordQuery, names: list[str]) -> tuple[facets.Counts, bool]:
+        """Counts over every record `query` finds (service/index/facets.py), and whether
+        they were estimated from a sample (a result too large to count in time)."""
+        statement, search = self.matching(query)
         with self.engine.connect() as conn:
-            return facets.count(conn, statement, names, self.zone)
+            top = conn.execute(select(func.max(t.records.c.pk))).scalar() or 0
+            spans = facets.windows(top)
+            if spans:
+                columns = [
+                    facets.facet_column(name, conn.dialect.name, self.zone).label(name)
+                    for name in names
+                ]
+                rows = list(conn.execute(self._sample(query, search, columns, spans)))
+                scale = top / (len(spans) * facets.SAMPLE_WIDTH)
+                if len(rows) * scale > facets.EXACT_UP_TO:
+                    return facets.from_sample(rows, names, scale), True
+            return facets.count(conn, statement, names, self.zone), False
+
+    def _sample(
+        self,
+        query: RecordQuery,
+        search: SearchQuery | None,
+        columns: list[Any],
+        spans: list[tuple[int, int]],
+    ) -> Executable:
+        """`columns` of the matches whose pks are in `spans`, the words looked up in each
+        span on its own (a seek in the full-text index)."""
+        pk = t.records.c.pk
+        parts = []
+        for span in spans:
+            part = select(*columns).where(*self._conditions(query), pk.between(*span))
+            if search is not None:
+                part = part.where(self.fulltext.condition(search, rowids=span))
+            parts.append(part)
+        return union_all(*parts)
+
+    def _density(self, conn: Connection, search: SearchQuery) -> tuple[float, int]:
+        """(the share of the newest records that match `search`, the largest pk): how many
+        records the words find, told from a cheap look at the newest `DENSITY_SAMPLE`."""
+        top = conn.execute(select(func.max(t.records.c.pk))).scalar() or 0
+        low = max(1, top - DENSITY_SAMPLE + 1)
+        found_table = self.fulltext.matches(search)
+        if found_table is None:
+            matches = select(func.count()).where(
+                t.records.c.pk >= low, self.fulltext.condition(search, rowids=(low, top))
+            )
+        else:  # the full-text index alone, from the newest end
+            rowid = found_table.c.rowid
+            matches = select(func.count()).select_from(found_table).where(rowid >= low)
+        found = conn.execute(matches).scalar_one()
+        return (found / (top - low + 1) if top else 0.0), top
+
+    def _many(self, conn: Connection, search: SearchQuery) -> bool:
+        """Whether the words find so many records that finding all of them first costs more
+        than walking an index and checking each row (`MANY_MATCHES`)."""
+        if search.has_prefix:
+            return False
+        density, top = self._density(conn, search)
+        return density * top > MANY_MATCHES
+
+    def _window_floor(
+        self,
+        conn: Connection,
+        search: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        filtered: bool,
+    ) -> int:
+        """The pk of the `RANK_WINDOW`-th newest match (1 when there are fewer); of those
+        that pass the filters when `filtered`."""
+        r = t.records.c
+        found = self.fulltext.matches(search)
+        if found is None:
+            newest = select(r.pk).where(*conditions, self.fulltext.condition(search))
+            pk: ColumnElement[int] = r.pk
+        else:  # driven by the full-text index, read newest first
+            pk = found.c.rowid
+            newest = select(pk).select_from(found)
+            if filtered:  # (secrecy alone does not count: the window only bounds the ranking)
+                newest = newest.join(t.records, r.pk == pk).where(*conditions)
+        floor = newest.order_by(pk.desc()).offset(RANK_WINDOW - 1).limit(1)
+        return int(conn.execute(floor).scalar() or 1)
 
     @unavailable_on_db_error
     def search(self, query: RecordQuery) -> Page:
+        """One page. With words, how depends on how many records they find: a few are found
+        first and then sorted; many are met by walking the sort's index (dates) or ranked
+        within the newest `RANK_WINDOW` of them (relevance), so a common word costs no more
+        than a rare one."""
         search = parse_q(query.q)
         sort = self.sort_of(query, search)
         conditions = self._conditions(query)
+        many = False
+        if search is not None:
+            with self.engine.connect() as conn:
+                many = self._many(conn, search)
         if sort == RELEVANCE:
             assert search is not None
-            relevance = self.fulltext.relevance(search)
-            statement = select(*SHOWN, relevance.score.label("score"))
-            if relevance.matches is not None:
-                statement = statement.join_from(
-                    t.records, relevance.matches, relevance.matches.c.rowid == t.records.c.pk
-                )
-            if relevance.condition is not None:
-                conditions.append(relevance.condition)
-            order = _Order(
-                relevance.score,
-                "score",
-                relevance.higher_first,
-                parse=_score_cursor,
-                dump=float,
+            return self._ranked(query, search, conditions, many)
+        sort_column = SORTS[sort.lstrip("-")]
+        if search is not None:
+            conditions.append(self.fulltext.condition(search, probe=many))
+        statement = select(*SHOWN).where(*conditions)
+        order = _Order(sort_column, sort_column.name, sort.startswith("-"))
+        page = self._page(statement, order, query.limit, query.cursor)
+        page.search = search
+        return page
+
+    def _ranked(
+        self,
+        query: RecordQuery,
+        search: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        many: bool,
+    ) -> Page:
+        """Best match first, then the newer record. The cursor carries the window's floor,
+        so every page ranks the same records."""
+        floor = 0
+        if query.cursor:
+            floor = cursors.decode(query.cursor, _window_of)
+        elif many:
+            with self.engine.connect() as conn:
+                floor = self._window_floor(conn, search, conditions, len(conditions) > 1)
+        relevance = self.fulltext.relevance(search, floor)
+        statement = select(*SHOWN, relevance.score.label("score"))
+        if relevance.matches is not None:
+            statement = statement.join_from(
+                t.records, relevance.matches, relevance.matches.c.rowid == t.records.c.pk
             )
-            # The better score first (bm25 is better when lower), then the newer record.
-            statement = statement.where(*conditions)
-            page = self._page(statement, order, query.limit, query.cursor, pk_descending=True)
-        else:
-            sort_column = SORTS[sort.lstrip("-")]
-            if search is not None:
-                conditions.append(self.fulltext.condition(search))
-            statement = select(*SHOWN).where(*conditions)
-            order = _Order(sort_column, sort_column.name, sort.startswith("-"))
-            page = self._page(statement, order, query.limit, query.cursor)
+        if relevance.condition is not None:
+            conditions = [*conditions, relevance.condition]
+        order = _Order(
+            relevance.score,
+            "score",
+            relevance.higher_first,
+            parse=_score_cursor,
+            dump=lambda score: [float(score), floor],
+        )
+        statement = statement.where(*conditions)
+        page = self._page(statement, order, query.limit, query.cursor, pk_descending=True)
         page.search = search
         return page
 

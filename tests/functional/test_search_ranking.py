@@ -159,3 +159,97 @@ def test_snippet_of_an_author_match_and_none_without_words(client, reader, site)
 
     assert by_author["snippet"] == {"field": "author", "html": "Anna <mark>Andersson</mark>"}
     assert "snippet" not in listed
+
+
+# --- many matches: the strategies for common words, forced on a small index -----------------
+
+
+@pytest.fixture
+def mixed(site) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Records where the words below are common, rare, in phrases and excluded."""
+    texts = [
+        ("Bygglov beviljat", "Nämnden beviljade bygglov för Storgatan."),
+        ("Bygglov avslaget", "Nämnden avslog bygglov för Torget."),
+        ("Detaljplan", "Samråd om detaljplan och bygglov."),
+        ("Skolskjuts", "Skolskjuts under vintern."),
+        ("Bygglov och skolskjuts", "Nämnden och skolan."),
+        ("Snöröjning", "Plogning av gator."),
+        ("Bygglov", "Ett bygglov till."),
+    ]
+    return {
+        f"r{n}": publish(site, n, title, text, f"2026-10-{n:02d}T08:00:00Z")
+        for n, (title, text) in enumerate(texts, start=1)
+    }
+
+
+MANY_QUERIES = [
+    {"q": "bygglov", "sort": "-published_at"},
+    {"q": "bygglov", "sort": "published_at"},
+    {"q": "nämnden -avslog", "sort": "-captured_at"},
+    {"q": '"beviljade bygglov" OR skolskjuts', "sort": "-published_at"},
+    {"q": "bygglov", "sort": "-published_at", "kind": "post"},
+]
+
+
+def test_walking_the_date_index_finds_what_finding_first_finds(
+    client, reader, mixed, monkeypatch, subtests
+):
+    from service.index import queries
+
+    def found(query: dict[str, str]) -> list[str]:
+        return ids(client.get("/v1/records", query_string=query, headers=reader))
+
+    for query in MANY_QUERIES:
+        with subtests.test(str(query)):
+            monkeypatch.setattr(queries, "MANY_MATCHES", 10**9)
+            first = found(query)
+            monkeypatch.setattr(queries, "MANY_MATCHES", -1)
+
+            assert first and found(query) == first
+
+
+def test_relevance_over_many_matches_ranks_the_newest_window(
+    client, reader, mixed, monkeypatch, subtests
+):
+    from service.index import queries
+
+    monkeypatch.setattr(queries, "MANY_MATCHES", -1)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 3)
+    matching = ids(client.get("/v1/records?q=bygglov&sort=-captured_at&limit=50", headers=reader))
+    newest = set(matching[:3])
+
+    ranked = ids(client.get("/v1/records?q=bygglov&limit=50", headers=reader))
+    assert set(ranked) == newest
+    for limit in (1, 2):
+        with subtests.test(limit=limit):
+            seen: list[str] = []
+            cursor = None
+            for _ in range(10):
+                query = {"q": "bygglov", "limit": limit, **({"cursor": cursor} if cursor else {})}
+                answer = client.get("/v1/records", query_string=query, headers=reader)
+                seen += ids(answer)
+                cursor = answer.json["next_cursor"]
+                if cursor is None:
+                    break
+
+            assert seen == ranked
+
+
+def test_facets_of_a_large_result_are_estimated_from_a_sample(client, reader, mixed, monkeypatch):
+    from service.index import facets
+
+    monkeypatch.setattr(facets, "SAMPLE_WINDOWS", 2)
+    monkeypatch.setattr(facets, "SAMPLE_WIDTH", 2)
+    monkeypatch.setattr(facets, "EXACT_UP_TO", 0)
+    answer = client.get("/v1/records?q=bygglov&facets=kind,year", headers=reader).json
+
+    assert answer["facets_sampled"] is True
+    # 7 records, two runs of two pks (1-2 and 4-5): bygglov is in 1, 2 and 5.
+    scale = 7 / 4
+    assert answer["facets"]["kind"] == [{"value": "post", "count": round(3 * scale)}]
+    assert answer["facets"]["year"] == [{"value": 2026, "count": round(3 * scale)}]
+
+    monkeypatch.setattr(facets, "EXACT_UP_TO", 1000)
+    exact = client.get("/v1/records?q=bygglov&facets=kind", headers=reader).json
+    assert exact["facets_sampled"] is False
+    assert exact["facets"]["kind"] == [{"value": "post", "count": 5}]
