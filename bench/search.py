@@ -138,15 +138,21 @@ def load_postgres(
 # --- queries ---------------------------------------------------------------------------
 
 
+FACETS = "kind,origin,site,status,year,author"
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
     args: dict[str, Any]  # RecordSearchArgsSchema names; `site` is the one-site filter
+    facets: bool = False  # also every facet (counts over the whole result)
 
     def api_path(self) -> str:
         params = {
             k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.args.items()
         }
+        if self.facets:
+            params["facets"] = FACETS
         return "/v1/records?" + urllib.parse.urlencode(params)
 
     def record_query(self) -> RecordQuery:
@@ -156,42 +162,78 @@ class Case:
         # unrestricted token; marshmallow fills the same defaults.
         return RecordQuery(site_ids=[site] if site else None, **args)
 
+    def run_direct(self, queries: RecordQueries) -> list[str]:
+        """What the API does for this case, straight on the index: the page (and facets)."""
+        query = self.record_query()
+        ids = [row.id for row in queries.search(query).items]
+        if self.facets:
+            queries.facets(query, FACETS.split(","))
+        return ids
+
 
 def cases() -> list[Case]:
+    """The issue's mix: rare words, the commonest words, two words, phrases, prefixes, with
+    and without filters, each sort, with and without facets."""
     sites = site_ids()
     day = lambda y, m=1, d=1: datetime(y, m, d, tzinfo=UTC)  # noqa: E731
     w = QUERY_WORDS
-    return [
-        Case("newest 50, no filter", {"limit": 50}),
-        Case("site + kind, newest", {"site": sites[1], "kind": "post", "limit": 50}),
-        Case("q common word", {"q": w["common"], "limit": 50}),
-        Case("q middling word + kind", {"q": w["middling"], "kind": "post", "limit": 50}),
+    common, middling, rare = w["common"], w["middling"], w["rarest"]
+    two = f"{w['middling']} {w['middling2']}"
+    phrase = '"kommunen och"'
+    reference = "KS 2019/245"  # a registrar's reference: a phrase of rare words
+    year_2020 = {"published_after": day(2020), "published_before": day(2021)}
+    mix = [
+        Case("no words, newest", {"limit": 50}),
+        Case("no words: site + kind, newest", {"site": sites[1], "kind": "post", "limit": 50}),
         Case(
-            "q two words + site + year",
-            {
-                "q": f"{w['middling']} {w['middling2']}",
-                "site": sites[0],
-                "published_after": day(2020),
-                "published_before": day(2021),
-                "limit": 50,
-            },
-        ),
-        Case("q rare word, oldest first", {"q": w["rarest"], "sort": "published_at", "limit": 50}),
-        Case("q reference number", {"q": "KS 2019/245", "limit": 50}),
-        Case(
-            "comments held, captured sort",
+            "no words: comments held, captured",
             {"kind": "comment", "status": "hold", "sort": "-captured_at", "limit": 50},
         ),
         Case(
-            "author + date range",
-            {
-                "author": "Anna Andersson",
-                "published_after": day(2018),
-                "published_before": day(2024),
-                "limit": 50,
-            },
+            "no words: author + dates",
+            {"author": "Anna Andersson", "published_after": day(2018), "limit": 50},
+        ),
+        Case("common word, relevance", {"q": common, "limit": 50}),
+        Case("common word, newest", {"q": common, "sort": "-published_at", "limit": 50}),
+        Case("common word, oldest", {"q": common, "sort": "published_at", "limit": 50}),
+        Case(
+            "common word + site + kind, newest",
+            {"q": common, "site": sites[2], "kind": "comment", "sort": "-published_at"},
+        ),
+        Case("middling word, relevance", {"q": middling, "limit": 50}),
+        Case(
+            "middling word + kind, newest", {"q": middling, "kind": "post", "sort": "-published_at"}
+        ),
+        Case("rare word, relevance", {"q": rare, "limit": 50}),
+        Case("rare word, oldest", {"q": rare, "sort": "published_at", "limit": 50}),
+        Case("reference number (rare phrase)", {"q": reference, "limit": 50}),
+        Case("two words, relevance", {"q": two, "limit": 50}),
+        Case(
+            "two words + site + year, newest",
+            {"q": two, "site": sites[0], **year_2020, "sort": "-published_at", "limit": 50},
+        ),
+        Case("phrase, relevance", {"q": phrase, "limit": 50}),
+        Case("phrase, newest", {"q": phrase, "sort": "-published_at", "limit": 50}),
+        Case("prefix, relevance", {"q": "bygg*", "limit": 50}),
+        Case("prefix, newest", {"q": "bygg*", "sort": "-published_at", "limit": 50}),
+        Case(
+            "OR and exclusion, newest",
+            {"q": f"{middling} OR {rare} -{common}", "sort": "-published_at"},
         ),
     ]
+    faceted = [
+        Case("facets: no words", {"limit": 50}, facets=True),
+        Case("facets: common word", {"q": common, "limit": 50}, facets=True),
+        Case("facets: rare word", {"q": rare, "limit": 50}, facets=True),
+        Case(
+            "facets: two words + site + year",
+            {"q": two, "site": sites[0], **year_2020},
+            facets=True,
+        ),
+        Case("facets: phrase", {"q": phrase, "limit": 50}, facets=True),
+        Case("facets: prefix", {"q": "bygg*", "limit": 50}, facets=True),
+    ]
+    return mix + faceted
 
 
 @dataclass
@@ -256,7 +298,7 @@ def measure(
     queries = RecordQueries(engine)
     timings = {case.name: Timing() for case in cases()}
     for case in cases():
-        direct_ids = [row.id for row in queries.search(case.record_query()).items]
+        direct_ids = case.run_direct(queries)
         api_ids = [item["id"] for item in json.loads(api.get(case.api_path()))["items"]]
         if direct_ids != api_ids:
             raise RuntimeError(f"{case.name}: the API and the index disagree")
@@ -265,9 +307,9 @@ def measure(
         if time.monotonic() > deadline:
             break
         for case in cases():
-            path, record_query = case.api_path(), case.record_query()
+            path = case.api_path()
             started = time.perf_counter()
-            queries.search(record_query)
+            case.run_direct(queries)
             direct = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
             api.get(path)
