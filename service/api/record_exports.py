@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -115,15 +116,10 @@ def _stream(
 ) -> Response:
     pages = _pages(args)
     first = next(pages)  # in the request: its errors are answers, not broken downloads
-    body = render(_records(_chain(first, pages)))
+    body = render(_records(itertools.chain([first], pages)))
     response = Response(body, mimetype=kw["mimetype"])
     response.headers["Content-Disposition"] = f'attachment; filename="{kw["filename"]}"'
     return response
-
-
-def _chain(first: Page, rest: Iterator[Page]) -> Iterator[Page]:
-    yield first
-    yield from rest
 
 
 @blp.route("/records.csv")

@@ -21,6 +21,23 @@ def publish(site, n: int, title: str, text: str, published: str = "2026-10-01T08
     return f"{site.id}.post.{n}"
 
 
+def walk(client, reader, query: dict[str, Any]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every page of `query`, following `next_cursor` (at most 50 pages)."""
+    seen: list[str] = []
+    cursor = None
+    for _ in range(50):
+        answer = client.get(
+            "/v1/records",
+            query_string={**query, **({"cursor": cursor} if cursor else {})},
+            headers=reader,
+        )
+        seen += ids(answer)
+        cursor = answer.json["next_cursor"]
+        if cursor is None:
+            return seen
+    raise AssertionError("more than 50 pages")
+
+
 FILLER = "Nämnden sammanträdde och gick igenom ärendena på dagordningen i tur och ordning."
 
 
@@ -83,17 +100,7 @@ def test_relevance_cursor_walks_every_match_once_in_order(client, reader, many_m
     assert sorted(everything) == sorted(many_matches)
     for limit in (1, 2, 5, 17):
         with subtests.test(limit=limit):
-            seen: list[str] = []
-            cursor = None
-            for _ in range(50):
-                query = {"q": "bygglov", "limit": limit, **({"cursor": cursor} if cursor else {})}
-                answer = client.get("/v1/records", query_string=query, headers=reader)
-                seen += ids(answer)
-                cursor = answer.json["next_cursor"]
-                if cursor is None:
-                    break
-
-            assert seen == everything
+            assert walk(client, reader, {"q": "bygglov", "limit": limit}) == everything
 
 
 def test_a_date_cursor_is_no_relevance_cursor(client, reader, many_matches):
@@ -222,17 +229,7 @@ def test_relevance_over_many_matches_ranks_the_newest_window(
     assert set(ranked) == newest
     for limit in (1, 2):
         with subtests.test(limit=limit):
-            seen: list[str] = []
-            cursor = None
-            for _ in range(10):
-                query = {"q": "bygglov", "limit": limit, **({"cursor": cursor} if cursor else {})}
-                answer = client.get("/v1/records", query_string=query, headers=reader)
-                seen += ids(answer)
-                cursor = answer.json["next_cursor"]
-                if cursor is None:
-                    break
-
-            assert seen == ranked
+            assert walk(client, reader, {"q": "bygglov", "limit": limit}) == ranked
 
 
 def test_facets_of_a_large_result_are_estimated_from_a_sample(client, reader, mixed, monkeypatch):
