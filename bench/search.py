@@ -23,7 +23,7 @@ from bench.common import percentile
 from bench.corpus import CORPUS_VERSION, QUERY_WORDS, Corpus, site_ids
 from service.index import fulltext
 from service.index import tables as t
-from service.index.db import make_engine, migrate
+from service.index.db import analyze, make_engine, migrate
 from service.index.queries import RecordQueries, RecordQuery
 from service.index.search_vector import tsvector_literal
 
@@ -94,6 +94,7 @@ def load_sqlite(
         with conn.begin():
             fts.refill(conn)
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    analyze(engine)  # as `offentlig reindex` leaves it
     engine.dispose()
     partial.rename(path)
 

@@ -158,6 +158,19 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 connection.commit()
 
 
+def analyze(engine: Engine) -> None:
+    """Give the query planner fresh statistics after a bulk write (reindex). SQLite keeps
+    none by itself: without them it takes an equality on any indexed column (a site) as
+    very selective, and would read a site's every record where a few pks would do."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE records")
+        conn.commit()
+
+
 def check(engine: Engine) -> None:
     try:
         with engine.connect() as connection:

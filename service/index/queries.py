@@ -141,6 +141,23 @@ def _pk(pk: Any) -> int:
     return pk
 
 
+def _narrowed(query: RecordQuery) -> bool:
+    """Whether a filter leaves few records to walk through in date order (a date range,
+    an author, a parent or a case number; a site or a kind leave many)."""
+    return any(
+        value is not None
+        for value in (
+            query.published_after,
+            query.published_before,
+            query.captured_after,
+            query.captured_before,
+            query.author,
+            query.parent,
+            query.case_number,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class _Order:
     """A keyset order: by `column` (`descending` or not), ties by the record's pk the same
@@ -226,18 +243,19 @@ class RecordQueries:
         they were estimated from a sample (a result too large to count in time)."""
         statement, search = self.matching(query)
         with self.engine.connect() as conn:
+            columns = [
+                facets.facet_column(name, conn.dialect.name, self.zone).label(name)
+                for name in names
+            ]
             top = conn.execute(select(func.max(t.records.c.pk))).scalar() or 0
             spans = facets.windows(top)
             if spans:
-                columns = [
-                    facets.facet_column(name, conn.dialect.name, self.zone).label(name)
-                    for name in names
-                ]
                 rows = list(conn.execute(self._sample(query, search, columns, spans)))
                 scale = top / (len(spans) * facets.SAMPLE_WIDTH)
                 if len(rows) * scale > facets.EXACT_UP_TO:
-                    return facets.from_sample(rows, names, scale), True
-            return facets.count(conn, statement, names, self.zone), False
+                    return facets.tally(rows, names, scale), True
+            every = list(conn.execute(statement.with_only_columns(*columns)))
+            return facets.tally(every, names), False
 
     def _sample(
         self,
@@ -321,7 +339,10 @@ class RecordQueries:
             return self._ranked(query, search, conditions, many)
         sort_column = SORTS[sort.lstrip("-")]
         if search is not None:
-            conditions.append(self.fulltext.condition(search, probe=many))
+            # A walk along the dates pays for every row it passes: with a date range or a
+            # narrow filter, finding the matches first is cheaper however many there are.
+            walk = many and not _narrowed(query)
+            conditions.append(self.fulltext.condition(search, probe=walk))
         statement = select(*SHOWN).where(*conditions)
         order = _Order(sort_column, sort_column.name, sort.startswith("-"))
         page = self._page(statement, order, query.limit, query.cursor)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 from service.index import fulltext
 from service.index import tables as t
-from service.index.db import writing
+from service.index.db import analyze, writing
 from service.index.rules import lock_feed
 from service.index.writer import apply_event, apply_version
 from service.records.canonical import verify
@@ -92,6 +92,7 @@ def rebuild(
     _apply(engine, batch, report)
     advance(len(batch))
     _renumber_records(engine)
+    analyze(engine)
     return report
 
 

@@ -36,6 +36,9 @@ def upgrade() -> None:
     if isinstance(strategy, fulltext.PostgresFullText):
         for statement in strategy.create_statements():
             op.execute(statement)
+    else:  # the planner's statistics, which SQLite never gathers by itself (db.analyze)
+        op.execute("PRAGMA analysis_limit=1000")
+        op.execute("ANALYZE")
 
 
 def downgrade() -> None:
