@@ -118,8 +118,10 @@ def start_service(
     port = free_port()
     argv = [
         sys.executable,
-        "-m",
-        "service.cli",
+        "-c",
+        # As the `offentlig` script does: `-m service.cli` would import the module twice
+        # (as __main__ and as service.cli), and its command modules import it back.
+        "import sys; from service.cli import main; sys.argv[0] = 'offentlig'; main()",
         "serve",
         "--host",
         "127.0.0.1",

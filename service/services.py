@@ -129,7 +129,7 @@ def build(
         ),
         tokens=TokenStore(engine, storage, clock, id_factory, audit=audit),
         channels=channels,
-        queries=RecordQueries(engine),
+        queries=RecordQueries(engine, zone),
         audit=audit,
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),

@@ -20,6 +20,7 @@ from service.api import (
     jobs,
     log,
     public,
+    record_exports,
     records,
     registration,
     replay,
@@ -72,6 +73,7 @@ def init_api(app: Flask) -> Api:
     for blueprint in (
         events.blp,
         records.blp,
+        record_exports.blp,
         changes.blp,
         stats.blp,
         review.blp,

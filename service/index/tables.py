@@ -28,6 +28,8 @@ from sqlalchemy import (
     false,
 )
 
+from service.index.search_vector import SearchVector
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
@@ -233,6 +235,9 @@ records = Table(
     Column("personal_sha256", String(64), nullable=True),
     # Each term as "\n{taxonomy}:{name}\n" (see rows.terms_text), for rules scoped by terms.
     Column("terms", Text, nullable=False, server_default=""),
+    # PostgreSQL: the terms full text search finds it by (GIN-indexed). Always empty on
+    # SQLite, whose FTS5 table `records_fts` is fed by triggers (service/index/fulltext.py).
+    Column("search_vector", SearchVector, nullable=True),
     # Set by register entries about the record (service/registers/), not by its versions:
     Column("review", String(20), nullable=True),  # None | pending | cleared | register | secret
     Column("secret", Boolean, nullable=False, server_default=false()),

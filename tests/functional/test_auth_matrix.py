@@ -29,6 +29,8 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "records.Versions"): "records:read",
     ("GET", "records.VersionDocument"): "records:read",
     ("GET", "records.VersionPersonalData"): "records:read-personal",
+    ("GET", "record-exports.RecordsCsv"): "records:read",
+    ("GET", "record-exports.RecordsJsonLines"): "records:read",
     ("GET", "changes.Changes"): "records:read",
     ("GET", "stats.Stats"): "records:read",
     ("GET", "review.ReviewQueue"): "records:review",

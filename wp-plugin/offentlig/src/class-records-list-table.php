@@ -110,8 +110,13 @@ final class Records_List_Table extends \WP_List_Table {
 			),
 			admin_url( 'admin.php' )
 		);
-		$label = ! empty( $item['deleted'] ) ? ' <span class="offentlig-deleted">' . esc_html__( '(deleted on the site)', 'offentlig' ) . '</span>' : '';
-		return sprintf( '<strong><a class="row-title" href="%1$s">%2$s</a></strong>%3$s', esc_url( $url ), esc_html( wp_html_excerpt( $title, 120, '…' ) ), $label );
+		$label   = ! empty( $item['deleted'] ) ? ' <span class="offentlig-deleted">' . esc_html__( '(deleted on the site)', 'offentlig' ) . '</span>' : '';
+		$snippet = '';
+		if ( isset( $item['snippet']['html'] ) && is_string( $item['snippet']['html'] ) ) {
+			// The service escapes the text and marks the matched words; only <mark> is let through.
+			$snippet = '<p class="offentlig-snippet">' . wp_kses( $item['snippet']['html'], array( 'mark' => array() ) ) . '</p>';
+		}
+		return sprintf( '<strong><a class="row-title" href="%1$s">%2$s</a></strong>%3$s%4$s', esc_url( $url ), esc_html( wp_html_excerpt( $title, 120, '…' ) ), $label, $snippet );
 	}
 
 	/**

@@ -170,7 +170,7 @@ final class Service_Client {
 	/**
 	 * Searches records of this site.
 	 *
-	 * @param array<string,scalar> $args q, kind, published_after, published_before, cursor, limit.
+	 * @param array<string,scalar> $args q, kind, origin, status, author, published_after, published_before, cursor, limit, facets.
 	 * @return array<string,mixed>|WP_Error
 	 */
 	public function records( array $args ) {
@@ -272,5 +272,16 @@ final class Service_Client {
 	 */
 	public function versions( string $record_id ) {
 		return $this->get( '/v1/records/' . rawurlencode( $record_id ) . '/versions' );
+	}
+
+	/**
+	 * One version exactly as captured: the stored document (title, content, …).
+	 *
+	 * @param string $record_id Record id.
+	 * @param int    $number    Version number.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function version( string $record_id, int $number ) {
+		return $this->get( '/v1/records/' . rawurlencode( $record_id ) . '/versions/' . $number );
 	}
 }
