@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import statistics
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -197,15 +195,7 @@ def summarize(
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    started = time.monotonic()
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    result = common.start_report(console, "Offentlig bench: backfill")
-    work = Path(tempfile.mkdtemp(prefix="offentlig-bench-backfill-"))
-    try:
-        result.update(run(args, work))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    common.finish_report(console, result, started, "backfill", "backfill-latest.json")
+    common.run_in_scratch(console, "backfill", lambda work: run(args, work))
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,8 +118,10 @@ def start_service(
     port = free_port()
     argv = [
         sys.executable,
-        "-m",
-        "service.cli",
+        "-c",
+        # As the `offentlig` script does: `-m service.cli` would import the module twice
+        # (as __main__ and as service.cli), and its command modules import it back.
+        "import sys; from service.cli import main; sys.argv[0] = 'offentlig'; main()",
         "serve",
         "--host",
         "127.0.0.1",
@@ -299,6 +302,20 @@ def finish_report(
     console.print(f"Results: {out.relative_to(REPO)} ({result['seconds']:.0f} s in all)")
 
 
+def run_in_scratch(console: Console, name: str, work: Callable[[Path], dict[str, Any]]) -> None:
+    """A benchmark's whole run: its banner, `work` in a scratch directory (removed after),
+    and its result written as `bench/results/{name}-<UTC time>.json` and `{name}-latest.json`."""
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = start_report(console, f"Offentlig bench: {name}")
+    scratch = Path(tempfile.mkdtemp(prefix=f"offentlig-bench-{name}-"))
+    try:
+        result.update(work(scratch))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    finish_report(console, result, started, name, f"{name}-latest.json")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile (no interpolation): p95 of 20 samples is the 19th."""
     if not values:
@@ -309,4 +326,21 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def config_env(config: dict[str, Any]) -> dict[str, str]:
-    return {f"OFFENTLIG_{k}": str(v) for k, v in config.items() if v is not None}
+    """The settings as `OFFENTLIG_*` variables, JSON where Python's spelling is not
+    (the service reads `False` as a string, and a non-empty string is true)."""
+    return {
+        f"OFFENTLIG_{k}": json.dumps(v) if isinstance(v, bool) else str(v)
+        for k, v in config.items()
+        if v is not None
+    }
+
+
+def verdict(ratio: float, goal: float) -> str:
+    """Whether a ratio (higher is better) meets its goal, in rich markup."""
+    return "[green]meets[/]" if ratio >= goal else "[red]below[/]"
+
+
+def by_part(values: dict[str, float], digits: int) -> str:
+    """A total and what it is made of: `12.3 (storage 4.5, load generator 7.8)`."""
+    parts = ", ".join(f"{part} {value:.{digits}f}" for part, value in values.items())
+    return f"{sum(values.values()):.{digits}f} ({parts})"

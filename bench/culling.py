@@ -5,39 +5,50 @@ SeaweedFS as a ratio to deleting the same objects with raw parallel S3 calls.
    copied to a temporary directory; one rule (comments, `retention: P1Y`) created through
    the service; `runs.start(dry_run=True)` timed end to end (plan + storing the plan).
    A bare `SELECT count(*)` over the same rows is printed as a floor.
-2. Executed cull: `--records` comments (1 version each, with personal data) captured through
-   `svc.recorder.record` into s3://bucket/service on a versioned Object Lock bucket, culled
-   with `runs.start(dry_run=False, limit=N)`. Reference, in the same run: the same number
-   captured into s3://bucket/reference, then exactly the objects the culler would erase
-   (every version of them) deleted with raw boto3 from 16 threads. Ratio = reference s / cull s
-   (goal ≥ 0.5). Below the goal, a smaller cull is run under cProfile and its top functions
-   printed.
+2. Executed cull: `--records` comments (1 version each, with personal data, under
+   GOVERNANCE retention) captured through `svc.recorder.record` into s3://bucket/service on a
+   versioned Object Lock bucket, and as many into s3://bucket/reference. One run is planned
+   (`runs.start(dry_run=False, execute=False)`), then executed in `--rounds` parts
+   (`runs.execute(limit=…)`), each part taking turns with the reference: exactly the objects
+   the culler would erase for as many reference records (listed beforehand, untimed), every
+   version of them deleted with raw boto3 from 16 threads. A drift in the machine's load
+   then hits both alike. Ratio = reference s / (plan s + cull s), goal ≥ 0.5; the S3 calls
+   of each side are counted by operation.
 
-    python -m bench.culling [--records 10000] [--index-records 1000000] [--skip-dry-run]
+    python -m bench.culling [--records 1000] [--rounds 4] [--index-records 1000000] [--skip-dry-run]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
-import io
 import os
-import pstats
 import shutil
+import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 
-from bench.common import AWS_ENV, RESULTS, SECRET_KEY, create_bucket
+from bench.common import (
+    AWS_ENV,
+    RESULTS,
+    SECRET_KEY,
+    CpuMeter,
+    by_part,
+    create_bucket,
+    finish_report,
+    start_report,
+    verdict,
+)
 from bench.corpus import Corpus
 from service.auth.actor import Actor
 from service.capture.provenance import Provenance
@@ -140,7 +151,9 @@ def _service(root: Path, endpoint: str, bucket: str, prefix: str) -> Services:
             data_dir / "index.sqlite3",
             f"s3://{bucket}/{prefix}",
             S3_ENDPOINT_URL=endpoint,
-            # versions are written under GOVERNANCE retention: culling overrides it
+            # versions are written under GOVERNANCE retention, as an operator with Object
+            # Lock would configure it: culling overrides it
+            OBJECT_LOCK_DEFAULT_RETENTION="P10Y",
             CULLING_BYPASS_GOVERNANCE=True,
         )
     )
@@ -178,45 +191,50 @@ def capture(svc: Services, count: int) -> list[str]:
     return ids
 
 
-def cull(svc: Services, count: int) -> dict[str, Any]:
+def plan(svc: Services) -> tuple[str, int, float]:
+    """The executed run, planned: its id, how many records are due, and the seconds taken."""
     rule = svc.retention.rules.create(RULE, actor=ACTOR)
     started = time.perf_counter()
     planned = svc.retention.runs.start(actor=ACTOR, dry_run=False, execute=False)
-    plan_s = time.perf_counter() - started
-    run = svc.retention.runs.execute(planned["id"], actor=ACTOR, limit=count)
-    seconds = time.perf_counter() - started
-    return {
-        "due": planned["counts"]["rules"][rule["id"]]["due"],
-        "culled": run["counts"]["culled"],
-        "state": run["state"],
-        "plan_s": plan_s,
-        "seconds": seconds,
-    }
+    return (
+        planned["id"],
+        planned["counts"]["rules"][rule["id"]]["due"],
+        time.perf_counter() - started,
+    )
 
 
-def objects_to_erase(svc: Services, record_ids: list[str]) -> list[str]:
-    """The full S3 keys the culler would erase for these records (read, not timed)."""
-    storage = svc.storage
+def cull_part(svc: Services, run_id: str, count: int) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    run = svc.retention.runs.execute(run_id, actor=ACTOR, limit=count)
+    return time.perf_counter() - started, run
+
+
+def objects_to_erase(svc: Services, record_ids: list[str]) -> list[list[str]]:
+    """Per record, the keys the culler would erase (found as it finds them, not timed)."""
     culler = svc.retention.runs.culler
-    full: list[str] = []
+    found: list[list[str]] = []
     for record_id in record_ids:
         site_id, kind, source_id = parse_record_id(record_id)
-        objects = sorted(storage.list(keys.record_prefix(site_id, kind, source_id)))
-        versions = [key for key in objects if "/versions/" in key]
-        full.extend([*objects, *sorted(culler._personal_keys(site_id, versions))])  # noqa: SLF001
-    return full
+        prefix = keys.record_prefix(site_id, kind, source_id)
+        versions = svc.storage.versions(prefix, read=lambda key: "/versions/" in key)
+        personal = culler._personal_keys(site_id, versions)  # noqa: SLF001
+        found.append([*sorted({v.key for v in versions}), *sorted(personal)])
+    return found
 
 
-def raw_delete(endpoint: str, bucket: str, prefix: str, object_keys: list[str]) -> float:
-    """Every version of every key, from RAW_THREADS threads: list_object_versions + deletes."""
+def raw_client(endpoint: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=endpoint,
         config=Config(max_pool_connections=RAW_THREADS * 2, retries={"max_attempts": 3}),
     )
+
+
+def raw_delete(client: Any, bucket: str, prefix: str, object_keys: list[str]) -> float:
+    """Every version of every key, from RAW_THREADS threads: list_object_versions + deletes."""
 
     def one(key: str) -> int:
         full = f"{prefix}/{key}"
@@ -250,18 +268,15 @@ def left_under(endpoint: str, bucket: str, prefix: str) -> int:
     return len(listed.get("Versions", [])) + len(listed.get("DeleteMarkers", []))
 
 
-def profiled_cull(svc: Services, count: int) -> str:
-    capture(svc, count)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    cull(svc, count)
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(35)
-    out.write("\n--- by own time ---\n")
-    stats.sort_stats("tottime").print_stats(15)
-    return out.getvalue()
+class CallCounter:
+    """S3 requests a boto3 client sends, by operation."""
+
+    def __init__(self, client: Any):
+        self.calls: Counter[str] = Counter()
+        client.meta.events.register("before-call.s3.*", self._count)
+
+    def _count(self, event_name: str, **_: Any) -> None:
+        self.calls[event_name.rsplit(".", 1)[-1]] += 1
 
 
 @contextlib.contextmanager
@@ -278,7 +293,7 @@ def seaweedfs_with_credentials(data_dir: Path) -> Iterator[SeaweedFS]:
         server.stop()
 
 
-def executed(count: int, profile_records: int, console: Console) -> dict[str, Any]:
+def executed(count: int, rounds: int, console: Console) -> dict[str, Any]:
     bucket = "offentlig-cull-bench"
     with (
         tempfile.TemporaryDirectory(prefix="cull-s3-") as tmp,
@@ -286,39 +301,70 @@ def executed(count: int, profile_records: int, console: Console) -> dict[str, An
     ):
         root = Path(tmp)
         create_bucket(weed.endpoint_url, bucket)
-        result: dict[str, Any] = {"records": count}
-
+        result: dict[str, Any] = {"records": count, "rounds": []}
         svc = _service(root, weed.endpoint_url, bucket, "service")
+        ref = _service(root, weed.endpoint_url, bucket, "reference")
         try:
             started = time.perf_counter()
             capture(svc, count)
             result["capture_s"] = time.perf_counter() - started
-            console.print(f"captured {count:,} into service/ in {result['capture_s']:.1f} s")
-            result |= cull(svc, count)
-            console.print(f"culled {result['culled']:,} in {result['seconds']:.1f} s")
+            ids = capture(ref, count)
+            per_record = objects_to_erase(ref, ids)
+            console.print(
+                f"captured {count:,} records twice ({result['capture_s']:.1f} s each, about)"
+            )
+            run_id, result["due"], result["plan_s"] = plan(svc)
+            client = raw_client(weed.endpoint_url)
+            service_calls = CallCounter(cast(Any, svc.storage).client)  # the S3 adapter's
+            raw_calls = CallCounter(client)
+            size = -(-count // rounds)
+            meter = CpuMeter({"storage": weed.process.pid})
+            run: dict[str, Any] = {}
+            for number, first in enumerate(range(0, count, size)):
+                records = per_record[first : first + size]
+                part = [key for keys_ in records for key in keys_]
+                took: dict[str, Any] = {"records": len(records), "objects": len(part)}
+                for side in ("cull", "raw") if number % 2 == 0 else ("raw", "cull"):
+                    before = meter.read()
+                    if side == "cull":
+                        took["cull"], run = cull_part(svc, run_id, len(records))
+                    else:
+                        took["raw"] = raw_delete(client, bucket, "reference", part)
+                    took[f"{side}_cpu"] = meter.spent(before, meter.read())
+                result["rounds"].append(took)
+                console.print(
+                    f"round {number + 1}: cull {took['cull']:.1f} s, raw {took['raw']:.1f} s "
+                    f"({len(part):,} keys), ratio {took['raw'] / took['cull']:.2f}"
+                )
         finally:
             svc.close()
-        result["left_service"] = left_under(weed.endpoint_url, bucket, "service")
-
-        ref = _service(root, weed.endpoint_url, bucket, "reference")
-        try:
-            ids = capture(ref, count)
-            object_keys = objects_to_erase(ref, ids)
-        finally:
             ref.close()
-        result["objects"] = len(object_keys)
-        result["reference_s"] = raw_delete(weed.endpoint_url, bucket, "reference", object_keys)
-        result["left_reference"] = left_under(weed.endpoint_url, bucket, "reference")
+        result["culled"] = run["counts"]["culled"]
+        result["state"] = run["state"]
+        result["seconds"] = result["plan_s"] + sum(r["cull"] for r in result["rounds"])
+        result["reference_s"] = sum(r["raw"] for r in result["rounds"])
+        result["objects"] = sum(r["objects"] for r in result["rounds"])
+        for side in ("cull", "raw"):
+            result[f"{side}_cpu_ms"] = {
+                part: 1000 * sum(r[f"{side}_cpu"][part] for r in result["rounds"]) / count
+                for part in result["rounds"][0][f"{side}_cpu"]
+            }
+        result["cpu_ratio"] = sum(result["raw_cpu_ms"].values()) / sum(
+            result["cull_cpu_ms"].values()
+        )
         result["ratio"] = result["reference_s"] / result["seconds"]
-        console.print(f"raw delete of {len(object_keys):,} keys in {result['reference_s']:.1f} s")
-
-        if result["ratio"] < GOAL and profile_records:
-            prof = _service(root, weed.endpoint_url, bucket, "profiled")
-            try:
-                result["profile"] = profiled_cull(prof, profile_records)
-            finally:
-                prof.close()
+        result["ratio_median"] = statistics.median(r["raw"] / r["cull"] for r in result["rounds"])
+        result["calls"] = {
+            "service": _per_record(service_calls.calls, count),
+            "reference": _per_record(raw_calls.calls, count),
+        }
+        result["left_service"] = left_under(weed.endpoint_url, bucket, "service")
+        result["left_reference"] = left_under(weed.endpoint_url, bucket, "reference")
     return result
+
+
+def _per_record(calls: Counter[str], records: int) -> dict[str, float]:
+    return {op: round(n / records, 2) for op, n in calls.most_common()}
 
 
 # --- report ----------------------------------------------------------------------------
@@ -326,20 +372,23 @@ def executed(count: int, profile_records: int, console: Console) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=10_000, help="records culled on S3")
+    parser.add_argument("--records", type=int, default=1_000, help="records culled on S3")
+    parser.add_argument("--rounds", type=int, default=4, help="parts, taking turns")
     parser.add_argument("--index-records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--profile-records", type=int, default=200)
     parser.add_argument("--skip-dry-run", action="store_true")
     parser.add_argument("--skip-cull", action="store_true")
     args = parser.parse_args(argv)
     console = Console()
-    console.print(
-        f"[bold]Culling benchmark[/] {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs"
-    )
+    started = time.monotonic()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {
+        **start_report(console, "Culling benchmark"),
+        "arguments": vars(args),
+    }
 
     if not args.skip_dry_run:
-        dry = dry_run(args.index_records, args.seed, console)
+        dry = result["dry_run"] = dry_run(args.index_records, args.seed, console)
         table = Table(title="Dry run (SQLite, plan + storing the plan)")
         columns = ("records", "due", "seconds", "records/s", "count(*) all", "count(*) comments")
         for column in columns:
@@ -356,33 +405,35 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"spared: {dry['spared']}; plan items {dry['plan_items']:,}")
 
     if not args.skip_cull:
-        res = executed(args.records, args.profile_records, console)
+        res = result["executed"] = executed(args.records, max(1, args.rounds), console)
         table = Table(title=f"Executed cull of {res['records']:,} records on SeaweedFS")
-        for column in ("", "seconds", "records/s", "objects"):
+        for column in ("", "seconds", "records/s", "CPU ms/record", "S3 calls/record"):
             table.add_column(column, justify="right")
-        table.add_row(
-            "service: plan + execute",
-            f"{res['seconds']:.2f} (plan {res['plan_s']:.2f})",
-            f"{res['culled'] / res['seconds']:,.0f}",
-            "",
+        sides = (
+            ("service", "cull", f"service (plan {res['plan_s']:.2f} s + execute)", res["seconds"]),
+            ("reference", "raw", f"raw boto3, {RAW_THREADS} threads", res["reference_s"]),
         )
-        table.add_row(
-            f"raw boto3, {RAW_THREADS} threads",
-            f"{res['reference_s']:.2f}",
-            f"{res['records'] / res['reference_s']:,.0f}",
-            f"{res['objects']:,}",
-        )
+        for side, short, label, seconds in sides:
+            cpu = res[f"{short}_cpu_ms"]
+            table.add_row(
+                label,
+                f"{seconds:.2f}",
+                f"{res['records'] / seconds:,.1f}",
+                by_part(cpu, 1),
+                f"{sum(res['calls'][side].values()):.2f}",
+            )
         console.print(table)
-        verdict = "[green]meets[/]" if res["ratio"] >= GOAL else "[red]below[/]"
+        for side, *_ in sides:
+            calls = res["calls"][side]
+            console.print(f"{side} S3 calls: " + ", ".join(f"{op} {n}" for op, n in calls.items()))
         console.print(
-            f"ratio (reference s / cull s) = {res['ratio']:.2f} — {verdict} the goal of {GOAL}; "
+            f"ratio (reference s / cull s) = {res['ratio']:.2f} (median of the rounds "
+            f"{res['ratio_median']:.2f}; of CPU time {res['cpu_ratio']:.2f}) — "
+            f"{verdict(res['ratio'], GOAL)} the goal of {GOAL}; "
             f"culled {res['culled']:,}/{res['due']:,} due ({res['state']}); versions left: "
-            f"service {res['left_service']}, reference {res['left_reference']}; "
-            f"capture took {res['capture_s']:.1f} s"
+            f"service {res['left_service']}, reference {res['left_reference']}"
         )
-        if "profile" in res:
-            console.print(f"cProfile of a {args.profile_records}-record cull:")
-            console.print(res["profile"], markup=False, highlight=False)
+    finish_report(console, result, started, "culling", "culling-latest.json")
 
 
 if __name__ == "__main__":

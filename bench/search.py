@@ -23,8 +23,9 @@ from bench.common import percentile
 from bench.corpus import CORPUS_VERSION, QUERY_WORDS, Corpus, site_ids
 from service.index import fulltext
 from service.index import tables as t
-from service.index.db import make_engine, migrate
+from service.index.db import analyze, make_engine, migrate
 from service.index.queries import RecordQueries, RecordQuery
+from service.index.search_vector import tsvector_literal
 
 Advance = Callable[[int], None]
 
@@ -80,8 +81,7 @@ def load_sqlite(
             indexes = _secondary_indexes(conn, "sqlite")
             for name, _ in indexes:
                 conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            for statement in fts.drop_statements():
-                conn.exec_driver_sql(statement)
+            fts.empty(conn)  # no triggers while loading: the FTS5 table is filled at the end
         for rows in corpus.index_rows(count):
             with conn.begin():
                 conn.execute(insert(t.records), rows)
@@ -90,12 +90,11 @@ def load_sqlite(
         with conn.begin():
             for _, ddl in indexes:
                 conn.exec_driver_sql(ddl)
-        phase("building the FTS5 index")
+        phase("building the FTS5 index (stemming every record)")
         with conn.begin():
-            for statement in fts.create_statements():
-                conn.exec_driver_sql(statement)
-            conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('rebuild')")
+            fts.refill(conn)
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    analyze(engine)  # as `offentlig reindex` leaves it
     engine.dispose()
     partial.rename(path)
 
@@ -120,7 +119,10 @@ def load_postgres(
                 cursor.copy(f"COPY records ({', '.join(columns)}) FROM STDIN") as copy,
             ):
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    row["search_vector"] = tsvector_literal(
+                        row["title"], row["body"], row["author"]
+                    )
+                    copy.write_row([row.get(c) for c in columns])
             raw.commit()
             advance(len(rows))
         phase("creating indexes (GIN included)")
@@ -137,15 +139,21 @@ def load_postgres(
 # --- queries ---------------------------------------------------------------------------
 
 
+FACETS = "kind,origin,site,status,year,author"
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
     args: dict[str, Any]  # RecordSearchArgsSchema names; `site` is the one-site filter
+    facets: bool = False  # also every facet (counts over the whole result)
 
     def api_path(self) -> str:
         params = {
             k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.args.items()
         }
+        if self.facets:
+            params["facets"] = FACETS
         return "/v1/records?" + urllib.parse.urlencode(params)
 
     def record_query(self) -> RecordQuery:
@@ -155,42 +163,78 @@ class Case:
         # unrestricted token; marshmallow fills the same defaults.
         return RecordQuery(site_ids=[site] if site else None, **args)
 
+    def run_direct(self, queries: RecordQueries) -> list[str]:
+        """What the API does for this case, straight on the index: the page (and facets)."""
+        query = self.record_query()
+        ids = [row.id for row in queries.search(query).items]
+        if self.facets:
+            queries.facets(query, FACETS.split(","))
+        return ids
+
 
 def cases() -> list[Case]:
+    """The issue's mix: rare words, the commonest words, two words, phrases, prefixes, with
+    and without filters, each sort, with and without facets."""
     sites = site_ids()
     day = lambda y, m=1, d=1: datetime(y, m, d, tzinfo=UTC)  # noqa: E731
     w = QUERY_WORDS
-    return [
-        Case("newest 50, no filter", {"limit": 50}),
-        Case("site + kind, newest", {"site": sites[1], "kind": "post", "limit": 50}),
-        Case("q common word", {"q": w["common"], "limit": 50}),
-        Case("q middling word + kind", {"q": w["middling"], "kind": "post", "limit": 50}),
+    common, middling, rare = w["common"], w["middling"], w["rarest"]
+    two = f"{w['middling']} {w['middling2']}"
+    phrase = '"kommunen och"'
+    reference = "KS 2019/245"  # a registrar's reference: a phrase of rare words
+    year_2020 = {"published_after": day(2020), "published_before": day(2021)}
+    mix = [
+        Case("no words, newest", {"limit": 50}),
+        Case("no words: site + kind, newest", {"site": sites[1], "kind": "post", "limit": 50}),
         Case(
-            "q two words + site + year",
-            {
-                "q": f"{w['middling']} {w['middling2']}",
-                "site": sites[0],
-                "published_after": day(2020),
-                "published_before": day(2021),
-                "limit": 50,
-            },
-        ),
-        Case("q rare word, oldest first", {"q": w["rarest"], "sort": "published_at", "limit": 50}),
-        Case("q reference number", {"q": "KS 2019/245", "limit": 50}),
-        Case(
-            "comments held, captured sort",
+            "no words: comments held, captured",
             {"kind": "comment", "status": "hold", "sort": "-captured_at", "limit": 50},
         ),
         Case(
-            "author + date range",
-            {
-                "author": "Anna Andersson",
-                "published_after": day(2018),
-                "published_before": day(2024),
-                "limit": 50,
-            },
+            "no words: author + dates",
+            {"author": "Anna Andersson", "published_after": day(2018), "limit": 50},
+        ),
+        Case("common word, relevance", {"q": common, "limit": 50}),
+        Case("common word, newest", {"q": common, "sort": "-published_at", "limit": 50}),
+        Case("common word, oldest", {"q": common, "sort": "published_at", "limit": 50}),
+        Case(
+            "common word + site + kind, newest",
+            {"q": common, "site": sites[2], "kind": "comment", "sort": "-published_at"},
+        ),
+        Case("middling word, relevance", {"q": middling, "limit": 50}),
+        Case(
+            "middling word + kind, newest", {"q": middling, "kind": "post", "sort": "-published_at"}
+        ),
+        Case("rare word, relevance", {"q": rare, "limit": 50}),
+        Case("rare word, oldest", {"q": rare, "sort": "published_at", "limit": 50}),
+        Case("reference number (rare phrase)", {"q": reference, "limit": 50}),
+        Case("two words, relevance", {"q": two, "limit": 50}),
+        Case(
+            "two words + site + year, newest",
+            {"q": two, "site": sites[0], **year_2020, "sort": "-published_at", "limit": 50},
+        ),
+        Case("phrase, relevance", {"q": phrase, "limit": 50}),
+        Case("phrase, newest", {"q": phrase, "sort": "-published_at", "limit": 50}),
+        Case("prefix, relevance", {"q": "bygg*", "limit": 50}),
+        Case("prefix, newest", {"q": "bygg*", "sort": "-published_at", "limit": 50}),
+        Case(
+            "OR and exclusion, newest",
+            {"q": f"{middling} OR {rare} -{common}", "sort": "-published_at"},
         ),
     ]
+    faceted = [
+        Case("facets: no words", {"limit": 50}, facets=True),
+        Case("facets: common word", {"q": common, "limit": 50}, facets=True),
+        Case("facets: rare word", {"q": rare, "limit": 50}, facets=True),
+        Case(
+            "facets: two words + site + year",
+            {"q": two, "site": sites[0], **year_2020},
+            facets=True,
+        ),
+        Case("facets: phrase", {"q": phrase, "limit": 50}, facets=True),
+        Case("facets: prefix", {"q": "bygg*", "limit": 50}, facets=True),
+    ]
+    return mix + faceted
 
 
 @dataclass
@@ -255,7 +299,7 @@ def measure(
     queries = RecordQueries(engine)
     timings = {case.name: Timing() for case in cases()}
     for case in cases():
-        direct_ids = [row.id for row in queries.search(case.record_query()).items]
+        direct_ids = case.run_direct(queries)
         api_ids = [item["id"] for item in json.loads(api.get(case.api_path()))["items"]]
         if direct_ids != api_ids:
             raise RuntimeError(f"{case.name}: the API and the index disagree")
@@ -264,9 +308,9 @@ def measure(
         if time.monotonic() > deadline:
             break
         for case in cases():
-            path, record_query = case.api_path(), case.record_query()
+            path = case.api_path()
             started = time.perf_counter()
-            queries.search(record_query)
+            case.run_direct(queries)
             direct = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
             api.get(path)

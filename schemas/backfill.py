@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PlainString
+from schemas.snapshots import ScheduledSchema
 from service.sites.account import DEFAULT_PERSONAL, PERSONAL_FIELDS
 
 # Run ids become parts of object keys and delivery ids.
@@ -91,9 +92,62 @@ class ReconciliationReportSchema(ReconciliationSummarySchema):
     recorded_by = fields.Dict(dump_only=True)
 
 
-class ReconciliationListSchema(Schema):
-    items = fields.List(fields.Nested(ReconciliationSummarySchema), dump_only=True)
-
-
 class ReconciliationListArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class KindProgressSchema(Schema):
+    done = fields.Integer(metadata={"description": "Objects read and captured so far."})
+    total = fields.Integer(allow_none=True, metadata={"description": "What the site says it has."})
+
+
+class RunProgressSchema(Schema):
+    done = fields.Integer()
+    total = fields.Integer(allow_none=True)
+    kinds = fields.Dict(keys=fields.String(), values=fields.Nested(KindProgressSchema))
+
+
+def _state() -> fields.String:
+    return fields.String(
+        dump_only=True,
+        metadata={"description": "queued | running | succeeded | failed | cancelled (the job's)"},
+    )
+
+
+class RunStateSchema(Schema):
+    """A backfill or reconciliation as its job stands."""
+
+    id = fields.String(dump_only=True, metadata={"description": "The job's id."})
+    site_id = fields.String(dump_only=True)
+    state = _state()
+    requested_at = fields.AwareDateTime(dump_only=True)
+    requested_by = fields.String(dump_only=True, allow_none=True)
+    started_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    finished_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    progress = fields.Nested(RunProgressSchema, dump_only=True, allow_none=True)
+    error = fields.String(dump_only=True, allow_none=True)
+
+
+class BackfillStateSchema(RunStateSchema):
+    report = fields.Nested(
+        BackfillReportSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Once it has succeeded: the counts per kind."},
+    )
+
+
+class ReconciliationDetailSchema(ReconciliationReportSchema):
+    """The report once the run has finished (`state: succeeded`), else its job's state."""
+
+    state = _state()
+    requested_at = fields.AwareDateTime(dump_only=True)
+    requested_by = fields.String(dump_only=True, allow_none=True)
+    progress = fields.Nested(RunProgressSchema, dump_only=True, allow_none=True)
+    error = fields.String(dump_only=True, allow_none=True)
+
+
+class ReconciliationListSchema(ScheduledSchema):
+    """`every` is "off" for a site without a WordPress account: it is not reconciled."""
+
+    items = fields.List(fields.Nested(ReconciliationSummarySchema), dump_only=True)

@@ -5,19 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from schemas.common import PageArgsSchema, PlainString, UTCDateTime
+from service.index.facets import NAMES as FACETS
 from service.records.model import KIND_NAMES
 
 KINDS = KIND_NAMES
 ORIGINS = ["drawn_up", "received"]
 
 
-class RecordSearchArgsSchema(PageArgsSchema):
+class RecordFilterArgsSchema(Schema):
+    """What finds records, and their order: for a page (`/v1/records`) or everything
+    (`/v1/records.csv`, `.jsonl`)."""
+
     q = PlainString(
         load_default=None,
         validate=validate.Length(max=500),
-        metadata={"description": "Free text (every word must occur: title, text or author)."},
+        metadata={
+            "description": "Free text in title, text or author, matched by Swedish stems "
+            '("beslutet" finds "beslut"): `word` (every word must occur), `"exact phrase"`, '
+            "`prefix*`, `-excluded`, `this OR that`. Invalid syntax: 422 naming `q`."
+        },
     )
     site = PlainString(load_default=None, validate=validate.Length(max=40))
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
@@ -39,8 +48,14 @@ class RecordSearchArgsSchema(PageArgsSchema):
         metadata={"description": "The registry system's case number (diarienummer), exactly."},
     )
     sort = fields.String(
-        load_default="-published_at",
-        validate=validate.OneOf(["published_at", "-published_at", "captured_at", "-captured_at"]),
+        load_default=None,
+        validate=validate.OneOf(
+            ["relevance", "published_at", "-published_at", "captured_at", "-captured_at"]
+        ),
+        metadata={
+            "description": "`relevance` (the default when `q` has words: best match first), "
+            "else newest published first (`-published_at`). `-` sorts descending."
+        },
     )
 
     @validates_schema
@@ -49,6 +64,17 @@ class RecordSearchArgsSchema(PageArgsSchema):
             after, before = args.get(f"{name}_after"), args.get(f"{name}_before")
             if after and before and after >= before:
                 raise ValidationError("Must be later than the _after bound.", f"{name}_before")
+
+
+class RecordSearchArgsSchema(RecordFilterArgsSchema, PageArgsSchema):
+    facets = DelimitedList(
+        fields.String(validate=validate.OneOf(FACETS)),
+        validate=validate.Length(min=1, max=len(FACETS)),
+        metadata={
+            "description": "Counts over the whole result for these, comma-separated: "
+            f"{', '.join(FACETS)} (`year`: the local year of publication)."
+        },
+    )
 
 
 class RecordEventSchema(Schema):
@@ -156,6 +182,27 @@ class RecordSchema(Schema):
     registered_at = fields.AwareDateTime(allow_none=True)
 
 
+class SnippetSchema(Schema):
+    """Why a search hit matched."""
+
+    field = fields.String(metadata={"description": "Where it is from: `text`, `title`, `author`."})
+    html = fields.String(
+        metadata={
+            "description": "A short passage, HTML-escaped, the words that matched in `<mark>`."
+        }
+    )
+
+
+class RecordHitSchema(RecordSchema):
+    """A record as search finds it."""
+
+    snippet = fields.Nested(
+        SnippetSchema,
+        allow_none=True,
+        metadata={"description": "Only when `q` has words: where the words matched."},
+    )
+
+
 class RecordDetailSchema(RecordSchema):
     events = fields.List(fields.Nested(RecordEventSchema))
     personal_data = fields.Dict(
@@ -170,8 +217,28 @@ class RecordDetailSchema(RecordSchema):
     )
 
 
+class FacetValueSchema(Schema):
+    value = fields.Raw(metadata={"description": "A kind, origin, site id, status, year, author."})
+    count = fields.Integer()
+
+
 class RecordPageSchema(Schema):
-    items = fields.List(fields.Nested(RecordSchema))
+    items = fields.List(fields.Nested(RecordHitSchema))
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetValueSchema)),
+        metadata={
+            "description": "Only when `facets` asks: per facet, its most frequent values "
+            "(at most 20) among every record found, with their counts."
+        },
+    )
+    facets_sampled = fields.Boolean(
+        metadata={
+            "description": "With `facets`: true when the result was too large to count in "
+            "time and the counts are estimated from an even sample of the index (5,000 "
+            "records in 20 runs over the whole capture history), scaled up; false: exact."
+        }
+    )
     next_cursor = fields.String(allow_none=True)
 
 

@@ -12,7 +12,10 @@ SNAPSHOT_STATES = "queued | running | finished"
 class ScheduleSchema(Schema):
     every = PlainString(
         required=True,
-        metadata={"description": 'An ISO 8601 duration (e.g. "P6M", the default), or "off".'},
+        metadata={
+            "description": 'An ISO 8601 duration, or "off". Defaults: snapshots "P6M", '
+            'reconciliation "P1D".'
+        },
     )
 
 
@@ -22,7 +25,7 @@ class ScheduleAnswerSchema(Schema):
     next_due = fields.AwareDateTime(
         dump_only=True,
         allow_none=True,
-        metadata={"description": "When the schedule next enqueues a snapshot (null: off)."},
+        metadata={"description": "When the schedule next enqueues its job (null: off)."},
     )
 
 
@@ -85,16 +88,25 @@ class SnapshotDetailSchema(SnapshotSchema):
     )
 
 
-class SnapshotListSchema(Schema):
+class ScheduledSchema(Schema):
+    """A site's scheduled work: its schedule in force, and when it is next due."""
+
     site_id = fields.String(dump_only=True)
     every = fields.String(dump_only=True, metadata={"description": 'The schedule, or "off".'})
+    next_due = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the schedule next enqueues its job (null: off)."},
+    )
+
+
+class SnapshotListSchema(ScheduledSchema):
     last = fields.Nested(
         SnapshotSchema,
         dump_only=True,
         allow_none=True,
         metadata={"description": "The newest finished snapshot."},
     )
-    next_due = fields.AwareDateTime(dump_only=True, allow_none=True)
     items = fields.List(
         fields.Nested(SnapshotSchema),
         dump_only=True,

@@ -333,17 +333,18 @@ def storage_create_bucket(no_object_lock: bool, as_json: bool) -> None:
     emit({"bucket": store.bucket}, as_json, lambda d: console.print(f"Bucket {d['bucket']} ready."))
 
 
+if __name__ == "__main__":  # pragma: no cover
+    # `python -m service.cli`: run the module proper, which the feature commands below import
+    # (before the first of them: each imports that module, not this script).
+    from service.cli import main as proper
+
+    proper()
+
 from service.commands.retention import cull, holds, rules  # noqa: E402 - needs the helpers above
 
 main.add_command(cull)
 main.add_command(rules)
 main.add_command(holds)
-
-if __name__ == "__main__":  # pragma: no cover
-    # `python -m service.cli`: run the module proper, which the feature commands below import.
-    from service.cli import main as proper
-
-    proper()
 
 # --- commands of features, each in its own module (they import from this one) ------------
 
@@ -371,8 +372,18 @@ from service.commands.snapshots import set_snapshot_schedule, snapshot  # noqa: 
 main.add_command(snapshot)
 sites.add_command(set_snapshot_schedule)
 
-from service.commands.backfill import backfill, reconcile, set_account  # noqa: E402
+from service.commands.backfill import (  # noqa: E402
+    backfill,
+    reconcile,
+    set_account,
+    set_reconcile_schedule,
+)
 
 sites.add_command(set_account)
+sites.add_command(set_reconcile_schedule)
 main.add_command(backfill)
 main.add_command(reconcile)
+
+from service.commands.exports import export  # noqa: E402
+
+main.add_command(export)

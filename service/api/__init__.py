@@ -15,10 +15,12 @@ from service.api import (
     docs,
     errors,
     events,
+    exports,
     health,
     jobs,
     log,
     public,
+    record_exports,
     records,
     registration,
     replay,
@@ -71,6 +73,7 @@ def init_api(app: Flask) -> Api:
     for blueprint in (
         events.blp,
         records.blp,
+        record_exports.blp,
         changes.blp,
         stats.blp,
         review.blp,
@@ -88,6 +91,7 @@ def init_api(app: Flask) -> Api:
         log.blp,
         snapshots.blp,
         backfill.blp,
+        exports.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(replay.blp)  # for browsers, outside the OpenAPI document

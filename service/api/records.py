@@ -27,6 +27,8 @@ from service.index.text import summary
 from service.records import keys
 from service.records.canonical import sha256_hex, verify
 from service.records.register_entry import register_entry
+from service.search.snippets import snippet
+from service.search.syntax import SearchQuery
 
 blp = Blueprint(
     "records", __name__, url_prefix="/v1/records", description="Captured public records."
@@ -42,6 +44,17 @@ def as_record(columns: Mapping[Any, Any]) -> dict[str, Any]:
     record = dict(columns)
     record["register_entry"] = register_entry(record)
     record["summary"] = summary(record.pop("body"))
+    return record
+
+
+def as_hit(columns: Mapping[Any, Any], search: SearchQuery | None) -> dict[str, Any]:
+    """A search hit: the record, and (when there were words) the snippet that says why."""
+    found = (
+        snippet(columns["title"], columns["body"], columns["author"], search) if search else None
+    )
+    record = as_record(columns)
+    if search is not None:
+        record["snippet"] = {"field": found.field, "html": found.html} if found else None
     return record
 
 
@@ -73,14 +86,22 @@ class Records(MethodView):
     @require(READ)
     @blp.arguments(RecordSearchArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, RecordPageSchema)
-    def get(self, site: str | None = None, **args: Any) -> dict[str, Any]:
-        """Search and filter records, newest first by default; follow `next_cursor`"""
+    def get(
+        self, site: str | None = None, facets: list[str] | None = None, **args: Any
+    ) -> dict[str, Any]:
+        """Search and filter records: best match first when `q` has words, else newest
+        first; follow `next_cursor`; `facets` for counts over the whole result"""
         query = RecordQuery(site_ids=site_filter(site), secret=sees_secret(), **args)
-        page = services().queries.search(query)
-        return {
-            "items": [as_record(row._mapping) for row in page.items],
+        queries = services().queries
+        page = queries.search(query)
+        answer: dict[str, Any] = {
+            "items": [as_hit(row._mapping, page.search) for row in page.items],
             "next_cursor": page.next_cursor,
         }
+        if facets:
+            counts, sampled = queries.facets(query, list(dict.fromkeys(facets)))
+            answer["facets"], answer["facets_sampled"] = counts, sampled
+        return answer
 
 
 @blp.route("/<record_id>")

@@ -72,8 +72,34 @@ class AuditTrail:
         """One entry of the audit trail; see the module's docstring for when it is written.
 
         Call it before returning what is read: no entry, no data."""
+        entry = self._entry(action, subject, actor, details, request_id)
+        if not decision:
+            self.batches.add(entry)
+            return
+        self.batches.add(entry, bounded=False)
+        if not self.batches.flush():
+            log.error("audit entry of a decision is waiting for storage: %s %s", action, subject)
+
+    def record_decisions(
+        self, action: str, details: dict[str, dict[str, Any] | None], *, actor: Actor
+    ) -> None:
+        """One kind of decision about many subjects at once (the records of a culling
+        batch), each with its details: all in storage, batched together, before this returns."""
+        for subject, detail in details.items():
+            self.batches.add(self._entry(action, subject, actor, detail, None), bounded=False)
+        if details and not self.batches.flush():
+            log.error("audit entries of %d decisions are waiting for storage", len(details))
+
+    def _entry(
+        self,
+        action: str,
+        subject: str,
+        actor: Actor,
+        details: dict[str, Any] | None,
+        request_id: str | None,
+    ) -> Entry:
         at = self.clock()
-        entry: Entry = {
+        return {
             "id": new_ulid(at),
             "at": iso(at),
             "action": action,
@@ -82,12 +108,6 @@ class AuditTrail:
             "details": details,
             "request_id": request_id if request_id is not None else self.request_ids(),
         }
-        if not decision:
-            self.batches.add(entry)
-            return
-        self.batches.add(entry, bounded=False)
-        if not self.batches.flush():
-            log.error("audit entry of a decision is waiting for storage: %s %s", action, subject)
 
     def flush(self) -> bool:
         """Write what is buffered now; False if storage refused it (it stays buffered)."""

@@ -3,6 +3,7 @@ capture began, captured as `{kind}.backfilled` versions."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from service.backfill.pipeline import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_WORKERS,
+    RESUME_MARGIN,
     Captured,
     Checkpoint,
     Progress,
@@ -39,18 +41,28 @@ class BackfillReport:
     site_id: str
     kinds: dict[str, Tally] = field(default_factory=lambda: {str(k): Tally() for k in Kind})
     errors: list[dict[str, str]] = field(default_factory=list)  # the first MAX_LISTED_ERRORS
+    # The last objects counted: a resumed listing reads a few of them again (its margin),
+    # and they are not counted twice.
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=2 * RESUME_MARGIN))
+    repeats: frozenset[str] = frozenset()
 
     def count(self, captured: Captured) -> None:
+        if captured.record_id in self.repeats:
+            return
+        self.recent.append(captured.record_id)
         tally = self.kinds[str(captured.kind)]
         tally.read += 1
         if captured.outcome is None:
             tally.errors += 1
             if len(self.errors) < MAX_LISTED_ERRORS:
                 self.errors.append({"record_id": captured.record_id, "error": captured.error or ""})
-        elif captured.outcome.created:
-            tally.captured += 1
+        elif captured.outcome.created or captured.outcome.made_earlier:
+            tally.captured += 1  # by this run (an earlier attempt of it, too)
         else:
             tally.unchanged += 1
+
+    def read(self) -> dict[str, int]:
+        return {kind: tally.read for kind, tally in self.kinds.items()}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +71,19 @@ class BackfillReport:
             "kinds": {kind: vars(tally) for kind, tally in self.kinds.items()},
             "errors": self.errors,
         }
+
+    def state(self) -> dict[str, Any]:
+        """What a job's checkpoint keeps of the report, to carry it on (`resumed`)."""
+        return {**self.as_dict(), "recent": list(self.recent)}
+
+    @classmethod
+    def resumed(cls, state: Mapping[str, Any]) -> BackfillReport:
+        report = cls(state["run_id"], state["site_id"], errors=list(state["errors"]))
+        for kind, tally in state["kinds"].items():
+            report.kinds[kind] = Tally(**tally)
+        report.recent.extend(state["recent"])
+        report.repeats = frozenset(state["recent"])
+        return report
 
 
 def run_backfill(
@@ -70,6 +95,7 @@ def run_backfill(
     checkpoint: Checkpoint | None = None,
     resume_from: Mapping[str, int] | None = None,
     *,
+    report: BackfillReport | None = None,
     personal_data: tuple[str, ...] = DEFAULT_PERSONAL,
     page_size: int = DEFAULT_PAGE_SIZE,
     workers: int = DEFAULT_WORKERS,
@@ -79,8 +105,8 @@ def run_backfill(
 
     What the archive holds with the same content stays as it is; a rerun with the same
     `run_id` captures nothing twice (a job resumes it from `resume_from`, the last dict it
-    gave `checkpoint`)."""
-    report = BackfillReport(run_id, site.id)
+    gave `checkpoint`, carrying on the `report` it had then)."""
+    report = report or BackfillReport(run_id, site.id)
     capture_site(
         site, wordpress, recorder, Via.BACKFILL, run_id, report.count,
         personal_data=personal_data, progress=progress, checkpoint=checkpoint,

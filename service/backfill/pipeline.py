@@ -28,6 +28,9 @@ DEFAULT_PAGE_SIZE = 100  # the REST API's largest page, which the post listing a
 # latency-bound, so as many workers as the S3 reference's PUT threads (`make -C bench backfill`).
 DEFAULT_WORKERS = 16
 FINISHED = -1  # a checkpoint's offset for a listing read to its end
+# A listing resumes a tenth of a page before its checkpoint (objects may have moved up
+# since): at most this many objects, pages being at most the REST API's 100.
+RESUME_MARGIN = DEFAULT_PAGE_SIZE // 10
 
 
 class Progress(Protocol):
@@ -87,10 +90,9 @@ def capture_site(
     workers: int = DEFAULT_WORKERS,
 ) -> None:
     """Read every listing and capture each object; `on_captured` hears of each, in this
-    thread. A listing resumes a little before its checkpoint (objects may have moved up
-    since; the same margin as between its pages), and what it captures again is found by its
-    key. The site or a backend going away ends the run
-    with that error: it can be resumed."""
+    thread. A listing resumes a tenth of a page before its checkpoint (objects may have
+    moved up since), and what it captures again is found by its key. The site or a backend
+    going away ends the run with that error: it can be resumed."""
     progress = progress or NoProgress()
     progress.totals(site_totals(wordpress))
     offsets = dict(resume_from or {})

@@ -7,12 +7,11 @@ Run ids are ULIDs, so the keys sort oldest first."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from service.errors import IntegrityError, NotFound
+from service.errors import NotFound
 from service.records import keys
-from service.records.canonical import seal, verify
+from service.records.canonical import seal, verify_stored
 from service.storage.port import ObjectStore
 
 SUMMARY = ("schema", "id", "site_id", "started_at", "finished_at", "counts", "sha256")
@@ -31,9 +30,20 @@ class ReconciliationReports:
         self.storage = storage
 
     def save(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Sealed and stored once: a run's report is never replaced (a repeated save of the
+        same run gives the stored one)."""
         sealed, data = seal(report)
-        self.storage.put_new(report_key(report["site_id"], report["id"]), data)
+        try:
+            self.storage.put_new(report_key(report["site_id"], report["id"]), data)
+        except FileExistsError:
+            return self.get(report["site_id"], report["id"])
         return sealed
+
+    def get(self, site_id: str, run_id: str) -> dict[str, Any]:
+        """One run's report; `FileNotFoundError` if there is none (yet)."""
+        if not run_id.isalnum():  # not a run id: never a storage key
+            raise FileNotFoundError(run_id)
+        return self._load(report_key(site_id, run_id))
 
     def newest(self, site_id: str, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` reports, newest first, without their lists of record ids."""
@@ -47,7 +57,4 @@ class ReconciliationReports:
         return self._load(found[0])
 
     def _load(self, key: str) -> dict[str, Any]:
-        try:
-            return verify(self.storage.get(key))
-        except (ValueError, json.JSONDecodeError):
-            raise IntegrityError(f"{key} does not match its sha256") from None
+        return verify_stored(self.storage.get(key), key)

@@ -1,18 +1,19 @@
-"""What the API and the CLI do alike: set a site's WordPress account, backfill it,
-reconcile it (each with its audit entry)."""
+"""What the API, the CLI and the jobs do alike: set a site's WordPress account (audited),
+backfill it, reconcile it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from service.auth.actor import Actor
 from service.backfill.backfill import BackfillReport, run_backfill
 from service.backfill.pipeline import DEFAULT_PAGE_SIZE, DEFAULT_WORKERS, Checkpoint, Progress
-from service.backfill.reconcile import archived_records, run_reconciliation
+from service.backfill.reconcile import Findings, archived_records, run_reconciliation
 from service.backfill.reports import ReconciliationReports
 from service.capture.ports import Site
+from service.capture.snapshot import iso
 from service.errors import Conflict
 from service.sites.account import WordPressAccount, checked_account, opened
 from service.wordpress.port import WordPressSite
@@ -53,14 +54,17 @@ def set_account(
     }
 
 
+NO_ACCOUNT = (
+    "Site {site_id} has no WordPress account to read it with: set one first "
+    "(PUT /v1/sites/{{id}}/wordpress-account, or `offentlig sites set-account`)."
+)
+
+
 @contextmanager
 def reading(svc: Services, site_id: str) -> Iterator[tuple[Site, WordPressSite, WordPressAccount]]:
     site, account = svc.sites.account(site_id)
     if account is None:
-        raise Conflict(
-            f"Site {site_id} has no WordPress account to read it with: set one first "
-            "(PUT /v1/sites/{id}/wordpress-account, or `offentlig sites set-account`)."
-        )
+        raise Conflict(NO_ACCOUNT.format(site_id=site_id))
     with opened(svc.wordpress, site.url, account) as wordpress:
         yield site, wordpress, account
 
@@ -69,25 +73,22 @@ def backfill(
     svc: Services,
     site_id: str,
     *,
-    actor: Actor,
     run_id: str | None = None,
+    report: BackfillReport | None = None,
     progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
     resume_from: Mapping[str, int] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     workers: int = DEFAULT_WORKERS,
-    request_id: str | None = None,
 ) -> BackfillReport:
-    """A job handler passes its `checkpoint` and `resume_from` (and the run id it started
-    with): a resumed job continues where the last one stopped."""
+    """Backfill the site now, in this thread (the `backfill` job's work). A job passes its
+    `checkpoint`, and when it resumes, the `resume_from` and `report` it had saved."""
     run_id = run_id or svc.recorder.new_id()
-    svc.audit.record(
-        "site.backfill", site_id, actor=actor, details={"run_id": run_id}, request_id=request_id
-    )
     with reading(svc, site_id) as (site, wordpress, account):
         return run_backfill(
             site, wordpress, svc.recorder, run_id, progress, checkpoint, resume_from,
-            personal_data=account.personal_data, page_size=page_size, workers=workers,
+            report=report, personal_data=account.personal_data, page_size=page_size,
+            workers=workers,
         )  # fmt: skip
 
 
@@ -95,21 +96,27 @@ def reconcile(
     svc: Services,
     site_id: str,
     *,
-    actor: Actor,
+    recorded_by: Actor,
+    run_id: str | None = None,
+    findings: Findings | None = None,
     progress: Progress | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    resume_from: Mapping[str, int] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     workers: int = DEFAULT_WORKERS,
-    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """Reconcile the site and keep the report; the sealed report."""
-    run_id = svc.recorder.new_id()
-    svc.audit.record(
-        "site.reconcile", site_id, actor=actor, details={"run_id": run_id}, request_id=request_id
-    )
+    """Reconcile the site now, in this thread (the `reconcile` job's work), and keep the
+    report; the sealed report. `findings` start as the archive's view of the site, unless a
+    resumed job passes what it had found."""
+    run_id = run_id or svc.recorder.new_id()
     with reading(svc, site_id) as (site, wordpress, account):
+        found = findings or Findings(
+            archived_records(svc.engine, site.id), started_at=iso(svc.clock())
+        )
         report = run_reconciliation(
-            site, wordpress, svc.recorder, archived_records(svc.engine, site.id), run_id,
-            progress, personal_data=account.personal_data, page_size=page_size, workers=workers,
+            site, wordpress, svc.recorder, found, run_id, progress, checkpoint=checkpoint,
+            resume_from=resume_from, personal_data=account.personal_data,
+            page_size=page_size, workers=workers,
         )  # fmt: skip
-    report["recorded_by"] = actor.as_dict()
+    report["recorded_by"] = recorded_by.as_dict()
     return ReconciliationReports(svc.storage).save(report)

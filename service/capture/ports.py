@@ -35,6 +35,9 @@ class Outcome:
     version: int
     event_id: str | None
     created: bool
+    # A repeated delivery whose earlier attempt made this version or event (not a 201 again,
+    # but a resumed backfill or reconciliation counts it as what that attempt found).
+    made_earlier: bool = False
 
 
 class CaptureIndex(Protocol):

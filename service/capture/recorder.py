@@ -189,7 +189,9 @@ class Recorder:
             existing = verify(self.storage.get(key))
             # Indexing is idempotent: this repairs an attempt that died after storing it.
             self._index_in_order("add_event", existing, key)
-            return Outcome(snap.record_id, existing["version"], existing["id"], created=False)
+            return Outcome(
+                snap.record_id, existing["version"], existing["id"], False, made_earlier=True
+            )
         self._index_in_order("add_event", sealed, key)
         return Outcome(snap.record_id, head.version, sealed["id"], created=True)
 

@@ -57,7 +57,9 @@ def recall(
     except FileNotFoundError:
         event = None
     if event is not None:
-        answer: Outcome | None = Outcome(snap.record_id, event["version"], event["id"], False)
+        answer: Outcome | None = Outcome(
+            snap.record_id, event["version"], event["id"], created=False, made_earlier=True
+        )
     else:
         # A status delivery about an unknown record made version 1: not its answer.
         made = next(
@@ -69,5 +71,9 @@ def recall(
             ),
             None,
         )
-        answer = Outcome(snap.record_id, made["version"], None, False) if made else None
+        answer = (
+            Outcome(snap.record_id, made["version"], None, created=False, made_earlier=True)
+            if made
+            else None
+        )
     return answer, head_from(versions)

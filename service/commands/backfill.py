@@ -4,36 +4,11 @@ site into the archive over XML-RPC."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import click
-from rich.progress import Progress, TaskID
 
-from service.cli import _progress, _table, console, emit, json_option, opened
-from service.records.model import Kind
-
-
-class KindBars:
-    """One progress bar per kind of record (the `Progress` that backfill reports to)."""
-
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.tasks: dict[Kind, TaskID] = {}
-
-    def totals(self, counts: Mapping[Kind, int]) -> None:
-        for kind, total in counts.items():
-            self.tasks[kind] = self.progress.add_task(f"{kind}s", total=total)
-
-    def advance(self, kind: Kind, n: int) -> None:
-        self.progress.advance(self.tasks[kind], n)
-
-
-@contextmanager
-def kind_bars(as_json: bool) -> Iterator[KindBars]:
-    with _progress(as_json) as progress:
-        yield KindBars(progress)
+from service.cli import _table, console, emit, json_option, opened
 
 
 def _run_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -94,19 +69,54 @@ def set_account(
     emit(checked, as_json, render)
 
 
+_ENQUEUE = click.option(
+    "--enqueue",
+    is_flag=True,
+    help="Only queue it for `offentlig worker` (as the API does) and print its job.",
+)
+
+
+def _run(
+    site_id: str, kind: str, as_json: bool, enqueue: bool, run_id: str | None = None
+) -> dict[str, Any] | None:
+    """Queue the job (audited), then run it here with a progress bar unless `enqueue`; the
+    job's result, or None when only queued (the job is printed)."""
+    from service.auth.actor import operator
+    from service.backfill.job import request
+    from service.commands.jobs import _printable, run_in_foreground
+
+    with opened() as svc:
+        job, _new = request(svc, kind, site_id, operator(), run_id=run_id)
+        if enqueue:
+            shown = _printable(job)
+            emit(shown, as_json, lambda j: console.print(f"Queued: {kind} job {j['id']}."))
+            return None
+        done = run_in_foreground(
+            svc, kind, description=f"{kind.capitalize()} of {site_id}", as_json=as_json,
+            site_id=site_id, queued=job,
+        )  # fmt: skip
+        result: dict[str, Any] = done.result
+        if kind == "reconcile":
+            from service.backfill.reports import ReconciliationReports
+
+            result = ReconciliationReports(svc.storage).get(site_id, result["report_id"])
+        return result
+
+
 @click.command()
 @click.argument("site_id")
 @click.option("--run", "run_id", default=None, callback=_run_id, help="Resume this run (its id).")
+@_ENQUEUE
 @json_option
-def backfill(site_id: str, run_id: str | None, as_json: bool) -> None:
+def backfill(site_id: str, run_id: str | None, enqueue: bool, as_json: bool) -> None:
     """Capture everything on SITE_ID published before live capture: every published post
-    and page, every comment (approved, held, spam, trash)."""
-    from service.auth.actor import operator
-    from service.backfill import runs
+    and page, every comment (approved, held, spam, trash). Runs now with a progress bar;
+    interrupted, its job stays queued and `offentlig worker` carries it on."""
+    from service.backfill.schedule import BACKFILL
 
-    with opened() as svc, kind_bars(as_json) as bars:
-        report = runs.backfill(svc, site_id, actor=operator(), run_id=run_id, progress=bars)
-    result = report.as_dict()
+    result = _run(site_id, BACKFILL, as_json, enqueue, run_id)
+    if result is None:
+        return
 
     def render(data: dict[str, Any]) -> None:
         rows = [{"kind": kind, **tally} for kind, tally in data["kinds"].items()]
@@ -120,15 +130,16 @@ def backfill(site_id: str, run_id: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("site_id")
+@_ENQUEUE
 @json_option
-def reconcile(site_id: str, as_json: bool) -> None:
+def reconcile(site_id: str, enqueue: bool, as_json: bool) -> None:
     """Compare SITE_ID with the archive; capture what is missing or changed, mark what is
-    gone from the site; keep the report."""
-    from service.auth.actor import operator
-    from service.backfill import runs
+    gone from the site; keep the report. Runs now with a progress bar."""
+    from service.backfill.schedule import RECONCILE
 
-    with opened() as svc, kind_bars(as_json) as bars:
-        report = runs.reconcile(svc, site_id, actor=operator(), progress=bars)
+    report = _run(site_id, RECONCILE, as_json, enqueue)
+    if report is None:
+        return
 
     def render(data: dict[str, Any]) -> None:
         _table([data["counts"]], ["read", "unchanged", "missing", "changed", "gone", "errors"])
@@ -140,3 +151,22 @@ def reconcile(site_id: str, as_json: bool) -> None:
         console.print(f"Report {data['id']} (sha256 {data['sha256']}).")
 
     emit(report, as_json, render)
+
+
+@click.command("set-reconcile-schedule")
+@click.argument("site_id")
+@click.argument("every")
+@json_option
+def set_reconcile_schedule(site_id: str, every: str, as_json: bool) -> None:
+    """How often SITE is reconciled: an ISO 8601 duration (P1D, the default) or "off".
+    Only sites with a WordPress account are reconciled on schedule."""
+    from service.auth.actor import operator
+    from service.backfill.schedule import RECONCILIATIONS
+
+    with opened() as svc:
+        changed = RECONCILIATIONS.change(svc, site_id, every, operator())
+    emit(
+        changed,
+        as_json,
+        lambda c: console.print(f"Site {c['site_id']}: {c['every']}, next due {c['next_due']}."),
+    )

@@ -16,6 +16,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from service.errors import IndexUnavailable
+from service.index.fulltext import register_sqlite_functions
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 7_214_001  # pg_advisory_lock key: one migrator at a time
@@ -58,6 +59,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
@@ -154,6 +156,19 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
                 connection.exec_driver_sql("RESET synchronous_commit")
                 connection.commit()
+
+
+def analyze(engine: Engine) -> None:
+    """Give the query planner fresh statistics after a bulk write (reindex). SQLite keeps
+    none by itself: without them it takes an equality on any indexed column (a site) as
+    very selective, and would read a site's every record where a few pks would do."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE records")
+        conn.commit()
 
 
 def check(engine: Engine) -> None:

@@ -1,18 +1,57 @@
-"""Full-text search, one strategy per database: SQLite FTS5 and PostgreSQL (`swedish`).
+"""Full-text search, one strategy per database: SQLite FTS5 and PostgreSQL tsvector.
 
-Both match records that contain every word of the query, in title, body or author.
+Neither database cuts or stems words: `service.search.words` does, in Python, so both index
+the same Swedish stems. SQLite's FTS5 table is contentless: triggers on `records` feed it the
+terms of each record's title, text and author through the SQL function `search_terms`
+(registered on every connection, service/index/db.py), and its tokenizer only splits on the
+spaces between them (`unicode61 remove_diacritics 0`: å, ä, ö stay letters). PostgreSQL
+keeps the same terms in `records.search_vector`, a tsvector literal built in Python when the
+row is written (no text search configuration is involved: `simple`-like, never `unaccent`).
+
+Both weigh a match in the title above one in the text, and one in the text above the author.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Integer, bindparam, column, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    FromClause,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 
-from service.index.tables import records
+from service.index.search_vector import FIELDS, tsvector_literal
+from service.search import words
+from service.search.compile import to_fts5, to_tsquery
+from service.search.syntax import SearchQuery
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+SEARCH_TERMS_FUNCTION = "search_terms"
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How to rank the matches of a query: join `matches` (if any) on `rowid` = records.pk,
+    add `condition` (if any), order by `score` (`higher_first`: descending)."""
+
+    score: ColumnElement[float]
+    higher_first: bool
+    matches: FromClause | None = None
+    condition: ColumnElement[bool] | None = None
+
+
+# --- the strategies -----------------------------------------------------------------------
 
 
 class FullText(Protocol):
@@ -20,87 +59,190 @@ class FullText(Protocol):
 
     def drop_statements(self) -> list[str]: ...
 
-    def condition(self, query: str) -> ColumnElement[bool] | None:
-        """A WHERE clause for `query`, or None when it has no words."""
+    def refill(self, conn: Connection) -> None:
+        """Make the search structures again from the `records` rows as they are."""
+
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
+        """A WHERE clause over `records`: the rows that match `query` (among the pks in
+        `rowids`, inclusive, if given). `probe`: checked row by row, for a walk along another
+        index that stops early, instead of finding every match first."""
+
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        """The ranking of the matches with a pk from `floor` on."""
+
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        """The matches' pks as a table (`rowid`) that reads them newest first without
+        sorting, to join `records` to; None when the condition on `records` does that."""
+
+
+# bm25 weights of title, text, author (FTS5 column order).
+_BM25 = "bm25(records_fts, 10.0, 1.0, 2.0)"
+_FTS_COLUMNS = ", ".join(FIELDS)
+
+
+def _terms_of(row: str) -> str:
+    return ", ".join(f"{SEARCH_TERMS_FUNCTION}({row}.{name})" for name in FIELDS)
 
 
 class SQLiteFullText:
-    def create_statements(self) -> list[str]:
-        cols = "title, body, author"
-        new = "new.pk, new.title, new.body, new.author"
-        old = "old.pk, old.title, old.body, old.author"
+    TRIGGERS = ("records_fts_update", "records_fts_delete", "records_fts_insert")
+
+    def create_table(self) -> str:
+        return (
+            f"CREATE VIRTUAL TABLE records_fts USING fts5({_FTS_COLUMNS}, content='', "
+            "tokenize='unicode61 remove_diacritics 0')"
+        )
+
+    def trigger_statements(self) -> list[str]:
+        insert = (
+            f"INSERT INTO records_fts(rowid, {_FTS_COLUMNS}) VALUES (new.pk, {_terms_of('new')})"
+        )
+        # A contentless table forgets a row when told exactly the terms it was given.
+        delete = (
+            f"INSERT INTO records_fts(records_fts, rowid, {_FTS_COLUMNS}) "
+            f"VALUES ('delete', old.pk, {_terms_of('old')})"
+        )
+        changed = " OR ".join(f"old.{name} IS NOT new.{name}" for name in FIELDS)
         return [
-            f"CREATE VIRTUAL TABLE records_fts USING fts5({cols}, content='records', "
-            "content_rowid='pk', tokenize='unicode61 remove_diacritics 0')",
-            "CREATE TRIGGER records_fts_insert AFTER INSERT ON records BEGIN "
-            f"INSERT INTO records_fts(rowid, {cols}) VALUES ({new}); END",
-            "CREATE TRIGGER records_fts_delete AFTER DELETE ON records BEGIN "
-            f"INSERT INTO records_fts(records_fts, rowid, {cols}) VALUES ('delete', {old}); END",
-            f"CREATE TRIGGER records_fts_update AFTER UPDATE OF {cols} ON records BEGIN "
-            f"INSERT INTO records_fts(records_fts, rowid, {cols}) VALUES ('delete', {old}); "
-            f"INSERT INTO records_fts(rowid, {cols}) VALUES ({new}); END",
+            f"CREATE TRIGGER records_fts_insert AFTER INSERT ON records BEGIN {insert}; END",
+            f"CREATE TRIGGER records_fts_delete AFTER DELETE ON records BEGIN {delete}; END",
+            f"CREATE TRIGGER records_fts_update AFTER UPDATE OF {_FTS_COLUMNS} ON records "
+            f"WHEN {changed} BEGIN {delete}; {insert}; END",
         ]
+
+    def drop_trigger_statements(self) -> list[str]:
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in self.TRIGGERS]
+
+    def create_statements(self) -> list[str]:
+        return [self.create_table(), *self.trigger_statements()]
 
     def drop_statements(self) -> list[str]:
-        return [
-            "DROP TRIGGER IF EXISTS records_fts_update",
-            "DROP TRIGGER IF EXISTS records_fts_delete",
-            "DROP TRIGGER IF EXISTS records_fts_insert",
-            "DROP TABLE IF EXISTS records_fts",
-        ]
+        return [*self.drop_trigger_statements(), "DROP TABLE IF EXISTS records_fts"]
 
-    def condition(self, query: str) -> ColumnElement[bool] | None:
-        words = _WORD.findall(query)
-        if not words:
-            return None
-        # Every word quoted: user input never reaches FTS5's query syntax.
-        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        matching = (
-            text("SELECT rowid FROM records_fts WHERE records_fts MATCH :fts_query")
-            # Unique: several conditions (legal holds' queries) can share one statement.
-            .bindparams(bindparam("fts_query", match, unique=True))
-            .columns(column("rowid", Integer))
+    def empty(self, conn: Connection) -> None:
+        """Empty the index and stop the triggers, in the caller's transaction: for work that
+        rewrites every row (`reindex`), which then calls `refill`."""
+        for statement in self.drop_trigger_statements():
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('delete-all')")
+
+    def refill(self, conn: Connection) -> None:
+        self.empty(conn)
+        conn.exec_driver_sql(
+            f"INSERT INTO records_fts(rowid, {_FTS_COLUMNS}) "
+            f"SELECT pk, {_terms_of('records')} FROM records"
         )
-        return records.c.pk.in_(matching)
+        conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('optimize')")
+        for statement in self.trigger_statements():
+            conn.exec_driver_sql(statement)
 
+    def _matching(self, query: SearchQuery, *columns: str, where: str = "") -> Any:
+        """The FTS5 query; `where` may add conditions on its rowid (the range binds)."""
+        return text(
+            f"SELECT {', '.join(columns)} FROM records_fts "
+            f"WHERE records_fts MATCH :fts_query{where}"
+        ).bindparams(
+            # Unique: several conditions (legal holds' queries) can share one statement.
+            bindparam("fts_query", to_fts5(query), unique=True)
+        )
 
-# PostgreSQL's parser keeps `2019/245`, `namn@example.se` and `www.example.se` whole, where
-# FTS5 (and the query side here) see separate words: those separators become spaces first,
-# so both databases find the same records. (The colon comes last: in `op.execute` a colon
-# before a word character would read as a bind parameter.)
-_PG_WORDS = "translate(coalesce({column}, ''), '/.@_:', '     ')"
-_PG_VECTOR = " || ".join(
-    f"setweight(to_tsvector('swedish', {_PG_WORDS.format(column=column)}), '{weight}')"
-    for column, weight in (("title", "A"), ("body", "B"), ("author", "C"))
-)
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
+        from service.index.tables import records
+
+        if probe:  # FTS5 seeks each term's doclist to this one rowid
+            probing = text(
+                "EXISTS (SELECT 1 FROM records_fts "
+                "WHERE records_fts MATCH :fts_query AND rowid = records.pk)"
+            ).bindparams(bindparam("fts_query", to_fts5(query), unique=True))
+            return and_(probing)
+        where, bounds = "", {}
+        if rowids is not None:  # FTS5 seeks to the range: only its matches are read
+            where = " AND rowid BETWEEN :fts_low AND :fts_high"
+            bounds = {"fts_low": rowids[0], "fts_high": rowids[1]}
+        matching = self._matching(query, "rowid", where=where)
+        for name, value in bounds.items():
+            matching = matching.bindparams(bindparam(name, value, unique=True))
+        return records.c.pk.in_(matching.columns(column("rowid", Integer)))
+
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        found: FromClause = (
+            self._matching(query, "rowid").columns(column("rowid", Integer)).subquery("found")
+        )
+        return found
+
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        matching = self._matching(query, "rowid", f"{_BM25} AS score", where=" AND rowid >= :floor")
+        matches = (
+            matching.bindparams(bindparam("floor", floor, unique=True))
+            .columns(column("rowid", Integer), column("score", Float))
+            .subquery("matches")
+        )
+        return Relevance(matches.c.score, higher_first=False, matches=matches)
 
 
 class PostgresFullText:
-    VECTOR = _PG_VECTOR
-
     def create_statements(self) -> list[str]:
-        return [
-            f"ALTER TABLE records ADD COLUMN search_vector tsvector "
-            f"GENERATED ALWAYS AS ({self.VECTOR}) STORED",
-            "CREATE INDEX ix_records_search_vector ON records USING gin (search_vector)",
-        ]
+        return ["CREATE INDEX ix_records_search_vector ON records USING gin (search_vector)"]
 
     def drop_statements(self) -> list[str]:
-        return [
-            "DROP INDEX IF EXISTS ix_records_search_vector",
-            "ALTER TABLE records DROP COLUMN IF EXISTS search_vector",
-        ]
+        return ["DROP INDEX IF EXISTS ix_records_search_vector"]
 
-    def condition(self, query: str) -> ColumnElement[bool] | None:
-        words = _WORD.findall(query)
-        if not words:
-            return None
-        tsquery = func.plainto_tsquery(literal_column("'swedish'::regconfig"), " ".join(words))
-        condition: ColumnElement[bool] = literal_column("records.search_vector").op("@@")(tsquery)
-        return condition
+    def refill(self, conn: Connection) -> None:
+        """Every row's tsvector, computed here, in batches of 1000."""
+        last = 0
+        while True:
+            rows = conn.execute(
+                text(
+                    "SELECT pk, title, body, author FROM records WHERE pk > :last "
+                    "ORDER BY pk LIMIT 1000"
+                ),
+                {"last": last},
+            ).all()
+            if not rows:
+                return
+            conn.execute(
+                text("UPDATE records SET search_vector = CAST(:v AS tsvector) WHERE pk = :pk"),
+                [{"pk": r.pk, "v": tsvector_literal(r.title, r.body, r.author)} for r in rows],
+            )
+            last = rows[-1].pk
+
+    def _tsquery(self, query: SearchQuery) -> ColumnElement[Any]:
+        return cast(bindparam("tsquery", to_tsquery(query), unique=True), postgresql.TSQUERY)
+
+    def condition(
+        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+    ) -> ColumnElement[bool]:
+        """The same either way: PostgreSQL's planner chooses between the GIN index and
+        checking the rows another index yields."""
+        from service.index.tables import records
+
+        match: ColumnElement[bool] = literal_column("records.search_vector").op("@@")(
+            self._tsquery(query)
+        )
+        if rowids is not None:
+            return and_(records.c.pk.between(*rowids), match)
+        return match
+
+    def matches(self, query: SearchQuery) -> FromClause | None:
+        return None
+
+    def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
+        from service.index.tables import records
+
+        vector: ColumnElement[Any] = literal_column("records.search_vector")
+        # float8, not ts_rank_cd's float4: printed exactly, so a cursor gives it back.
+        rank = cast(func.ts_rank_cd(vector, self._tsquery(query)), postgresql.DOUBLE_PRECISION)
+        condition = self.condition(query)
+        if floor:
+            condition = and_(records.c.pk >= floor, condition)
+        return Relevance(rank, higher_first=True, condition=condition)
 
 
-def for_dialect(name: str) -> FullText:
+def for_dialect(name: str) -> SQLiteFullText | PostgresFullText:
     strategies: dict[str, type[SQLiteFullText] | type[PostgresFullText]] = {
         "sqlite": SQLiteFullText,
         "postgresql": PostgresFullText,
@@ -109,3 +251,8 @@ def for_dialect(name: str) -> FullText:
         return strategies[name]()
     except KeyError:
         raise ValueError(f"unsupported database {name!r}: use SQLite or PostgreSQL") from None
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """`search_terms(text)`: what the FTS5 triggers index (service.search.words)."""
+    dbapi_connection.create_function(SEARCH_TERMS_FUNCTION, 1, words.term_text, deterministic=True)

@@ -22,8 +22,9 @@ from sqlalchemy import (
     union_all,
 )
 
+from service.index import fulltext
 from service.index import tables as t
-from service.index.db import writing
+from service.index.db import analyze, writing
 from service.index.rules import lock_feed
 from service.index.writer import apply_event, apply_version
 from service.records.canonical import verify
@@ -60,8 +61,12 @@ def clear(engine: Engine) -> None:
             names = ", ".join(table.name for table in t.CACHE_TABLES)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
         else:
+            search = fulltext.SQLiteFullText()
+            search.empty(conn)  # not row by row through the triggers
             for table in t.CACHE_TABLES:
                 conn.execute(delete(table))
+            for statement in search.trigger_statements():
+                conn.exec_driver_sql(statement)
 
 
 def rebuild(
@@ -87,6 +92,7 @@ def rebuild(
     _apply(engine, batch, report)
     advance(len(batch))
     _renumber_records(engine)
+    analyze(engine)
     return report
 
 
@@ -114,7 +120,8 @@ def _renumber_records(engine: Engine) -> None:
     """Records get their pks in first-capture order, the order capture inserted them in.
 
     Search breaks ties (records published the same second) on the pk, and cursors carry it:
-    storage order (by key) would give other answers after a reindex.
+    storage order (by key) would give other answers after a reindex. The search structures
+    are made again once, at the end (SQLite's FTS5 table is keyed by the pk).
     """
     r = t.records
     names = [c.name for c in r.columns if c.name != "pk"]
@@ -126,6 +133,9 @@ def _renumber_records(engine: Engine) -> None:
     )
     rank = func.row_number().over(order_by=(kept.c.first_captured_at, kept.c.id))
     with writing(engine, durable=False) as conn:
+        search = fulltext.for_dialect(conn.dialect.name)
+        if isinstance(search, fulltext.SQLiteFullText):
+            search.empty(conn)
         kept.create(conn)
         conn.execute(insert(kept).from_select(names, select(*[r.c[name] for name in names])))
         conn.execute(delete(r))
@@ -133,6 +143,8 @@ def _renumber_records(engine: Engine) -> None:
             insert(r).from_select(["pk", *names], select(rank, *[kept.c[n] for n in names]))
         )
         kept.drop(conn)
+        if isinstance(search, fulltext.SQLiteFullText):
+            search.refill(conn)
         if conn.dialect.name == "postgresql":
             conn.execute(
                 text(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Table, bindparam
 
+from service.index.search_vector import SearchDocument
 from service.index.text import plain_text
 from service.records.model import DELETED_STATUS, parse_record_id
 
@@ -51,6 +52,7 @@ RECORD_COLUMNS = (
     "content_sha256",
     "personal_sha256",
     "terms",
+    "search_vector",
 )
 
 
@@ -64,6 +66,7 @@ def terms_text(terms: dict[str, list[str]]) -> str:
 def record_values(document: dict[str, Any]) -> dict[str, Any]:
     """A version's values for the `RECORD_COLUMNS` of its record's row."""
     personal = document.get("personal_data") or {}
+    body, author = plain_text(document["content"]), document["author"]["name"]
     return {
         "site_id": document["site"]["id"],
         "kind": document["kind"],
@@ -72,8 +75,8 @@ def record_values(document: dict[str, Any]) -> dict[str, Any]:
         "status": document["status"],
         "deleted": document["status"] == DELETED_STATUS,
         "title": document["title"],
-        "body": plain_text(document["content"]),
-        "author": document["author"]["name"],
+        "body": body,
+        "author": author,
         "parent_id": document["parent"],
         "permalink": document["permalink"],
         "published_at": parse_time(document["published_at"]),
@@ -84,6 +87,7 @@ def record_values(document: dict[str, Any]) -> dict[str, Any]:
         "content_sha256": document["content_sha256"],
         "personal_sha256": personal.get("sha256"),
         "terms": terms_text(document.get("terms") or {}),
+        "search_vector": SearchDocument(document["title"], body, author),
     }
 
 

@@ -28,6 +28,8 @@ from sqlalchemy import (
     false,
 )
 
+from service.index.search_vector import SearchVector
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
@@ -72,6 +74,9 @@ sites = Table(
     Column("revision", Integer, nullable=False, server_default="1"),
     # Snapshots: an ISO 8601 duration, "off", or NULL for the default (service/snapshots/).
     Column("snapshot_every", String(40), nullable=True),
+    # Reconciliation, likewise (service/backfill/schedule.py), of sites with an account.
+    Column("reconcile_every", String(40), nullable=True),
+    Column("wordpress_username", String(200), nullable=True),
 )
 
 api_tokens = Table(
@@ -230,6 +235,9 @@ records = Table(
     Column("personal_sha256", String(64), nullable=True),
     # Each term as "\n{taxonomy}:{name}\n" (see rows.terms_text), for rules scoped by terms.
     Column("terms", Text, nullable=False, server_default=""),
+    # PostgreSQL: the terms full text search finds it by (GIN-indexed). Always empty on
+    # SQLite, whose FTS5 table `records_fts` is fed by triggers (service/index/fulltext.py).
+    Column("search_vector", SearchVector, nullable=True),
     # Set by register entries about the record (service/registers/), not by its versions:
     Column("review", String(20), nullable=True),  # None | pending | cleared | register | secret
     Column("secret", Boolean, nullable=False, server_default=false()),
@@ -455,4 +463,24 @@ snapshots = Table(
     Column("cdxj_size", BigInteger, nullable=False),
     Column("cdxj_sha256", String(64), nullable=False),
     Index("ix_snapshots_site_id_ended_at", "site_id", "ended_at"),
+)
+
+# --- exports --------------------------------------------------------------------------------
+# One row per export (a disclosure for a public-access request), at its latest revision in
+# `authority/exports/{id}/` (service/exports/register.py); `reindex` rebuilds it.
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # disclosure
+    Column("state", String(20), nullable=False),  # requested | finished | failed
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(300), nullable=False),
+    # The site a site-limited requester was limited to (its exports are that site's).
+    Column("site_id", String(40), nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),  # the latest revision, as stored
+    Index("ix_exports_requested_at", "requested_at", "id"),
 )

@@ -164,10 +164,10 @@ def _earlier_answer(rows: dict[str, Any]) -> Outcome | None:
     """A status delivery's answer names its event; a content delivery's, its version. (A
     status delivery about an unknown record also made version 1: that is not its answer.)"""
     if (row := rows.get("event")) is not None:
-        return Outcome(row.record_id, row.version, row.a, created=False)
+        return Outcome(row.record_id, row.version, row.a, created=False, made_earlier=True)
     row = rows.get("version")
     if row is not None and EventType.parse(row.a).action.changes_content:
-        return Outcome(row.record_id, row.version, None, created=False)
+        return Outcome(row.record_id, row.version, None, created=False, made_earlier=True)
     if (row := rows.get("delivery")) is not None:
         return Outcome(row.record_id, row.version, row.a, created=False)
     return None

@@ -20,11 +20,18 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from service.storage.port import JSON, Capabilities, ObjectInfo, ObjectStore
+from service.storage.port import (
+    JSON,
+    Capabilities,
+    ObjectInfo,
+    ObjectStore,
+    StoredVersion,
+    Versions,
+)
 
 log = logging.getLogger("offentlig.integrity")
 
@@ -34,9 +41,13 @@ _ENTRY = re.compile(r"^([0-9a-f]{64})  (\S+)\n$")
 # Objects that are archive content: records, registers, snapshot manifests, audit batches.
 # Bulky or derived objects are covered by the documents that name their hashes: a WARC and its
 # CDXJ by the snapshot manifest, personal data by the version that references it. Index-repair
-# markers are the index's own notes, removed once replayed: not archive content.
+# markers are the index's own notes, removed once replayed: not archive content. An export's
+# ZIP is covered by the export's document, which names its hash.
 _VOUCHED_ROOTS = ("sites/", "authority/")
-_NOT_VOUCHED = re.compile(r"^sites/[^/]+/personal/|^authority/index-repairs/|\.warc\.gz$|\.cdxj$")
+_NOT_VOUCHED = re.compile(
+    r"^sites/[^/]+/personal/|^authority/index-repairs/|\.warc\.gz$|\.cdxj$"
+    r"|^authority/exports/[^/]+/[^/]+\.zip$"
+)
 
 
 def vouched(key: str) -> bool:
@@ -171,6 +182,14 @@ class LoggedStore:
 
     def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
         return self.inner.erase_prefix(prefix, bypass_governance=bypass_governance)
+
+    def versions(self, target: str, *, read: Callable[[str], bool] | None = None) -> Versions:
+        return self.inner.versions(target, read=read)
+
+    def erase_versions(
+        self, versions: Sequence[StoredVersion], *, bypass_governance: bool = False
+    ) -> int:
+        return self.inner.erase_versions(versions, bypass_governance=bypass_governance)
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         self.inner.set_legal_hold(key, on)

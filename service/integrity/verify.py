@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from service.storage.port import ObjectStore
 
 NUMBERED = re.compile(r"^(.*/)(\d{10})\.json$")
 CULLING_LOG = "authority/culling-log/"
-CHUNK = 256
+AHEAD = 256  # objects read ahead of the one being checked (the memory verify holds)
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,8 @@ def _seal_checked(report: Report, key: str, data: bytes) -> dict[str, Any] | Non
 def _read_in_order(
     pool: ThreadPoolExecutor, storage: ObjectStore, keys: Iterable[str]
 ) -> Iterator[tuple[str, bytes | None]]:
-    """(key, bytes) in the keys' order, read `CHUNK` at a time in parallel."""
+    """(key, bytes) in the keys' order, read in parallel `AHEAD` keys ahead of the one
+    handed out: the pool never waits for a slow read to finish a chunk."""
 
     def read(key: str) -> tuple[str, bytes | None]:
         try:
@@ -307,11 +309,13 @@ def _read_in_order(
             return key, None
 
     iterator = iter(keys)
-    pending = list(pool.map(read, islice(iterator, CHUNK)))
-    while pending:
-        following = pool.map(read, list(islice(iterator, CHUNK)))  # reads while we hand out
-        yield from pending
-        pending = list(following)
+    reading = deque(pool.submit(read, key) for key in islice(iterator, AHEAD))
+    while reading:
+        done = reading.popleft().result()
+        following = next(iterator, None)
+        if following is not None:
+            reading.append(pool.submit(read, following))
+        yield done
 
 
 def _record_prefix(record_id: str) -> str:

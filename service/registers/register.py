@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +14,7 @@ from service.capture.snapshot import iso
 from service.errors import Conflict, IndexUnavailable, IntegrityError, NotFound, NotProjected
 from service.index.db import unavailable_on_db_error, writing
 from service.index.writer import append_feed_row
-from service.records.canonical import seal, verify
+from service.records.canonical import seal, verify_stored
 from service.registers.family import Family
 from service.storage.port import ObjectStore
 
@@ -45,8 +44,10 @@ class Register:
         *,
         actor: Actor,
         previous: dict[str, Any] | None = None,
+        shown: bool = True,
     ) -> dict[str, Any]:
-        """Add a revision after `previous` (None: the entry's first) and show it in the index.
+        """Add a revision after `previous` (None: the entry's first) and show it in the index
+        (unless not `shown`: the caller shows many at once with `project_all`).
 
         Two writers that read the same revision race for the next number; the loser gets a
         409 and nothing of its change is kept."""
@@ -71,6 +72,8 @@ class Register:
             raise Conflict(
                 f"{self.family.name} {entry_id} was changed meanwhile; read it and try again."
             ) from None
+        if not shown:
+            return sealed
         try:
             self.project(sealed)
         except IndexUnavailable as exc:
@@ -79,6 +82,10 @@ class Register:
 
     def project(self, document: dict[str, Any]) -> None:
         project(self.engine, self.family, document)
+
+    def project_all(self, documents: list[dict[str, Any]]) -> None:
+        """Show stored revisions (of different entries) in the index in one transaction."""
+        project_all(self.engine, self.family, documents)
 
     def history(self, entry_id: str) -> list[dict[str, Any]]:
         """Every revision of an entry, oldest first, each checked against its hash."""
@@ -97,17 +104,21 @@ class Register:
         return self._load(key)
 
     def _load(self, key: str) -> dict[str, Any]:
-        try:
-            return verify(self.storage.get(key))
-        except (ValueError, json.JSONDecodeError):
-            raise IntegrityError(f"{key} does not match its sha256") from None
+        return verify_stored(self.storage.get(key), key)
+
+
+def project(engine: Engine, family: Family, document: dict[str, Any]) -> None:
+    """Show one stored revision in the index (and the change feed, for families in it)."""
+    project_all(engine, family, [document])
 
 
 @unavailable_on_db_error
-def project(engine: Engine, family: Family, document: dict[str, Any]) -> None:
-    """Show one stored revision in the index (and the change feed, for families in it)."""
+def project_all(engine: Engine, family: Family, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        return
     with writing(engine) as conn:
-        family.project(conn, document)
-        entry = family.feed(document) if family.feed else None
-        if entry is not None:
-            append_feed_row(conn, entry)
+        for document in documents:
+            family.project(conn, document)
+            entry = family.feed(document) if family.feed else None
+            if entry is not None:
+                append_feed_row(conn, entry)

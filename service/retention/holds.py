@@ -30,6 +30,8 @@ from service.records.model import parse_record_id
 from service.registers.family import Family
 from service.registers.projection import latest_row
 from service.registers.register import Register
+from service.search import syntax
+from service.search.syntax import SearchQuery
 from service.storage.port import ObjectStore
 
 QUERY = ("sites", "kinds", "published_after", "published_before", "text")
@@ -117,10 +119,19 @@ class LegalHold:
             parts.append(r.published_at >= self.published_after)
         if self.published_before is not None:
             parts.append(r.published_at < self.published_before)
-        match = search.condition(self.text) if self.text else None
-        if match is not None:
-            parts.append(match)
+        words = _hold_query(self.text) if self.text else None
+        if words is not None:
+            parts.append(search.condition(words))
         return and_(*parts)
+
+
+def _hold_query(text: str) -> SearchQuery | None:
+    """A hold's text in the query language; one kept from before it (or otherwise not
+    parseable) is read as plain words, every one required: a hold never stops working."""
+    try:
+        return syntax.parse(text)
+    except syntax.QuerySyntaxError:
+        return syntax.all_words(text)
 
 
 def view(document: dict[str, Any]) -> dict[str, Any]:
@@ -155,8 +166,13 @@ class LegalHolds:
             )
         if record_id is not None and not self._record_exists(record_id):
             raise InvalidInput("No such record.", errors={"record_id": [f"No {record_id!r}."]})
-        if query.get("text") and self.search.condition(str(query["text"])) is None:
-            raise InvalidInput("No words to search for.", errors={"text": ["Give some words."]})
+        if query.get("text"):
+            try:
+                words = syntax.parse(str(query["text"]))
+            except syntax.QuerySyntaxError as exc:
+                raise InvalidInput(f"Invalid text: {exc}", errors={"text": [str(exc)]}) from None
+            if words is None:
+                raise InvalidInput("No words to search for.", errors={"text": ["Give some words."]})
         for name in ("published_after", "published_before"):
             moment = query.get(name)
             if isinstance(moment, datetime):

@@ -149,10 +149,14 @@ class CullingLog:
         return None if row is None else _public(row)
 
     @unavailable_on_db_error
-    def exists(self, entry: str) -> bool:
+    def logged(self, run_id: str, record_ids: list[str]) -> set[str]:
+        """Of `record_ids`, those the run has logged already (culled, or culling them was
+        interrupted)."""
+        log = t.culling_log.c
+        wanted = [entry_id(run_id, record_id) for record_id in record_ids]
         with self.engine.connect() as conn:
-            found = conn.execute(select(t.culling_log.c.id).where(t.culling_log.c.id == entry))
-            return found.first() is not None
+            found = conn.execute(select(log.record_id).where(log.id.in_(wanted)))
+            return {row.record_id for row in found}
 
 
 def _csv_value(value: Any) -> Any:

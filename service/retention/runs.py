@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +33,8 @@ from service.retention.plans import Plans
 from service.retention.rulebook import CullingRules
 
 PLANNED, EXECUTING, FINISHED, FAILED = "planned", "executing", "finished", "failed"
-BATCH = 200  # due records checked together before they are culled
-CULLING_THREADS = 16  # records of a batch culled side by side
+BATCH = 200  # due records checked, logged and erased together
+CULLING_THREADS = 16  # records of a batch found and logged side by side
 BODY = (
     "state",
     "dry_run",
@@ -220,21 +219,8 @@ class CullingRuns:
             if not batch:
                 return True
             decisions = self._decisions(run_id, batch)
-            due = self.culler.still_due(decisions, held)
-
-            def cull(
-                record_id: str, due: set[str] = due, decisions: dict[str, Any] = decisions
-            ) -> None:
-                if record_id in due or self.culler.log.exists(f"{run_id}.{record_id}"):
-                    self.culler.cull(run_id, record_id, decisions[record_id], actor=actor)
-
-            # Records are culled independently, and culling one is a dozen storage round
-            # trips that wait: a batch's records are culled side by side. A record whose
-            # culling is interrupted keeps its index rows (they go last), so a rerun finds it.
-            with ThreadPoolExecutor(CULLING_THREADS) as pool:
-                for finished in as_completed(pool.submit(cull, r) for _, r in batch):
-                    finished.result()
-                    advance(1)
+            self.culler.cull(run_id, decisions, held, actor=actor, threads=CULLING_THREADS)
+            advance(len(batch))
             after = batch[-1][0]
             if left is not None:
                 left -= len(batch)

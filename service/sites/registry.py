@@ -49,8 +49,10 @@ def _row(document: dict[str, Any]) -> dict[str, Any]:
         "url": document["url"],
         "secret_encrypted": document["secret_encrypted"],
         "created_at": datetime.fromisoformat(document["created_at"]),
-        # Absent until first set: the default schedule (service/snapshots/schedule.py).
+        # Absent until first set: the default schedules (service/jobs/site_schedules.py).
         "snapshot_every": document.get("snapshot_every"),
+        "reconcile_every": document.get("reconcile_every"),
+        "wordpress_username": (document.get("wordpress_account") or {}).get("username"),
     }
 
 

@@ -31,6 +31,9 @@ class Frontier:
         self._lock = threading.Condition()
         self._heap: list[Task] = []
         self._seen: set[str] = set()
+        # Spellings already added: most links repeat on every page (menus, categories,
+        # feeds), and a repeat costs a set lookup instead of a normalisation.
+        self._spellings: set[str] = set()
         self._sequence = itertools.count()
         self._active = 0
         self.stopped: str | None = None
@@ -40,6 +43,8 @@ class Frontier:
         self.refusal_count = 0
 
     def add(self, url: str, *, requisite: bool, found_on: str | None, redirects: int = 0) -> None:
+        if not redirects and url in self._spellings:
+            return
         try:
             key = normalise(url)
         except ValueError:
@@ -48,6 +53,8 @@ class Frontier:
         if reason and redirects:
             reason = f"redirect to {reason}"  # recorded for every redirect, seen or not
         with self._lock:
+            if not redirects:
+                self._spellings.add(url)
             if key in self._seen and not (reason and redirects):
                 return
             self._seen.add(key)

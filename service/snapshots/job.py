@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from service.auth.actor import Actor
 from service.errors import ObjectLocked
 from service.jobs.context import JobContext
+from service.jobs.control import request_once
 from service.jobs.handlers import register, register_schedule
-from service.jobs.model import QUEUED, RUNNING, Job
+from service.jobs.model import Job
 from service.records.canonical import verify
 from service.snapshots.crawler import CrawlStopped
 from service.snapshots.index import snapshot_prefix
@@ -104,33 +105,13 @@ def _finished(svc: Services, key: str, document: dict[str, Any]) -> dict[str, An
     }
 
 
-def pending(svc: Services, site_id: str) -> list[Job]:
-    """The site's snapshot jobs not yet finished, newest first."""
-    found: list[Job] = []
-    for state in (RUNNING, QUEUED):
-        found += svc.jobs.list(kind=KIND, state=state, site_ids=[site_id], limit=100)
-    return sorted(found, key=lambda job: job.id, reverse=True)
-
-
 def request_snapshot(
     svc: Services, site_id: str, actor: Actor, request_id: str | None = None
 ) -> tuple[Job, bool]:
     """An on-demand snapshot: a new job, or the one already queued or running for the site
     (two crawls of one site at once help nobody). True if the job is new."""
     svc.snapshots.site(site_id)
-    waiting = pending(svc, site_id)
-    if waiting:
-        return waiting[0], False
-    job = svc.jobs.enqueue(KIND, site_id=site_id, actor=actor)
-    svc.audit.record(
-        "request-snapshot",
-        site_id,
-        actor=actor,
-        details={"job_id": job.id},
-        decision=True,
-        request_id=request_id,
-    )
-    return job, True
+    return request_once(svc, KIND, site_id, actor, "request-snapshot", request_id=request_id)
 
 
 register(KIND, run_snapshot)

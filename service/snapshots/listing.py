@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from service.jobs.control import pending, view
 from service.jobs.model import Job
-from service.snapshots.job import pending, progress_of
-from service.snapshots.schedule import OFF, effective, next_due
+from service.snapshots.job import progress_of
+from service.snapshots.schedule import KIND, OFF, effective, next_due
 
 if TYPE_CHECKING:
     from service.services import Services
 
 
 def unfinished(job: Job) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "site_id": job.site_id,
-        "state": job.state,
-        "requested_at": job.created_at,
-        "requested_by": job.created_by,
-        "started_at": job.started_at,
-        "progress": progress_of(job),
-    }
+    return {**view(job), "progress": progress_of(job)}
 
 
 def finished(row: Any) -> dict[str, Any]:
@@ -37,5 +30,5 @@ def overview(svc: Services, site_id: str) -> dict[str, Any]:
         "every": every or OFF,
         "last": done[0] if done else None,
         "next_due": next_due(svc, site_id, every),
-        "items": [unfinished(job) for job in pending(svc, site_id)] + done,
+        "items": [unfinished(job) for job in pending(svc, KIND, site_id)] + done,
     }

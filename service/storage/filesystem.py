@@ -21,7 +21,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +34,9 @@ from service.storage.port import (
     JSON,
     Capabilities,
     ObjectInfo,
+    StoredVersion,
+    Versions,
+    check_removable,
     validate_key,
     validate_record_prefix,
 )
@@ -200,13 +204,39 @@ class FileStore:
         self._remove(key, bypass_governance=False)
 
     def erase(self, key: str, *, bypass_governance: bool = False) -> int:
-        return self._remove(key, bypass_governance=bypass_governance)
+        validate_key(key)  # one key, never a prefix
+        return self.erase_versions(self.versions(key), bypass_governance=bypass_governance)
 
     def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
-        keys = list(self.list(validate_record_prefix(prefix)))
-        for key in keys:  # all or nothing: every lock is checked before anything goes
-            self._refuse_if_locked(key, bypass_governance=bypass_governance)
-        return sum(self._remove(key, bypass_governance=bypass_governance) for key in keys)
+        validate_record_prefix(prefix)
+        return self.erase_versions(self.versions(prefix), bypass_governance=bypass_governance)
+
+    def versions(self, target: str, *, read: Callable[[str], bool] | None = None) -> Versions:
+        """One version per key: the file (a key is not an object if a directory)."""
+        if target.endswith("/"):
+            keys = list(self.list(validate_record_prefix(target)))
+        else:
+            keys = [target] if self._path(target).is_file() else []
+        found = []
+        for key in keys:
+            data = None
+            if read is not None and read(key):
+                with contextlib.suppress(FileNotFoundError):  # erased meanwhile
+                    data = self.get(key)
+            found.append(StoredVersion(key, lock=self._lock(key), data=data))
+        return found
+
+    def erase_versions(
+        self, versions: Sequence[StoredVersion], *, bypass_governance: bool = False
+    ) -> int:
+        """All or nothing: every lock, as found and as it is now, before anything goes."""
+        now = _now()
+        check_removable(versions, bypass_governance=bypass_governance, now=now)
+        current = [replace(v, lock=self._lock(v.key)) for v in versions]
+        check_removable(current, bypass_governance=bypass_governance, now=now)
+        for version in versions:
+            self._remove(version.key, bypass_governance=bypass_governance)
+        return len(versions)
 
     def _remove(self, key: str, *, bypass_governance: bool) -> int:
         path = self._path(key)

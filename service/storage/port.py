@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Protocol
+
+from service.errors import ObjectLocked
+from service.storage.locks import Lock
 
 JSON = "application/json"
 
@@ -15,6 +18,24 @@ class ObjectInfo:
     size: int
     content_type: str
     last_modified: datetime  # timezone-aware, UTC
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One version of an object (or an S3 delete marker) as `versions` found it: enough to
+    remove exactly that version later, and what protected it then."""
+
+    key: str
+    version_id: str | None = None  # None where the store keeps one version of a key
+    latest: bool = True  # the version a `get` reads (a delete marker: none is read)
+    marker: bool = False  # an S3 delete marker: no content, no lock
+    lock: Lock = field(default_factory=Lock)
+    # The bytes of a latest version, where `versions` was asked to read them.
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+
+# What `versions` answers (a name of its own: `list` is a method of every store).
+Versions = list[StoredVersion]
 
 
 @dataclass(frozen=True)
@@ -33,6 +54,8 @@ class ObjectStore(Protocol):
     Removing content: `delete` is the everyday operation (on a versioned bucket it leaves old
     versions behind); `erase` is for culling under a decision and removes every version.
     Both, and replacing a key, raise `ObjectLocked` where a legal hold or retention forbids it.
+    `versions` + `erase_versions` are `erase` in two steps, for a caller that must name what
+    it will erase before it erases it (the culling log), and erases many records at once.
     """
 
     def put(self, key: str, data: bytes, content_type: str = JSON) -> None:
@@ -81,6 +104,25 @@ class ObjectStore(Protocol):
     def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
         """`erase` every key under `prefix` (a whole record: it must end with `/`)."""
 
+    def versions(self, target: str, *, read: Callable[[str], bool] | None = None) -> Versions:
+        """Every version and delete marker of `target` — one key, or every key under a
+        prefix ending with `/` (as `erase_prefix` takes it) — in key order, each with its
+        legal hold and retention (read where the store has Object Lock). A missing target
+        has none. The latest version of each key for which `read(key)` is true comes with
+        its bytes (`data`; S3 reads them and the lock in one request)."""
+
+    def erase_versions(
+        self, versions: Sequence[StoredVersion], *, bypass_governance: bool = False
+    ) -> int:
+        """Remove exactly these versions (found by `versions`, of any number of targets) in
+        as few requests as the store allows; return how many are gone (all of them).
+
+        All or nothing as far as locks go: if the lock found with any version forbids its
+        removal (`Lock.refuses_removal`), `ObjectLocked` and nothing is removed. Locks set
+        since are enforced by the storage (S3) or here (the filesystem). A version gone
+        meanwhile is not an error; on S3, one added since `versions` is not removed.
+        """
+
     def set_legal_hold(self, key: str, on: bool) -> None:
         """Put or lift a legal hold on the current version of `key`."""
 
@@ -128,3 +170,13 @@ def validate_record_prefix(prefix: str) -> str:
         raise ValueError(f"a prefix to erase must end with '/': {prefix!r}")
     validate_key(prefix[:-1])
     return prefix
+
+
+def check_removable(
+    versions: Iterable[StoredVersion], *, bypass_governance: bool, now: datetime
+) -> None:
+    """`ObjectLocked` for the first version whose lock, as found, forbids removing it now."""
+    for version in versions:
+        refusal = version.lock.refuses_removal(bypass_governance=bypass_governance, now=now)
+        if refusal:
+            raise ObjectLocked(version.key, f"a version is {refusal}")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
 import boto3.exceptions
+import boto3.session
 import botocore.exceptions
+import botocore.session
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
@@ -20,10 +22,12 @@ from service.storage.port import (
     JSON,
     Capabilities,
     ObjectInfo,
+    StoredVersion,
+    Versions,
     validate_key,
     validate_record_prefix,
 )
-from service.storage.s3_errors import UNREACHABLE, call
+from service.storage.s3_errors import UNREACHABLE, call, parse_timestamp, read_body
 from service.storage.streams import SizedReader
 
 if TYPE_CHECKING:
@@ -62,7 +66,10 @@ class S3Store:
         parts = urlsplit(url)
         if not parts.netloc:
             raise ValueError(f"S3 storage URLs name a bucket: s3://bucket[/prefix], not {url!r}")
-        client = boto3.client(
+        session = botocore.session.get_session()
+        parsers = session.get_component("response_parser_factory")
+        parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
+        client = boto3.session.Session(botocore_session=session).client(
             "s3",
             endpoint_url=endpoint_url or None,
             region_name=region or None,
@@ -129,13 +136,7 @@ class S3Store:
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, key: str) -> bytes:
-        body = self._call("get_object", Key=self._key(key))["Body"]
-        try:
-            return bytes(body.read())
-        except (*UNREACHABLE, botocore.exceptions.IncompleteReadError) as exc:
-            raise StorageUnavailable(f"S3 get_object: {exc}") from exc
-        finally:
-            body.close()
+        return read_body(self._call("get_object", Key=self._key(key))["Body"])
 
     def open(self, key: str) -> BinaryIO:
         body = self._call("get_object", Key=self._key(key))["Body"]
@@ -172,11 +173,24 @@ class S3Store:
             raise ObjectLocked(key, "the storage refused to delete it") from None
 
     def erase(self, key: str, *, bypass_governance: bool = False) -> int:
-        return s3_locks.erase(self, self._key(key), exact=True, bypass=bypass_governance)
+        validate_key(key)  # one key, never a prefix
+        return self.erase_versions(self.versions(key), bypass_governance=bypass_governance)
 
     def erase_prefix(self, prefix: str, *, bypass_governance: bool = False) -> int:
-        full = self.prefix + validate_record_prefix(prefix)
-        return s3_locks.erase(self, full, exact=False, bypass=bypass_governance)
+        validate_record_prefix(prefix)
+        return self.erase_versions(self.versions(prefix), bypass_governance=bypass_governance)
+
+    def versions(self, target: str, *, read: Callable[[str], bool] | None = None) -> Versions:
+        if target.endswith("/"):
+            full, exact = self.prefix + validate_record_prefix(target), False
+        else:
+            full, exact = self._key(target), True
+        return s3_locks.versions(self, full, exact=exact, read=read)
+
+    def erase_versions(
+        self, versions: Sequence[StoredVersion], *, bypass_governance: bool = False
+    ) -> int:
+        return s3_locks.erase_versions(self, versions, bypass=bypass_governance)
 
     def set_legal_hold(self, key: str, on: bool) -> None:
         s3_locks.set_legal_hold(self, key, on)

@@ -1,15 +1,15 @@
 """Object Lock and erasing on S3: holds, retention, and removing every version of a key.
 
-The server enforces locks; we read every version's lock first and apply the same rules
-(`locks.Lock`) so that a refused erase removes nothing instead of some versions. Versions
-that need `BypassGovernanceRetention` go first, alone: if the credentials lack that
-permission, the refusal comes before anything else is gone.
+The server enforces locks; we read every version's lock first (`versions`) and apply the
+same rules (`locks.Lock`) so that a refused erase removes nothing instead of some versions.
+Versions that need `BypassGovernanceRetention` go first, alone: if the credentials lack
+that permission, the refusal comes before anything else is gone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +17,8 @@ import botocore.exceptions
 
 from service.errors import ObjectLocked, StorageUnavailable
 from service.storage.locks import Lock, check_retention_request
-from service.storage.port import Capabilities
-from service.storage.s3_errors import code
+from service.storage.port import Capabilities, StoredVersion, check_removable
+from service.storage.s3_errors import code, read_body
 
 if TYPE_CHECKING:
     from service.storage.s3 import S3Store
@@ -32,13 +32,6 @@ _REFUSED = (
     "the storage refused (a lock set meanwhile, or credentials without "
     "s3:BypassGovernanceRetention)"
 )
-
-
-@dataclass(frozen=True)
-class _Version:
-    key: str  # as stored, with the store's prefix
-    version_id: str
-    marker: bool
 
 
 def probe_capabilities(store: S3Store) -> Capabilities:
@@ -125,7 +118,28 @@ def set_retention(store: S3Store, key: str, until: datetime, mode: str, *, bypas
         raise ObjectLocked(key, _REFUSED) from None
 
 
-def _versions(store: S3Store, prefix: str, *, exact: bool) -> Iterator[_Version]:
+def versions(
+    store: S3Store, target: str, *, exact: bool, read: Callable[[str], bool] | None
+) -> list[StoredVersion]:
+    """Every version and delete marker under `target` (the full key or prefix), each with
+    its lock: on an Object Lock bucket one request per version, HeadObject — or GetObject
+    where its bytes are wanted — which answers with the version's legal hold and retention
+    together (to credentials that may read them: s3:GetObjectLegalHold and
+    s3:GetObjectRetention)."""
+    found = []
+    for version in _listed(store, target, exact=exact):
+        if version.marker:
+            found.append(version)
+        elif read is not None and version.latest and read(version.key):
+            found.append(_with_lock(store, version, "get_object"))
+        elif store.capabilities().object_lock:
+            found.append(_with_lock(store, version, "head_object"))
+        else:
+            found.append(version)
+    return found
+
+
+def _listed(store: S3Store, prefix: str, *, exact: bool) -> Iterator[StoredVersion]:
     markers: dict[str, str] = {}
     while True:
         page = store._call("list_object_versions", Prefix=prefix, **markers)
@@ -133,7 +147,12 @@ def _versions(store: S3Store, prefix: str, *, exact: bool) -> Iterator[_Version]
             (m, True) for m in page.get("DeleteMarkers", [])
         ]:
             if not exact or item["Key"] == prefix:
-                yield _Version(str(item["Key"]), str(item["VersionId"]), marker)
+                yield StoredVersion(
+                    key=str(item["Key"])[len(store.prefix) :],
+                    version_id=str(item["VersionId"]),
+                    latest=bool(item.get("IsLatest")),
+                    marker=marker,
+                )
         if not page.get("IsTruncated"):
             return
         markers = {
@@ -142,35 +161,44 @@ def _versions(store: S3Store, prefix: str, *, exact: bool) -> Iterator[_Version]
         }
 
 
-def erase(store: S3Store, prefix: str, *, exact: bool, bypass: bool) -> int:
-    """Remove every version and delete marker under `prefix` (or of exactly that key)."""
-    versions = list(_versions(store, prefix, exact=exact))
-    needs_bypass: list[_Version] = []
-    if store.capabilities().object_lock:
-        now = datetime.now(UTC)
-        for version in versions:
-            if version.marker:
-                continue
-            lock = _lock(store, version.key, version.version_id)
-            refusal = lock.refuses_removal(bypass_governance=bypass, now=now)
-            if refusal:
-                raise ObjectLocked(_relative(store, version), f"a version is {refusal}")
-            if lock.active_retention(now):
-                needs_bypass.append(version)
+def _with_lock(store: S3Store, version: StoredVersion, operation: str) -> StoredVersion:
+    """`version` with the lock (and, for GetObject, the bytes) the storage answers with."""
+    try:
+        answer = store._call(
+            operation, Key=store.prefix + version.key, VersionId=version.version_id
+        )
+    except FileNotFoundError:  # erased meanwhile: nothing left to protect
+        return version
+    data = read_body(answer["Body"]) if "Body" in answer else None
+    until: datetime | None = answer.get("ObjectLockRetainUntilDate")
+    lock = Lock(
+        hold=answer.get("ObjectLockLegalHoldStatus") == "ON",
+        mode=answer.get("ObjectLockMode"),
+        until=until.astimezone(UTC) if until else None,
+    )
+    return replace(version, lock=lock, data=data)
+
+
+def erase_versions(store: S3Store, versions: Sequence[StoredVersion], *, bypass: bool) -> int:
+    """Remove exactly `versions`, 1,000 to a DeleteObjects request."""
+    now = datetime.now(UTC)
+    check_removable(versions, bypass_governance=bypass, now=now)
+    needs_bypass = [v for v in versions if v.lock.active_retention(now)]
     first = set(needs_bypass)
-    rest = [v for v in versions if v not in first]
     _delete(store, needs_bypass, bypass=True)
-    _delete(store, rest, bypass=False)
+    _delete(store, [v for v in versions if v not in first], bypass=False)
     return len(versions)
 
 
-def _delete(store: S3Store, versions: list[_Version], *, bypass: bool) -> None:
+def _delete(store: S3Store, versions: list[StoredVersion], *, bypass: bool) -> None:
     for start in range(0, len(versions), _BATCH):
         batch = versions[start : start + _BATCH]
         answer = store._call(
             "delete_objects",
             Delete={
-                "Objects": [{"Key": v.key, "VersionId": v.version_id} for v in batch],
+                "Objects": [
+                    {"Key": store.prefix + v.key, "VersionId": _version_id(v)} for v in batch
+                ],
                 "Quiet": True,
             },
             **({"BypassGovernanceRetention": True} if bypass else {}),
@@ -184,5 +212,7 @@ def _delete(store: S3Store, versions: list[_Version], *, bypass: bool) -> None:
             raise StorageUnavailable(f"S3 delete_objects {key}: {error.get('Code')}")
 
 
-def _relative(store: S3Store, version: _Version) -> str:
-    return version.key[len(store.prefix) :]
+def _version_id(version: StoredVersion) -> str:
+    if version.version_id is None:
+        raise ValueError(f"{version.key}: not a version found in this bucket")
+    return version.version_id

@@ -193,11 +193,18 @@ def test_interrupted_run_finishes_without_culling_twice(app, client, admin, site
     records = publish(site, 1, 2, 3)
     rule = retention.rule()
     started = retention.run(dry_run=False, limit=1)
-    # A crash after the second record's log entry was written, before anything was erased:
+    # A crash after the log entries of the other two were written to storage, before
+    # anything was erased: the second one's was shown in the index and audited too.
     culler = svc.retention.runs.culler
-    decision = svc.retention.runs._decisions(started["id"], [(1, records[1])])[records[1]]
-    row = culler._record(records[1])
-    culler._log(f"{started['id']}.{records[1]}", started["id"], row, decision, TEST_ACTOR)
+    pending = svc.retention.runs._pending(started["id"], -1, 10)
+    assert [r for _, r in pending] == records[1:]
+    decisions = svc.retention.runs._decisions(started["id"], pending)
+    rows = culler.rows(records[1:])
+    found = [
+        culler.prepare(started["id"], decisions[r], TEST_ACTOR, record_id=r, row=rows[r])
+        for r in records[1:]
+    ]
+    culler.record(found[:1], actor=TEST_ACTOR)
 
     carried_on = client.post(f"/v1/culling-runs/{started['id']}/execute", json={}, headers=admin)
     again = client.post(f"/v1/culling-runs/{started['id']}/execute", json={}, headers=admin)

@@ -222,3 +222,24 @@ def test_docs_work_offline(client):
     script = "".join(parser.inline)
     assert "/openapi.json" in script
     assert not re.search(r"https?://", script)
+
+
+def test_backfills_and_reconciliations_are_jobs(spec):
+    paths = spec["paths"]
+    for path in ("/v1/sites/{site_id}/backfills", "/v1/sites/{site_id}/reconciliations"):
+        post = paths[path]["post"]
+        assert {"202", "404", "409"} <= set(post["responses"]), path
+        assert "201" not in post["responses"], path
+        assert post["security"] == [{"bearer": ["admin"]}], path
+    for path in (
+        "/v1/sites/{site_id}/backfills/{job_id}",
+        "/v1/sites/{site_id}/reconciliations/{job_id}",
+    ):
+        assert paths[path]["get"]["security"] == [
+            {"bearer": ["records:read"]},
+            {"bearer": ["admin"]},
+        ], path
+    state = spec["components"]["schemas"]["BackfillState"]["properties"]
+    assert {"state", "progress", "report", "error"} <= set(state)
+    schedule = paths["/v1/sites/{site_id}/reconcile-schedule"]["put"]
+    assert schedule["security"] == [{"bearer": ["admin"]}]

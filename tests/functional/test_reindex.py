@@ -184,6 +184,7 @@ def test_reindex_of_an_emptied_index_gives_identical_answers(app, client, token,
         "tokens": 1,
         "channels": 2,
         **dict.fromkeys(retention, 0),
+        "exports": 0,
         "review": 0,
         "registration": 0,
     }
@@ -410,3 +411,20 @@ def test_a_corrupted_snapshot_manifest_fails_the_reindex_naming_it(app, site, cl
     assert result.exit_code != 0
     assert json.loads(result.stdout)["corrupt"] == [key]
     assert json.loads(result.stdout)["snapshots"] == 0
+
+
+def test_reindex_rebuilds_the_search_structures(app, client, reader, cli, archive):
+    """Whatever happened to the full-text structures, reindex makes them from storage."""
+    found = client.get("/v1/records?q=kommunen", headers=reader).json["items"]
+    engine = app.extensions["offentlig"].engine
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("INSERT INTO records_fts(records_fts) VALUES ('delete-all')")
+        else:
+            conn.exec_driver_sql("UPDATE records SET search_vector = NULL")
+    assert client.get("/v1/records?q=kommunen", headers=reader).json["items"] == []
+
+    reindex(cli)
+
+    again = client.get("/v1/records?q=kommunen", headers=reader).json["items"]
+    assert found and [i["id"] for i in again] == [i["id"] for i in found]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from service.records import keys
 from service.records.model import Kind
 from tests.factories import post_data
-from tests.support.retention import admin, retention, rule_body
+from tests.support.retention import FAR_FUTURE, admin, retention, rule_body
 
 __all__ = ["admin", "retention"]  # fixtures
 
@@ -83,6 +83,38 @@ def test_held_record_is_never_culled(app, client, admin, site, retention):
     storage = app.extensions["offentlig"].storage
     objects = list(storage.list(keys.record_prefix(site.id, Kind.POST, 1)))
     assert objects and all(storage.legal_hold(key) for key in objects)
+
+
+def test_a_record_storage_holds_is_neither_culled_nor_logged(app, client, admin, site, retention):
+    """A legal hold only storage knows of (set by hand in the bucket) is the last line: that
+    record is spared, with no culling-log entry, and the run fails naming it once the other
+    records of its batch are culled."""
+    for number in (1, 2, 3):
+        site.sender.send("post.published", post_data(number))
+    records = [f"{site.id}.post.{n}" for n in (1, 2, 3)]
+    storage = app.extensions["offentlig"].storage
+    key = keys.version_key(site.id, Kind.POST, 2, 1)
+    storage.set_legal_hold(key, True)
+    retention.rule()
+
+    refused = client.post(
+        "/v1/culling-runs", json={"as_of": FAR_FUTURE, "dry_run": False}, headers=admin
+    )
+    logged = client.get("/v1/culling-log", headers=admin).get_json()["items"]
+    statuses = [client.get(f"/v1/records/{r}", headers=admin).status_code for r in records]
+    storage.set_legal_hold(key, False)
+    run_id = logged[0]["run_id"]
+    failed = client.get(f"/v1/culling-runs/{run_id}", headers=admin).get_json()
+    finished = client.post(f"/v1/culling-runs/{run_id}/execute", json={}, headers=admin)
+
+    assert refused.status_code == 409
+    assert key in refused.get_json()["message"]
+    assert sorted(e["record_id"] for e in logged) == [records[0], records[2]]
+    assert statuses == [410, 200, 410]
+    assert (failed["state"], key in failed["error"]) == ("failed", True)
+    assert finished.get_json()["state"] == "finished"
+    assert finished.get_json()["counts"]["culled"] == 3
+    assert list(storage.list(keys.record_prefix(site.id, Kind.POST, 2))) == []
 
 
 def test_query_hold_covers_records_captured_later(client, admin, site, retention):

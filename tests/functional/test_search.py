@@ -173,8 +173,8 @@ def test_full_text(client, reader, corpus, subtests):
             assert set(found) == {corpus[name] for name in expected}
 
 
-def test_query_syntax_characters_are_only_text(client, reader, corpus, subtests):
-    for q in ['snö"', "snö* OR kontakt", "NEAR(a b)", "-kontakt", "title:kontakt", "'", "()"]:
+def test_characters_outside_the_query_language_are_only_text(client, reader, corpus, subtests):
+    for q in ["snö* OR kontakt", "NEAR(a b)", "title:kontakt", "'", "()", "a AND b", "x^2"]:
         with subtests.test(q):
             answer = client.get("/v1/records", query_string={"q": q}, headers=reader)
 
@@ -462,3 +462,159 @@ def test_both_databases_split_numbers_addresses_and_hosts_into_words(site, clien
 
     items = client.get("/v1/records", query_string={"q": query}, headers=reader).json["items"]
     assert [i["id"] for i in items] == [f"{site.id}.post.77"]
+
+
+# --- facets -------------------------------------------------------------------------------
+
+FACETED = [
+    {},
+    {"q": "snöröjning"},
+    {"q": "snöröjning OR förskolan"},
+    {"kind": "post"},
+    {"q": "gator", "origin": "drawn_up"},
+    {"q": "tunnelbana"},
+]
+
+
+def _counted(items: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    return {
+        "kind": Counter(i["kind"] for i in items),
+        "origin": Counter(i["origin"] for i in items),
+        "site": Counter(i["site_id"] for i in items),
+        "status": Counter(i["status"] for i in items),
+        "author": Counter(i["author"] for i in items),
+        "year": Counter(
+            datetime.fromisoformat(i["published_at"]).astimezone(stockholm).year for i in items
+        ),
+    }
+
+
+def test_facets_count_the_whole_result_not_the_page(client, reader, corpus, subtests):
+    names = "kind,origin,site,status,year,author"
+    for query in FACETED:
+        with subtests.test(str(query)):
+            everything = client.get(
+                "/v1/records", query_string={**query, "limit": 500}, headers=reader
+            ).json["items"]
+            answer = client.get(
+                "/v1/records", query_string={**query, "limit": 1, "facets": names}, headers=reader
+            )
+
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            facets = answer.json["facets"]
+            assert set(facets) == set(names.split(","))
+            expected = _counted(everything)
+            for name, values in facets.items():
+                assert {v["value"]: v["count"] for v in values} == dict(expected[name]), name
+                counts = [v["count"] for v in values]
+                assert counts == sorted(counts, reverse=True)
+
+
+def test_a_year_is_the_local_year(site, client, reader):
+    # 23:30 UTC on New Year's Eve is already the next year in Stockholm.
+    site.sender.send("post.published", post_data(1, published_at="2025-12-31T23:30:00Z"))
+    site.sender.send("post.published", post_data(2, published_at="2025-12-31T22:30:00Z"))
+
+    answer = client.get("/v1/records?facets=year", headers=reader)
+
+    assert answer.json["facets"] == {
+        "year": [{"value": 2025, "count": 1}, {"value": 2026, "count": 1}]
+    }
+
+
+def test_no_facets_unless_asked(client, reader, corpus):
+    answer = client.get("/v1/records", headers=reader).json
+    assert "facets" not in answer
+    assert "facets_sampled" not in answer
+
+
+@pytest.mark.parametrize("facets", ["kind,colour", "", "kind,kind,kind,kind,kind,kind,kind"])
+def test_unknown_facet_is_422_naming_facets(client, reader, corpus, facets):
+    answer = client.get("/v1/records", query_string={"facets": facets}, headers=reader)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert "facets" in answer.json["errors"]["query"]
+
+
+# --- whole results as CSV and JSON Lines ----------------------------------------------------
+
+EXPORTED = [{}, {"q": "snöröjning"}, {"kind": "post", "sort": "published_at"}, {"q": "tunnelbana"}]
+
+
+def test_jsonl_streams_every_page_of_the_result(client, reader, corpus, monkeypatch, subtests):
+    from service.api import record_exports
+
+    monkeypatch.setattr(record_exports, "PAGE_SIZE", 2)
+    for query in EXPORTED:
+        with subtests.test(str(query)):
+            listed = client.get(
+                "/v1/records", query_string={**query, "limit": 500}, headers=reader
+            ).json["items"]
+            answer = client.get("/v1/records.jsonl", query_string=query, headers=reader)
+
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            assert answer.mimetype == "application/jsonl"
+            lines = answer.get_data(as_text=True).splitlines()
+            assert [json.loads(line) for line in lines] == listed
+
+
+def test_csv_streams_every_page_with_the_register_entry_first(client, reader, corpus, monkeypatch):
+    import csv
+    import io
+
+    from service.api import record_exports
+
+    monkeypatch.setattr(record_exports, "PAGE_SIZE", 3)
+    listed = client.get("/v1/records?limit=500&q=snöröjning", headers=reader).json["items"]
+    answer = client.get("/v1/records.csv?q=snöröjning", headers=reader)
+
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    assert "records.csv" in answer.headers["Content-Disposition"]
+    text = answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["id"] for r in rows] == [i["id"] for i in listed]
+    header = list(rows[0])
+    assert header[0] == "id"
+    assert all(name.startswith("register_entry.") for name in header[1:6])
+    by_id = {r["id"]: r for r in rows}
+    comment = by_id[corpus["c11"]]
+    assert comment["register_entry.sender"] == "Åsa Åström"
+    assert comment["origin"] == "received"
+
+
+def test_csv_cells_never_start_a_formula(site, client, reader):
+    site.sender.send("post.published", post_data(1, title='=HYPERLINK("x")', content="<p>-1</p>"))
+
+    text = client.get("/v1/records.csv", headers=reader).get_data(as_text=True)
+
+    import csv
+    import io
+
+    [row] = list(csv.DictReader(io.StringIO(text[1:])))
+    assert row["title"] == '\'=HYPERLINK("x")'
+    assert row["summary"] == "'-1"
+
+
+@pytest.mark.parametrize("path", ["/v1/records.csv", "/v1/records.jsonl"])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"q": 'snö"'}, "q"), ({"kind": "blog"}, "kind"), ({"sort": "title"}, "sort")],
+)
+def test_export_with_invalid_arguments_is_422_naming_them(
+    client, reader, corpus, path, query, field
+):
+    answer = client.get(path, query_string=query, headers=reader)
+
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert field in answer.json["errors"]["query"]
+
+
+@pytest.mark.parametrize("path", ["/v1/records.csv", "/v1/records.jsonl"])
+def test_export_needs_a_reading_token(client, path):
+    assert client.get(path).status_code == 401

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.errors import ObjectLocked
+from service.storage import s3_locks
 from service.storage.filesystem import FileStore
 from service.storage.port import Capabilities, ObjectStore
 from service.storage.s3 import S3Store
@@ -109,6 +110,143 @@ def test_erase_prefix_takes_only_a_whole_directory(store: ObjectStore, prefix: s
     with pytest.raises(ValueError):
         store.erase_prefix(prefix)
     assert list(store.list("")) == ["sites/a/posts/10/versions/0000000001.json"]
+
+
+# --- erasing in two steps: find the versions, then erase them ---------------------------
+
+RECORD = ["sites/a/posts/1/events/msg_1.json", KEY]
+PERSONAL = "sites/a/personal/0123.json"
+
+
+def test_versions_finds_every_version_of_a_key_or_a_prefix_with_its_lock(
+    store: ObjectStore,
+) -> None:
+    for n in range(2):
+        store.put(KEY, f"version {n}".encode())
+    store.put(RECORD[0], b"x")
+    store.set_legal_hold(RECORD[0], True)
+    store.put("sites/a/posts/10/versions/0000000001.json", b"not this record")
+
+    of_key = store.versions(KEY)
+    of_record = store.versions("sites/a/posts/1/")
+
+    kept = 2 if store.capabilities().versioning else 1
+    assert [v.key for v in of_key] == [KEY] * kept
+    assert [v.latest for v in of_key].count(True) == 1
+    assert sorted(v.key for v in of_record) == sorted([RECORD[0], *[KEY] * kept])
+    assert [v.lock.hold for v in of_record if v.key == RECORD[0]] == [True]
+    assert not any(v.lock.hold or v.marker for v in of_key)
+    assert store.versions("sites/a/posts/2/") == []
+    assert store.versions(PERSONAL) == []
+
+
+def test_versions_reads_the_latest_bytes_of_the_keys_asked_for(store: ObjectStore) -> None:
+    store.put(KEY, b"first")
+    store.put(KEY, b"latest")
+    store.put(RECORD[0], b"an event")
+    store.set_legal_hold(KEY, True)
+
+    found = store.versions("sites/a/posts/1/", read=lambda key: "/versions/" in key)
+
+    assert [(v.key, v.data) for v in found if v.latest] == [
+        (RECORD[0], None),
+        (KEY, b"latest"),
+    ]
+    assert all(v.data is None for v in found if not v.latest)
+    assert [v.lock.hold for v in found if v.latest] == [False, True]
+
+
+def test_erase_versions_removes_what_was_found_of_many_targets_at_once(
+    store: ObjectStore,
+) -> None:
+    for key in [*RECORD, PERSONAL]:
+        store.put(key, b"1")
+    store.put(KEY, b"2")
+    others = ["sites/a/personal/01234.json", "sites/a/posts/10/versions/0000000001.json"]
+    for key in others:
+        store.put(key, b"stays")
+    found = [*store.versions("sites/a/posts/1/"), *store.versions(PERSONAL)]
+
+    erased = store.erase_versions(found)
+
+    assert erased == len(found) == (4 if store.capabilities().versioning else 3)
+    assert list(store.list("sites/")) == others
+    assert all(versions_kept(store, key) == 0 for key in [*RECORD, PERSONAL])
+    assert store.erase_versions(found) == len(found)  # gone meanwhile: not an error
+
+
+def test_erase_versions_is_refused_whole_when_one_found_version_is_locked(
+    store: ObjectStore,
+) -> None:
+    for key in [*RECORD, PERSONAL]:
+        store.put(key, b"x")
+    store.set_legal_hold(PERSONAL, True)
+    found = [*store.versions("sites/a/posts/1/"), *store.versions(PERSONAL)]
+
+    with pytest.raises(ObjectLocked, match="legal hold") as refused:
+        store.erase_versions(found, bypass_governance=True)
+    assert refused.value.key == PERSONAL
+    assert list(store.list("sites/")) == [PERSONAL, *RECORD]
+
+
+def test_a_hold_set_after_the_versions_were_found_still_protects(store: ObjectStore) -> None:
+    store.put(KEY, b"evidence")
+    found = store.versions(KEY)
+    store.set_legal_hold(KEY, True)
+
+    with pytest.raises(ObjectLocked):
+        store.erase_versions(found)
+    assert store.get(KEY) == b"evidence"
+
+
+def test_erase_versions_bypasses_governance_retention_only_when_told(
+    bypassable: ObjectStore,
+) -> None:
+    store = bypassable
+    store.put(KEY, b"retained")
+    store.set_retention(KEY, soon(days=30))
+    store.put(PERSONAL, b"not retained")
+    found = [*store.versions(KEY), *store.versions(PERSONAL)]
+    assert [v.lock.until is not None for v in found] == [True, False]
+
+    with pytest.raises(ObjectLocked, match="GOVERNANCE"):
+        store.erase_versions(found)
+    assert list(store.list("sites/")) == [PERSONAL, KEY]
+
+    assert store.erase_versions(found, bypass_governance=True) == 2
+    assert list(store.list("sites/")) == []
+
+
+def test_versions_names_delete_markers_and_leaves_a_version_added_since(
+    bucket: S3Store,
+) -> None:
+    bucket.put(KEY, b"1")
+    bucket.delete(KEY)
+    found = bucket.versions(KEY)
+    bucket.put(KEY, b"added since")
+
+    assert [(v.marker, v.latest) for v in found] == [(False, False), (True, True)]
+    assert bucket.erase_versions(found) == 2
+    assert bucket.get(KEY) == b"added since"
+    assert len(versions_of(bucket, KEY)) == 1
+
+
+def test_erase_versions_sends_deletes_in_batches(
+    bucket: S3Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(s3_locks, "_BATCH", 2)
+    keys = [f"sites/a/posts/{n}/versions/0000000001.json" for n in range(1, 6)]
+    for key in keys:
+        bucket.put(key, b"x")
+    sent: list[int] = []
+    bucket.client.meta.events.register(
+        "provide-client-params.s3.DeleteObjects",
+        lambda params, **_: sent.append(len(params["Delete"]["Objects"])),
+    )
+
+    assert bucket.erase_versions([v for key in keys for v in bucket.versions(key)]) == 5
+    assert sent == [2, 2, 1]
+    assert list(bucket.list("sites/")) == []
 
 
 # --- legal hold --------------------------------------------------------------------------

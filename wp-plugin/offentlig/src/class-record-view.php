@@ -33,11 +33,15 @@ final class Record_View {
 	}
 
 	/**
-	 * The view of one record.
+	 * The view of one record; with a version, that version's text as captured; with two, what
+	 * changed between them.
 	 *
 	 * @param string $record_id Record id.
+	 * @param int    $version   A version whose text to show (0: none).
+	 * @param int    $diff_from The older version of a comparison (0: none).
+	 * @param int    $diff_to   The newer version of a comparison (0: none).
 	 */
-	public function render( string $record_id ): void {
+	public function render( string $record_id, int $version = 0, int $diff_from = 0, int $diff_to = 0 ): void {
 		printf( '<p><a href="%1$s">%2$s</a></p>', esc_url( admin_url( 'admin.php?page=' . Records_Screen::PAGE ) ), esc_html__( '← Back to the search', 'offentlig' ) );
 		$record = $this->client->record( $record_id );
 		if ( is_wp_error( $record ) ) {
@@ -78,16 +82,33 @@ final class Record_View {
 		if ( is_wp_error( $versions ) ) {
 			echo '<p>' . esc_html( $versions->get_error_message() ) . '</p>';
 		} else {
+			$items   = isset( $versions['items'] ) && is_array( $versions['items'] ) ? $versions['items'] : array();
+			$numbers = array_values( array_filter( array_map( 'absint', array_column( $items, 'version' ) ) ) );
 			$this->table(
 				array( __( 'Version', 'offentlig' ), __( 'Event', 'offentlig' ), __( 'Happened', 'offentlig' ), __( 'Captured', 'offentlig' ), __( 'SHA-256', 'offentlig' ) ),
 				array_map(
 					static function ( $v ) {
 						return array( self::text( $v['version'] ?? '' ), self::text( $v['event_type'] ?? '' ), Records_Screen::local_time( self::text( $v['occurred_at'] ?? '' ) ), Records_Screen::local_time( self::text( $v['captured_at'] ?? '' ) ), self::text( $v['sha256'] ?? '' ) );
 					},
-					isset( $versions['items'] ) && is_array( $versions['items'] ) ? $versions['items'] : array()
+					$items
 				),
-				'offentlig-versions'
+				'offentlig-versions',
+				array_map(
+					static function ( $number ) use ( $record_id ) {
+						return sprintf( '<a href="%1$s">%2$s</a>', esc_url( self::url( $record_id, array( 'version' => $number ) ) ), esc_html__( 'Text as captured', 'offentlig' ) );
+					},
+					array_map( 'absint', array_column( $items, 'version' ) )
+				)
 			);
+			if ( count( $numbers ) > 1 ) {
+				$this->render_compare_form( $record_id, $numbers, $diff_from, $diff_to );
+			}
+			if ( $diff_from > 0 && $diff_to > 0 && $diff_from !== $diff_to ) {
+				$this->render_diff( $record_id, $diff_from, $diff_to );
+			}
+			if ( $version > 0 ) {
+				$this->render_version( $record_id, $version );
+			}
 		}
 
 		echo '<h2>' . esc_html__( 'Events', 'offentlig' ) . '</h2>';
@@ -101,6 +122,118 @@ final class Record_View {
 			),
 			'offentlig-events'
 		);
+	}
+
+	/**
+	 * The record screen's URL with more arguments.
+	 *
+	 * @param string            $record_id Record id.
+	 * @param array<string,int> $args      version, diff_from, diff_to.
+	 */
+	private static function url( string $record_id, array $args ): string {
+		return add_query_arg(
+			array(
+				'page'   => Records_Screen::PAGE,
+				'record' => rawurlencode( $record_id ),
+			) + $args,
+			admin_url( 'admin.php' )
+		);
+	}
+
+	/**
+	 * A version's text as the site published it: its title and its content, sanitised with
+	 * wp_kses_post (the archive keeps exactly what arrived, which may hold anything).
+	 *
+	 * @param string $record_id Record id.
+	 * @param int    $number    Version.
+	 */
+	private function render_version( string $record_id, int $number ): void {
+		/* translators: %d: version number. */
+		echo '<h2 id="offentlig-version">' . esc_html( sprintf( __( 'Version %d as captured', 'offentlig' ), $number ) ) . '</h2>';
+		$document = $this->client->version( $record_id, $number );
+		if ( is_wp_error( $document ) ) {
+			echo '<div class="notice notice-error inline"><p>' . esc_html( $document->get_error_message() ) . '</p></div>';
+			return;
+		}
+		echo '<div class="offentlig-version-text">';
+		$title = self::text( $document['title'] ?? '' );
+		if ( '' !== $title ) {
+			echo '<h3>' . esc_html( $title ) . '</h3>';
+		}
+		echo wp_kses_post( self::text( $document['content'] ?? '' ) );
+		echo '</div>';
+	}
+
+	/**
+	 * Two lists of the versions to compare, and a button.
+	 *
+	 * @param string $record_id Record id.
+	 * @param int[]  $numbers   Version numbers, oldest first.
+	 * @param int    $from      Chosen older version (0: the one before the last).
+	 * @param int    $to        Chosen newer version (0: the last).
+	 */
+	private function render_compare_form( string $record_id, array $numbers, int $from, int $to ): void {
+		$from = $from > 0 ? $from : $numbers[ count( $numbers ) - 2 ];
+		$to   = $to > 0 ? $to : $numbers[ count( $numbers ) - 1 ];
+		echo '<form method="get" class="offentlig-compare"><input type="hidden" name="page" value="' . esc_attr( Records_Screen::PAGE ) . '" />';
+		echo '<input type="hidden" name="record" value="' . esc_attr( $record_id ) . '" />';
+		foreach ( array( 'diff_from' => array( __( 'Compare version', 'offentlig' ), $from ), 'diff_to' => array( __( 'with version', 'offentlig' ), $to ) ) as $name => list( $label, $chosen ) ) {
+			printf( '<label for="offentlig-%1$s">%2$s</label> <select id="offentlig-%1$s" name="%1$s">', esc_attr( $name ), esc_html( $label ) );
+			foreach ( $numbers as $number ) {
+				printf( '<option value="%1$d" %2$s>%1$d</option>', (int) $number, selected( $chosen, $number, false ) );
+			}
+			echo '</select> ';
+		}
+		submit_button( __( 'Show what changed', 'offentlig' ), 'secondary', '', false );
+		echo '</form>';
+	}
+
+	/**
+	 * What changed between two versions: WordPress's own text diff of their titles and texts.
+	 *
+	 * @param string $record_id Record id.
+	 * @param int    $from      Older version.
+	 * @param int    $to        Newer version.
+	 */
+	private function render_diff( string $record_id, int $from, int $to ): void {
+		/* translators: 1: a version number, 2: another version number. */
+		echo '<h2 id="offentlig-diff">' . esc_html( sprintf( __( 'What changed from version %1$d to version %2$d', 'offentlig' ), $from, $to ) ) . '</h2>';
+		$texts = array();
+		foreach ( array( $from, $to ) as $number ) {
+			$document = $this->client->version( $record_id, $number );
+			if ( is_wp_error( $document ) ) {
+				echo '<div class="notice notice-error inline"><p>' . esc_html( $document->get_error_message() ) . '</p></div>';
+				return;
+			}
+			$texts[] = self::diff_text( $document );
+		}
+		$diff = wp_text_diff(
+			$texts[0],
+			$texts[1],
+			array(
+				/* translators: %d: version number. */
+				'title_left'  => sprintf( __( 'Version %d', 'offentlig' ), $from ),
+				/* translators: %d: version number. */
+				'title_right' => sprintf( __( 'Version %d', 'offentlig' ), $to ),
+			)
+		);
+		if ( '' === $diff ) {
+			echo '<p>' . esc_html__( 'The title and the text are the same in both versions.', 'offentlig' ) . '</p>';
+			return;
+		}
+		echo $diff; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- wp_text_diff escapes both texts.
+	}
+
+	/**
+	 * A version as lines of text for a diff: the title, then the content's text one block a line.
+	 *
+	 * @param array<string,mixed> $document A version from the service.
+	 */
+	public static function diff_text( array $document ): string {
+		$html  = self::text( $document['content'] ?? '' );
+		$html  = (string) preg_replace( '#<br\s*/?>|</(p|div|li|h[1-6]|tr|blockquote|pre)>#i', "\n", $html );
+		$lines = array_map( 'trim', explode( "\n", html_entity_decode( wp_strip_all_tags( $html ), ENT_QUOTES, 'UTF-8' ) ) );
+		return self::text( $document['title'] ?? '' ) . "\n\n" . implode( "\n", array_filter( $lines, 'strlen' ) );
 	}
 
 	/**
@@ -243,25 +376,32 @@ final class Record_View {
 	}
 
 	/**
-	 * A simple escaped table.
+	 * A simple escaped table, perhaps with a last column of links (already escaped HTML).
 	 *
 	 * @param string[]   $head  Column headings.
 	 * @param string[][] $rows  Cells.
 	 * @param string     $class CSS class.
+	 * @param string[]   $links Escaped HTML for each row's last cell (none: no such column).
 	 */
-	private function table( array $head, array $rows, string $class ): void {
+	private function table( array $head, array $rows, string $class, array $links = array() ): void {
 		echo '<table class="widefat striped ' . esc_attr( $class ) . '"><thead><tr>';
 		foreach ( $head as $cell ) {
 			echo '<th>' . esc_html( $cell ) . '</th>';
+		}
+		if ( $links ) {
+			echo '<th><span class="screen-reader-text">' . esc_html__( 'Actions', 'offentlig' ) . '</span></th>';
 		}
 		echo '</tr></thead><tbody>';
 		if ( empty( $rows ) ) {
 			echo '<tr><td colspan="' . esc_attr( (string) count( $head ) ) . '">' . esc_html__( 'None.', 'offentlig' ) . '</td></tr>';
 		}
-		foreach ( $rows as $row ) {
+		foreach ( array_values( $rows ) as $n => $row ) {
 			echo '<tr>';
 			foreach ( $row as $cell ) {
 				echo '<td>' . esc_html( $cell ) . '</td>';
+			}
+			if ( $links ) {
+				echo '<td>' . $links[ $n ] . '</td>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built with esc_url and esc_html.
 			}
 			echo '</tr>';
 		}

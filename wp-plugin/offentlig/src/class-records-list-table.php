@@ -42,6 +42,7 @@ final class Records_List_Table extends \WP_List_Table {
 	 */
 	public function get_columns() {
 		return array(
+			'cb'           => '<input type="checkbox" />',
 			'title'        => __( 'Title / summary', 'offentlig' ),
 			'kind'         => __( 'Kind', 'offentlig' ),
 			'origin'       => __( 'Origin', 'offentlig' ),
@@ -69,6 +70,27 @@ final class Records_List_Table extends \WP_List_Table {
 	}
 
 	/**
+	 * A checkbox per record: the records to export.
+	 *
+	 * @param array<string,mixed> $item Record.
+	 */
+	protected function column_cb( $item ) {
+		$id = (string) ( $item['id'] ?? '' );
+		return sprintf(
+			'<label class="screen-reader-text" for="offentlig-select-%1$s">%2$s</label><input type="checkbox" id="offentlig-select-%1$s" name="record_ids[]" value="%3$s" />',
+			esc_attr( sanitize_html_class( $id ) ),
+			esc_html(
+				sprintf(
+					/* translators: %s: record id. */
+					__( 'Select %s', 'offentlig' ),
+					$id
+				)
+			),
+			esc_attr( $id )
+		);
+	}
+
+	/**
 	 * Title linking to the record view.
 	 *
 	 * @param array<string,mixed> $item Record.
@@ -88,8 +110,13 @@ final class Records_List_Table extends \WP_List_Table {
 			),
 			admin_url( 'admin.php' )
 		);
-		$label = ! empty( $item['deleted'] ) ? ' <span class="offentlig-deleted">' . esc_html__( '(deleted on the site)', 'offentlig' ) . '</span>' : '';
-		return sprintf( '<strong><a class="row-title" href="%1$s">%2$s</a></strong>%3$s', esc_url( $url ), esc_html( wp_html_excerpt( $title, 120, '…' ) ), $label );
+		$label   = ! empty( $item['deleted'] ) ? ' <span class="offentlig-deleted">' . esc_html__( '(deleted on the site)', 'offentlig' ) . '</span>' : '';
+		$snippet = '';
+		if ( isset( $item['snippet']['html'] ) && is_string( $item['snippet']['html'] ) ) {
+			// The service escapes the text and marks the matched words; only <mark> is let through.
+			$snippet = '<p class="offentlig-snippet">' . wp_kses( $item['snippet']['html'], array( 'mark' => array() ) ) . '</p>';
+		}
+		return sprintf( '<strong><a class="row-title" href="%1$s">%2$s</a></strong>%3$s%4$s', esc_url( $url ), esc_html( wp_html_excerpt( $title, 120, '…' ) ), $label, $snippet );
 	}
 
 	/**

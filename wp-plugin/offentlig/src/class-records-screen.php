@@ -1,6 +1,6 @@
 <?php
 /**
- * Records screen: search the archive and look at one record.
+ * Records screen: search the archive, look at one record, export the selected ones.
  *
  * @package Offentlig
  */
@@ -15,6 +15,24 @@ defined( 'ABSPATH' ) || exit;
 final class Records_Screen {
 
 	const PAGE = 'offentlig-records';
+
+	/**
+	 * The facets asked for with every search (the site is always this one).
+	 */
+	const FACETS = 'kind,origin,status,year,author';
+
+	/**
+	 * Screen arguments (in the admin URL) that filter the search, and the API's name for each.
+	 */
+	const FILTERS = array(
+		'q'      => 'q',
+		'kind'   => 'kind',
+		'origin' => 'origin',
+		'status' => 'status',
+		'author' => 'author',
+		'from'   => 'published_after',
+		'to'     => 'published_before',
+	);
 
 	/**
 	 * Read client.
@@ -165,6 +183,10 @@ final class Records_Screen {
 			. '.offentlig-hold{background:#fcf9e8;border:1px solid #dba617;color:#614a00}'
 			. '.offentlig-review-pending{font-weight:600}'
 			. '.offentlig-records .column-review,.offentlig-records .column-case_number,.offentlig-records .column-hold{width:12%}'
+			. '.offentlig-results{display:flex;gap:20px;align-items:flex-start}.offentlig-facets{flex:0 0 200px}.offentlig-hits{flex:1;min-width:0}'
+			. '.offentlig-facets ul{margin:0 0 8px}.offentlig-facets h3{margin:12px 0 4px;font-size:13px}'
+			. '.offentlig-snippet{margin:4px 0 0;color:#50575e}.offentlig-snippet mark{background:#fcf0a3;color:inherit}'
+			. '.offentlig-version-text{background:#fff;border:1px solid #c3c4c7;padding:8px 16px;max-height:480px;overflow:auto}'
 		);
 	}
 
@@ -178,13 +200,25 @@ final class Records_Screen {
 		// Read-only GET screen: the query only filters what the user may already see, so no nonce.
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended
 		$record = isset( $_GET['record'] ) ? sanitize_text_field( rawurldecode( wp_unslash( $_GET['record'] ) ) ) : '';
+		$export = isset( $_GET['export'] ) ? sanitize_key( wp_unslash( $_GET['export'] ) ) : '';
 		echo '<div class="wrap offentlig-records">';
+		if ( '' !== $export ) {
+			$this->render_export( $export );
+		}
 		if ( '' !== $record ) {
-			$this->record_view->render( $record );
+			$this->record_view->render(
+				$record,
+				isset( $_GET['version'] ) ? absint( $_GET['version'] ) : 0,
+				isset( $_GET['diff_from'] ) ? absint( $_GET['diff_from'] ) : 0,
+				isset( $_GET['diff_to'] ) ? absint( $_GET['diff_to'] ) : 0
+			);
 		} else {
 			$args = array(
 				'q'                => isset( $_GET['q'] ) ? sanitize_text_field( wp_unslash( $_GET['q'] ) ) : '',
 				'kind'             => isset( $_GET['kind'] ) ? sanitize_key( wp_unslash( $_GET['kind'] ) ) : '',
+				'origin'           => isset( $_GET['origin'] ) ? sanitize_key( wp_unslash( $_GET['origin'] ) ) : '',
+				'status'           => isset( $_GET['status'] ) ? sanitize_key( wp_unslash( $_GET['status'] ) ) : '',
+				'author'           => isset( $_GET['author'] ) ? sanitize_text_field( wp_unslash( $_GET['author'] ) ) : '',
 				'published_after'  => isset( $_GET['from'] ) ? self::date_arg( sanitize_text_field( wp_unslash( $_GET['from'] ) ) ) : '',
 				'published_before' => isset( $_GET['to'] ) ? self::date_arg( sanitize_text_field( wp_unslash( $_GET['to'] ) ), true ) : '',
 				'cursor'           => isset( $_GET['cursor'] ) ? sanitize_text_field( wp_unslash( $_GET['cursor'] ) ) : '',
@@ -193,6 +227,65 @@ final class Records_Screen {
 			$this->render_search( $args );
 		}
 		echo '</div>';
+	}
+
+	/**
+	 * An export's state: being prepared (with its progress and a link to look again), failed,
+	 * or finished with a link to download it.
+	 *
+	 * @param string $export_id Export id.
+	 */
+	private function render_export( string $export_id ): void {
+		$export = $this->client->export( $export_id );
+		if ( is_wp_error( $export ) ) {
+			echo '<div class="notice notice-error inline"><p>' . esc_html( $export->get_error_message() ) . '</p></div>';
+			return;
+		}
+		$state = (string) ( $export['state'] ?? '' );
+		echo '<div class="notice notice-info inline offentlig-export" role="status"><p>';
+		if ( 'finished' === $state ) {
+			$counts = is_array( $export['counts'] ?? null ) ? $export['counts'] : array();
+			$url    = wp_nonce_url(
+				add_query_arg(
+					array(
+						'action' => Admin_Actions::DOWNLOAD_EXPORT,
+						'export' => $export_id,
+					),
+					admin_url( 'admin-post.php' )
+				),
+				Admin_Actions::DOWNLOAD_EXPORT . '_' . $export_id
+			);
+			printf(
+				/* translators: 1: number of records, 2: number of versions. */
+				esc_html__( 'The export is ready: %1$s records, %2$s versions.', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $counts['records'] ?? 0 ) ) ),
+				esc_html( number_format_i18n( (int) ( $counts['versions'] ?? 0 ) ) )
+			);
+			printf( ' <a class="button button-primary" href="%1$s">%2$s</a>', esc_url( $url ), esc_html__( 'Download the ZIP', 'offentlig' ) );
+		} elseif ( in_array( $state, array( 'failed', 'cancelled' ), true ) ) {
+			printf(
+				/* translators: %s: the service's error message. */
+				esc_html__( 'The export failed: %s', 'offentlig' ),
+				esc_html( (string) ( $export['error'] ?? '' ) )
+			);
+		} else {
+			$progress = is_array( $export['progress'] ?? null ) ? $export['progress'] : array();
+			$again    = add_query_arg(
+				array(
+					'page'   => self::PAGE,
+					'export' => $export_id,
+				),
+				admin_url( 'admin.php' )
+			);
+			printf(
+				/* translators: 1: versions written so far, 2: versions in all. */
+				esc_html__( 'The export is being prepared (%1$s of %2$s versions).', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $progress['done'] ?? 0 ) ) ),
+				esc_html( null === ( $progress['total'] ?? null ) ? '?' : number_format_i18n( (int) $progress['total'] ) )
+			);
+			printf( ' <a class="button" href="%1$s">%2$s</a>', esc_url( $again ), esc_html__( 'Check again', 'offentlig' ) );
+		}
+		echo '</p></div>';
 	}
 
 	/**
@@ -236,35 +329,140 @@ final class Records_Screen {
 			esc_html__( 'To', 'offentlig' ),
 			esc_attr( substr( $args['published_before'], 0, 10 ) )
 		);
+		foreach ( array( 'origin', 'status', 'author' ) as $name ) {
+			if ( '' !== $args[ $name ] ) {
+				printf( '<input type="hidden" name="%1$s" value="%2$s" />', esc_attr( $name ), esc_attr( $args[ $name ] ) );
+			}
+		}
 		submit_button( __( 'Search', 'offentlig' ), 'primary', '', false, array( 'id' => 'offentlig-search-submit' ) );
+		echo '<p class="description">' . esc_html__( 'Every word must occur, in any form ("beslut" also finds "beslutet"). "Exact phrase", prefix*, -exclude and OR work as in web search.', 'offentlig' ) . '</p>';
 		echo '</form>';
 
-		$result = $this->client->records( $args + array( 'limit' => 20 ) );
+		$result = $this->client->records( $args + array( 'limit' => 20, 'facets' => self::FACETS ) );
 		if ( is_wp_error( $result ) ) {
 			echo '<div class="notice notice-error inline"><p>' . esc_html( $result->get_error_message() ) . '</p></div>';
 			return;
 		}
+		echo '<div class="offentlig-results">';
+		if ( isset( $result['facets'] ) && is_array( $result['facets'] ) ) {
+			$this->render_facets( $result['facets'], $args );
+		}
+		echo '<div class="offentlig-hits">';
 		$table = new Records_List_Table( isset( $result['items'] ) && is_array( $result['items'] ) ? $result['items'] : array() );
 		$table->prepare_items();
+		printf( '<form method="post" action="%s" class="offentlig-export-form">', esc_url( admin_url( 'admin-post.php' ) ) );
+		echo '<input type="hidden" name="action" value="' . esc_attr( Admin_Actions::EXPORT_RECORDS ) . '" />';
+		wp_nonce_field( Admin_Actions::EXPORT_RECORDS );
 		$table->display();
+		submit_button( __( 'Export selected records', 'offentlig' ), 'secondary', 'offentlig-export', false, array( 'id' => 'offentlig-export-submit' ) );
+		echo ' <span class="description">' . esc_html__( 'A ZIP for a public-access request: a page per version, one PDF, a list and proofs. Personal data is masked and secret records are left out.', 'offentlig' ) . '</span>';
+		echo '</form>';
 		if ( ! empty( $result['next_cursor'] ) ) {
-			$next = add_query_arg(
-				array_map(
-					'rawurlencode',
-					array_filter(
-						array(
-							'page'   => self::PAGE,
-							'q'      => $args['q'],
-							'kind'   => $args['kind'],
-							'from'   => substr( $args['published_after'], 0, 10 ),
-							'to'     => substr( $args['published_before'], 0, 10 ),
-							'cursor' => (string) $result['next_cursor'],
-						)
-					)
-				),
-				admin_url( 'admin.php' )
-			);
+			$next = self::search_url( $args, array( 'cursor' => (string) $result['next_cursor'] ) );
 			printf( '<p><a class="button" href="%1$s">%2$s</a></p>', esc_url( $next ), esc_html__( 'More results', 'offentlig' ) );
 		}
+		echo '</div></div>';
+	}
+
+	/**
+	 * The screen's URL for a search: `$args` (API names) with `$changes` (screen names; '' removes).
+	 *
+	 * @param array<string,string> $args    The current search, as the API names its arguments.
+	 * @param array<string,string> $changes Screen arguments to set or (with '') to remove.
+	 */
+	public static function search_url( array $args, array $changes = array() ): string {
+		$query = array( 'page' => self::PAGE );
+		foreach ( self::FILTERS as $screen => $api ) {
+			$value            = (string) ( $args[ $api ] ?? '' );
+			$query[ $screen ] = in_array( $screen, array( 'from', 'to' ), true ) ? substr( $value, 0, 10 ) : $value;
+		}
+		$query = array_filter( array_merge( $query, $changes ), 'strlen' );
+		return add_query_arg( array_map( 'rawurlencode', $query ), admin_url( 'admin.php' ) );
+	}
+
+	/**
+	 * Translated facet name.
+	 *
+	 * @param string $facet kind, origin, status, year or author.
+	 */
+	public static function facet_label( string $facet ): string {
+		$labels = array(
+			'kind'   => __( 'Kind', 'offentlig' ),
+			'origin' => __( 'Origin', 'offentlig' ),
+			'status' => __( 'Status on the site', 'offentlig' ),
+			'year'   => __( 'Year', 'offentlig' ),
+			'author' => __( 'Author / sender', 'offentlig' ),
+		);
+		return $labels[ $facet ] ?? $facet;
+	}
+
+	/**
+	 * A facet's value as shown.
+	 *
+	 * @param string $facet Facet name.
+	 * @param string $value Value from the service.
+	 */
+	private static function facet_value_label( string $facet, string $value ): string {
+		if ( 'kind' === $facet ) {
+			return self::kind_label( $value );
+		}
+		if ( 'origin' === $facet ) {
+			return self::origin_label( $value );
+		}
+		return $value;
+	}
+
+	/**
+	 * The screen arguments that filter on one facet value (a year: its first to its last day).
+	 *
+	 * @param string $facet Facet name.
+	 * @param string $value Value.
+	 * @return array<string,string>
+	 */
+	private static function facet_filter( string $facet, string $value ): array {
+		if ( 'year' === $facet ) {
+			return array(
+				'from' => $value . '-01-01',
+				'to'   => $value . '-12-31',
+			);
+		}
+		return array( $facet => $value );
+	}
+
+	/**
+	 * Counts over the whole result, each value a link that narrows the search to it; a facet
+	 * already filtered on shows a link to remove that filter.
+	 *
+	 * @param array<string,mixed>  $facets Facets from the service.
+	 * @param array<string,string> $args   The current search.
+	 */
+	private function render_facets( array $facets, array $args ): void {
+		echo '<div class="offentlig-facets">';
+		foreach ( explode( ',', self::FACETS ) as $facet ) {
+			$values = isset( $facets[ $facet ] ) && is_array( $facets[ $facet ] ) ? $facets[ $facet ] : array();
+			$filter = 'year' === $facet ? array( 'from' => '', 'to' => '', 'cursor' => '' ) : array( $facet => '', 'cursor' => '' );
+			$active = 'year' === $facet ? '' !== $args['published_after'] : '' !== (string) ( $args[ $facet ] ?? '' );
+			if ( empty( $values ) && ! $active ) {
+				continue;
+			}
+			echo '<h3>' . esc_html( self::facet_label( $facet ) ) . '</h3><ul>';
+			foreach ( $values as $entry ) {
+				if ( ! is_array( $entry ) || ! isset( $entry['value'] ) || ! is_scalar( $entry['value'] ) ) {
+					continue;
+				}
+				$value = (string) $entry['value'];
+				printf(
+					'<li><a href="%1$s">%2$s</a> <span class="count">(%3$s)</span></li>',
+					esc_url( self::search_url( $args, self::facet_filter( $facet, $value ) + array( 'cursor' => '' ) ) ),
+					esc_html( self::facet_value_label( $facet, $value ) ),
+					esc_html( number_format_i18n( (int) ( $entry['count'] ?? 0 ) ) )
+				);
+			}
+			echo '</ul>';
+			if ( $active ) {
+				printf( '<p><a href="%1$s">%2$s</a></p>', esc_url( self::search_url( $args, $filter ) ), esc_html__( 'Show all', 'offentlig' ) );
+			}
+		}
+		echo '</div>';
 	}
 }

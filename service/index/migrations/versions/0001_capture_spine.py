@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from service.index import fulltext
+from service.index.migrations import first_fulltext
 
 revision = "0001"
 down_revision = None
@@ -164,12 +164,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_sha256", name=op.f("uq_api_tokens_token_sha256")),
     )
-    for statement in fulltext.for_dialect(op.get_bind().dialect.name).create_statements():
+    for statement in first_fulltext.create(op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in fulltext.for_dialect(op.get_bind().dialect.name).drop_statements():
+    for statement in first_fulltext.drop(op.get_bind().dialect.name):
         op.execute(statement)
     for table in TABLES:
         op.drop_table(table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from service.index import fulltext
+from service.index.migrations import first_fulltext
 
 revision = "0002"
 down_revision = "0001"
@@ -18,18 +18,16 @@ branch_labels = None
 depends_on = None
 
 
-def _rebuild_search_column() -> None:
+def _rebuild_search_column(split_like_fts5: bool) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # FTS5 already splits these
-    strategy = fulltext.for_dialect("postgresql")
-    for statement in strategy.drop_statements() + strategy.create_statements():
+    for statement in first_fulltext.POSTGRES_DROP + first_fulltext.postgres_create(split_like_fts5):
         op.execute(statement)
 
 
 def upgrade() -> None:
-    _rebuild_search_column()
+    _rebuild_search_column(split_like_fts5=True)
 
 
 def downgrade() -> None:
-    """The column as the current code defines it: no older definition is kept."""
-    _rebuild_search_column()
+    _rebuild_search_column(split_like_fts5=False)
