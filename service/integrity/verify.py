@@ -4,8 +4,10 @@ One pass over the log's entries recomputes every leaf hash and the root at every
 checkpoint (a compact range: O(log n) memory), compares them with the stored tiles and the
 signed checkpoints; one streamed listing of the bucket reads every object the archive vouches
 for with a pool of threads (order kept, so each directory's revision chain is checked as the
-listing leaves it), recomputes the SHA-256 of its bytes and its own seal; then the index's
-rows are compared with what storage holds. Memory: the logged keys and hashes, nothing more.
+listing leaves it), recomputes the SHA-256 of its bytes and its own seal. The two passes run
+side by side (the log's reads are one after another, the objects' in parallel), and the
+hashes each found are compared when both are done; then the index's rows are compared with
+what storage holds. Memory: the logged keys and hashes and the stored ones, nothing more.
 Every discrepancy names the object and what is wrong with it.
 """
 
@@ -57,6 +59,16 @@ class Report:
         self.discrepancies.append(Discrepancy(key, problem))
 
 
+@dataclass
+class _Read:
+    """What the pass over the stored objects found."""
+
+    seen: set[str] = field(default_factory=set)  # every key listed
+    hashes: dict[str, str] = field(default_factory=dict)  # key → SHA-256 of its bytes
+    seals: dict[str, str] = field(default_factory=dict)  # versions and events: their seal
+    culled: set[str] = field(default_factory=set)  # record ids the culling log names
+
+
 class ArchiveVerifier:
     def __init__(
         self,
@@ -79,11 +91,20 @@ class ArchiveVerifier:
         kept = self._checkpoints(report, since)
         size = report.tree_size
         start = since.size if since else 0
-        logged = self._log(report, kept, start, size, since)
-        unsettled = unsettled_keys(self.storage, size)
-        seals = self._objects(report, logged, unsettled, only=set(logged) if since else None)
+        if since is not None:  # the objects logged since: the log first, to know which
+            logged = self._log(report, kept, start, size, since)
+            read = self._objects(report, only=set(logged))
+        else:
+            of_log = Report()
+            with ThreadPoolExecutor(1) as side:
+                logging = side.submit(self._log, of_log, kept, start, size, None)
+                read = self._objects(report, only=None)
+                logged = logging.result()
+            report.leaves = of_log.leaves
+            report.discrepancies[:0] = of_log.discrepancies  # the log's first, as found
+        self._compare(report, logged, read, unsettled_keys(self.storage, size))
         if since is None:
-            self._index(report, seals)
+            self._index(report, read.seals)
         return report
 
     # --- checkpoints and the tree ----------------------------------------------------------
@@ -183,13 +204,9 @@ class ArchiveVerifier:
 
     # --- objects ---------------------------------------------------------------------------
 
-    def _objects(
-        self, report: Report, logged: dict[str, str], unsettled: set[str], only: set[str] | None
-    ) -> dict[str, str]:
-        """Read every vouched object; return key → its seal for versions and events."""
-        seals: dict[str, str] = {}
-        culled: set[str] = set()
-        seen: set[str] = set()
+    def _objects(self, report: Report, only: set[str] | None) -> _Read:
+        """Read every vouched object: its SHA-256, its seal and its place in its chain."""
+        read = _Read()
         chain = _Chain(report)
         keys = (
             k for root in ("authority/", "sites/") for k in self.storage.list(root) if vouched(k)
@@ -198,34 +215,40 @@ class ArchiveVerifier:
             keys = (k for k in keys if k in only)
         with ThreadPoolExecutor(self.threads) as pool:
             for key, data in _read_in_order(pool, self.storage, keys):
-                seen.add(key)
+                read.seen.add(key)
                 report.objects += 1
                 self.advance(1)
                 if data is None:
                     report.add(key, "listed but unreadable")
                     continue
-                sha = hashlib.sha256(data).hexdigest()
-                if key in logged:
-                    if logged[key] != sha:
-                        report.add(
-                            key, f"its bytes hash to {sha[:16]}…, the log has {logged[key][:16]}…"
-                        )
-                elif key not in unsettled:
-                    report.add(key, "stored but not in the log (run `offentlig log sweep`)")
+                read.hashes[key] = hashlib.sha256(data).hexdigest()
                 document = _seal_checked(report, key, data)
                 if document is None:
                     continue
                 if "/versions/" in key or "/events/" in key:
-                    seals[key] = str(document["sha256"])
+                    read.seals[key] = str(document["sha256"])
                 if key.startswith(CULLING_LOG) and document.get("record_id"):
-                    culled.add(str(document["record_id"]))
+                    read.culled.add(str(document["record_id"]))
                 chain.add(key, document)
         chain.finish()
-        culled_prefixes = tuple(_record_prefix(r) for r in culled)
+        return read
+
+    def _compare(
+        self, report: Report, logged: dict[str, str], read: _Read, unsettled: set[str]
+    ) -> None:
+        """Each stored object against its leaf, each leaf against storage."""
+        for key, sha in read.hashes.items():
+            if key in logged:
+                if logged[key] != sha:
+                    report.add(
+                        key, f"its bytes hash to {sha[:16]}…, the log has {logged[key][:16]}…"
+                    )
+            elif key not in unsettled:
+                report.add(key, "stored but not in the log (run `offentlig log sweep`)")
+        culled_prefixes = tuple(_record_prefix(r) for r in read.culled)
         for key in logged:
-            if key not in seen and not key.startswith(culled_prefixes or ("\0",)):
+            if key not in read.seen and not key.startswith(culled_prefixes or ("\0",)):
                 report.add(key, "in the log but missing from storage")
-        return seals
 
     # --- the index -------------------------------------------------------------------------
 
