@@ -376,3 +376,7 @@ from service.commands.backfill import backfill, reconcile, set_account  # noqa: 
 sites.add_command(set_account)
 main.add_command(backfill)
 main.add_command(reconcile)
+
+from service.commands.exports import export  # noqa: E402
+
+main.add_command(export)

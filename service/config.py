@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Stockholm",
     # The authority's name, as the public channel register (/public/channels) heads it.
     "AUTHORITY_NAME": "",
+    # Its organisation number (organisationsnummer): the archival creator's identification
+    # code in e-archive transfers (service/exports/transfer.py); empty: none is stated.
+    "AUTHORITY_ID": "",
     "LOG_LEVEL": "INFO",
     # Run Alembic migrations when the app starts (off when an operator runs `offentlig migrate`).
     "AUTO_MIGRATE": True,
@@ -80,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     # WARC and index (default: <DATA_DIR>/snapshot-cache; safe to empty at any time).
     "SNAPSHOT_REPLAY_SECONDS": 3600,
     "SNAPSHOT_CACHE_DIR": None,
+    # Exports (service/exports/): the most records one export may hold (its PDF is made in
+    # memory, so this bounds what a worker needs).
+    "EXPORT_MAX_RECORDS": 1000,
 }
 
 

@@ -20,6 +20,7 @@ from service.auth.tokens import TokenStore
 from service.capture.recorder import Recorder
 from service.capture.repairs import IndexRepairs
 from service.channels.register import ChannelRegister
+from service.exports.register import Exports
 from service.index.db import make_engine, migrate
 from service.index.queries import RecordQueries
 from service.index.writer import RecordIndex
@@ -68,6 +69,7 @@ class Services:
     retention: Retention
     snapshots: SnapshotArchive
     repairs: IndexRepairs
+    exports: Exports
     clock: Callable[[], datetime]
     zone: ZoneInfo
     integrity: integrity_log.IntegrityLog | None = None
@@ -102,6 +104,7 @@ def build(
     screen = SecrecyScreen(Detector(settings.secrecy_terms(config)), reviews)
     index = RecordIndex(engine)
     repairs = IndexRepairs(storage, index, engine)
+    jobs = JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"])
     return Services(
         storage=storage,
         engine=engine,
@@ -130,7 +133,7 @@ def build(
         audit=audit,
         reviews=reviews,
         registrations=Registrations(storage, engine, clock),
-        jobs=JobQueue(engine, clock, id_factory, config["JOB_LEASE_SECONDS"]),
+        jobs=jobs,
         retention=Retention.build(
             engine,
             storage,
@@ -141,6 +144,9 @@ def build(
         ),
         snapshots=SnapshotArchive.build(config, storage, engine, clock, zone, key),
         repairs=repairs,
+        exports=Exports(
+            storage, engine, clock, id_factory, audit, jobs, int(config["EXPORT_MAX_RECORDS"])
+        ),
         clock=clock,
         zone=zone,
         integrity=integrity,

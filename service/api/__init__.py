@@ -15,6 +15,7 @@ from service.api import (
     docs,
     errors,
     events,
+    exports,
     health,
     jobs,
     log,
@@ -90,6 +91,7 @@ def init_api(app: Flask) -> Api:
         log.blp,
         snapshots.blp,
         backfill.blp,
+        exports.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(replay.blp)  # for browsers, outside the OpenAPI document

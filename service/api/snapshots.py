@@ -4,11 +4,10 @@ one now, its schedule, downloads of its files, and replay links."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, g, request, url_for
+from flask import Response, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,6 +21,7 @@ from schemas.snapshots import (
 )
 from service.api.auth import actor, check_site, require
 from service.api.context import services
+from service.api.downloads import download
 from service.auth.tokens import ADMIN, READ, SNAPSHOTS_REQUEST
 from service.errors import NotFound
 from service.records.canonical import verify
@@ -38,8 +38,6 @@ blp = Blueprint(
 )
 SITE = "/<site_id>/snapshots"
 ONE = f"{SITE}/<snapshot_id>"
-CHUNK = 1024 * 1024
-SHA256_HEADER = "X-Offentlig-SHA256"
 # name → (the prefix of its row's columns: `{prefix}_key`, `_size`, `_sha256`; content type)
 FILES = {
     WARC_NAME: ("warc", "application/warc"),
@@ -116,20 +114,6 @@ class SnapshotDetail(MethodView):
         return {**unfinished(job), "error": job.error}
 
 
-class _Stream:
-    """A stored object's bytes as a WSGI body; closed when the response is."""
-
-    def __init__(self, stream: IO[bytes]):
-        self.stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        while chunk := self.stream.read(CHUNK):
-            yield chunk
-
-    def close(self) -> None:
-        self.stream.close()
-
-
 def _download(site_id: str, snapshot_id: str, name: str) -> Response:
     """A snapshot's file streamed from storage; its ETag is the SHA-256 of its bytes."""
     row = _finished_row(site_id, snapshot_id)
@@ -143,23 +127,21 @@ def _download(site_id: str, snapshot_id: str, name: str) -> Response:
         details={"file": name},
         request_id=g.get("request_id"),
     )
-    body: Any
+    data = None
     if name == MANIFEST_NAME:
-        body = svc.storage.get(key)
-        size, sha256 = len(body), hashlib.sha256(body).hexdigest()
+        data = svc.storage.get(key)
+        size, sha256 = len(data), hashlib.sha256(data).hexdigest()
     else:
         size, sha256 = getattr(row, f"{column}_size"), getattr(row, f"{column}_sha256")
-        body = None
-    if request.if_none_match.contains(sha256):
-        response = Response(status=304)
-    else:
-        body = body if body is not None else _Stream(svc.storage.open(key))
-        response = Response(body, content_type=content_type, direct_passthrough=True)
-        response.content_length = size
-    response.set_etag(sha256)
-    response.headers[SHA256_HEADER] = sha256
-    response.headers["Content-Disposition"] = f'attachment; filename="{snapshot_id}-{name}"'
-    return response
+    return download(
+        svc.storage,
+        key,
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        filename=f"{snapshot_id}-{name}",
+        data=data,
+    )
 
 
 @blp.route(f"{ONE}/{WARC_NAME}")

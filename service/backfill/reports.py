@@ -7,12 +7,11 @@ Run ids are ULIDs, so the keys sort oldest first."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from service.errors import IntegrityError, NotFound
+from service.errors import NotFound
 from service.records import keys
-from service.records.canonical import seal, verify
+from service.records.canonical import seal, verify_stored
 from service.storage.port import ObjectStore
 
 SUMMARY = ("schema", "id", "site_id", "started_at", "finished_at", "counts", "sha256")
@@ -47,7 +46,4 @@ class ReconciliationReports:
         return self._load(found[0])
 
     def _load(self, key: str) -> dict[str, Any]:
-        try:
-            return verify(self.storage.get(key))
-        except (ValueError, json.JSONDecodeError):
-            raise IntegrityError(f"{key} does not match its sha256") from None
+        return verify_stored(self.storage.get(key), key)

@@ -3,13 +3,12 @@ English, and as a CSV file that Excel in Sweden opens as it is."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from service.channels.model import ACTIVE, EDITABLE
+from service.spreadsheets import excel_csv
 
 # What anyone may read of a channel (how it is captured and culled is the archive's business).
 PUBLIC_FIELDS = (
@@ -103,17 +102,7 @@ def heading(authority: str, lang: str) -> str:
 
 
 def as_csv(channels: Iterable[dict[str, Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, `;` between fields, CRLF lines: what Excel with Swedish
-    regional settings opens correctly by double-click (and every CSV reader reads)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(PUBLIC_FIELDS)
-    for channel in channels:
-        writer.writerow(_cell(channel[name]) for name in PUBLIC_FIELDS)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
+    """The public fields of each channel, as a spreadsheet opens it."""
+    return excel_csv(
+        PUBLIC_FIELDS, ([channel[name] for name in PUBLIC_FIELDS] for channel in channels)
+    )

@@ -124,11 +124,13 @@ def run_in_foreground(
     as_json: bool,
     site_id: str | None = None,
     params: dict[str, Any] | None = None,
+    queued: Job | None = None,
 ) -> Job:
-    """Run one new job of `kind` now, in this process, with a progress bar (silent for
-    --json): what `offentlig snapshot run SITE` does. Failed or interrupted, it is one
-    clear line; interrupted, it stays queued for `offentlig worker` to resume."""
-    from service.jobs.runner import Worker, run_now, stop_on_signals
+    """Run one new job of `kind` now (or the `queued` one a feature enqueued), in this
+    process, with a progress bar (silent for --json): what `offentlig snapshot run SITE`
+    does. Failed or interrupted, it is one clear line; interrupted, it stays queued for
+    `offentlig worker` to resume."""
+    from service.jobs.runner import Worker, run_now, run_queued, stop_on_signals
 
     runner = Worker(svc.jobs, svc, kinds=[kind], schedules=())
     with _progress(as_json) as bar, stop_on_signals(runner):
@@ -138,15 +140,18 @@ def run_in_foreground(
             label = f"{description}: {progress.note}" if progress.note else description
             bar.update(task, completed=progress.done, total=progress.total, description=label)
 
-        job = run_now(
-            svc,
-            kind,
-            actor=operator(),
-            site_id=site_id,
-            params=params,
-            on_progress=show,
-            worker=runner,
-        )
+        if queued is not None:
+            job = run_queued(svc, queued, on_progress=show, worker=runner)
+        else:
+            job = run_now(
+                svc,
+                kind,
+                actor=operator(),
+                site_id=site_id,
+                params=params,
+                on_progress=show,
+                worker=runner,
+            )
     if job.state == FAILED:
         raise click.ClickException(f"{kind} job {job.id} failed: {job.error}")
     if job.state == QUEUED:

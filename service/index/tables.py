@@ -461,3 +461,23 @@ snapshots = Table(
     Column("cdxj_sha256", String(64), nullable=False),
     Index("ix_snapshots_site_id_ended_at", "site_id", "ended_at"),
 )
+
+# --- exports --------------------------------------------------------------------------------
+# One row per export (a disclosure for a public-access request), at its latest revision in
+# `authority/exports/{id}/` (service/exports/register.py); `reindex` rebuilds it.
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # disclosure
+    Column("state", String(20), nullable=False),  # requested | finished | failed
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(300), nullable=False),
+    # The site a site-limited requester was limited to (its exports are that site's).
+    Column("site_id", String(40), nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),  # the latest revision, as stored
+    Index("ix_exports_requested_at", "requested_at", "id"),
+)

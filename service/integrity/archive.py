@@ -57,8 +57,10 @@ class IntegrityLog:
             raise NotFound("The log has no checkpoint yet.")
         return found
 
-    def proof(self, key: str) -> dict[str, Any]:
-        checkpoint, note = self.latest()
+    def proof(self, key: str, at: tuple[Checkpoint, str] | None = None) -> dict[str, Any]:
+        """The object's proof bundle under the latest checkpoint, or under `at` (one of the
+        log's checkpoints, as `latest()` gave it): an export's proofs all lead to one."""
+        checkpoint, note = at or self.latest()
         self.sequencer.positions.catch_up(checkpoint.size)
         found = self.sequencer.positions.find(key)
         if found is None or found[0] >= checkpoint.size:

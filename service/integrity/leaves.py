@@ -34,9 +34,13 @@ _ENTRY = re.compile(r"^([0-9a-f]{64})  (\S+)\n$")
 # Objects that are archive content: records, registers, snapshot manifests, audit batches.
 # Bulky or derived objects are covered by the documents that name their hashes: a WARC and its
 # CDXJ by the snapshot manifest, personal data by the version that references it. Index-repair
-# markers are the index's own notes, removed once replayed: not archive content.
+# markers are the index's own notes, removed once replayed: not archive content. An export's
+# ZIP is covered by the export's document, which names its hash.
 _VOUCHED_ROOTS = ("sites/", "authority/")
-_NOT_VOUCHED = re.compile(r"^sites/[^/]+/personal/|^authority/index-repairs/|\.warc\.gz$|\.cdxj$")
+_NOT_VOUCHED = re.compile(
+    r"^sites/[^/]+/personal/|^authority/index-repairs/|\.warc\.gz$|\.cdxj$"
+    r"|^authority/exports/[^/]+/[^/]+\.zip$"
+)
 
 
 def vouched(key: str) -> bool:

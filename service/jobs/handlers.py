@@ -25,7 +25,7 @@ HANDLERS: dict[str, Handler] = {}
 SCHEDULES: list[ScheduleProvider] = []
 
 # Modules that register kinds when imported: "service.snapshots.job", …
-FEATURES: tuple[str, ...] = ("service.snapshots.job",)
+FEATURES: tuple[str, ...] = ("service.snapshots.job", "service.exports.job")
 
 
 def register(kind: str, handler: Handler) -> None:

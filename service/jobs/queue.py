@@ -72,10 +72,12 @@ class JobQueue:
         not_before: datetime | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         dedupe_key: str | None = None,
+        job_id: str | None = None,
     ) -> Job:
-        """A new queued job; with a `dedupe_key` already taken, the job that took it."""
+        """A new queued job; with a `dedupe_key` already taken, the job that took it.
+        `job_id` gives it the id of what it makes (an export's), instead of a new one."""
         now = self.clock()
-        job_id = self.id_factory()
+        job_id = job_id or self.id_factory()
         row: dict[str, Any] = {
             "id": job_id,
             "kind": kind,

@@ -150,11 +150,24 @@ def run_now(
     left queued for `offentlig worker` to resume from its checkpoint."""
     if kind not in handlers:
         raise InvalidInput(errors={"kind": [f"No handler for job kind {kind!r}."]})
+    job = services.jobs.enqueue(kind, site_id=site_id, params=params, actor=actor, max_attempts=1)
+    return run_queued(services, job, handlers=handlers, on_progress=on_progress, worker=worker)
+
+
+def run_queued(
+    services: Services,
+    job: Job,
+    *,
+    handlers: Mapping[str, Handler] = HANDLERS,
+    on_progress: ProgressCallback | None = None,
+    worker: Worker | None = None,
+) -> Job:
+    """Run a job already queued (a feature enqueued it with its own document), in this
+    process now; a worker that took it first runs it instead, and this returns it as it is."""
     queue = services.jobs
-    job = queue.enqueue(kind, site_id=site_id, params=params, actor=actor, max_attempts=1)
-    runner = worker or Worker(queue, services, handlers=handlers, kinds=[kind], schedules=())
-    claimed = queue.claim(runner.owner, [kind], job_id=job.id)
-    if claimed is None:  # pragma: no cover - a worker took it in the same instant
+    runner = worker or Worker(queue, services, handlers=handlers, kinds=[job.kind], schedules=())
+    claimed = queue.claim(runner.owner, [job.kind], job_id=job.id)
+    if claimed is None:  # a worker took it in the same instant
         return queue.get(job.id)
     return runner.run(*claimed, on_progress=on_progress)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import rfc8785
 
+from service.errors import IntegrityError
+
 HASH_FIELD = "sha256"
 
 
@@ -40,3 +42,11 @@ def verify(data: bytes) -> dict[str, Any]:
     if not isinstance(document, dict) or document.get(HASH_FIELD) != digest(document):
         raise ValueError("stored object does not match its sha256")
     return document
+
+
+def verify_stored(data: bytes, key: str) -> dict[str, Any]:
+    """`verify` for an object read from storage at `key`: `IntegrityError` naming it."""
+    try:
+        return verify(data)
+    except (ValueError, json.JSONDecodeError):
+        raise IntegrityError(f"{key} does not match its sha256") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from service.auth.tokens import TOKENS
 from service.channels.register import CHANNELS
+from service.exports.register import EXPORTS
 from service.registers.family import Family
 from service.registration import REGISTRATION
 from service.retention.holds import HOLDS
@@ -23,6 +24,7 @@ FAMILIES: tuple[Family, ...] = (
     HOLDS,
     RUNS,
     CULLING_LOG,
+    EXPORTS,
     REVIEW,
     REGISTRATION,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +14,7 @@ from service.capture.snapshot import iso
 from service.errors import Conflict, IndexUnavailable, IntegrityError, NotFound, NotProjected
 from service.index.db import unavailable_on_db_error, writing
 from service.index.writer import append_feed_row
-from service.records.canonical import seal, verify
+from service.records.canonical import seal, verify_stored
 from service.registers.family import Family
 from service.storage.port import ObjectStore
 
@@ -97,10 +96,7 @@ class Register:
         return self._load(key)
 
     def _load(self, key: str) -> dict[str, Any]:
-        try:
-            return verify(self.storage.get(key))
-        except (ValueError, json.JSONDecodeError):
-            raise IntegrityError(f"{key} does not match its sha256") from None
+        return verify_stored(self.storage.get(key), key)
 
 
 @unavailable_on_db_error

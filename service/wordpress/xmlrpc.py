@@ -278,6 +278,10 @@ class XmlRpcSite:
                 raise
 
 
+# A listing seen this many times more, in a row, as the offset moved: the offset is ignored.
+_SAME_PAGE_LIMIT = 2
+
+
 def paged(
     fetch: Callable[[int, int], tuple[list[int], list[T]]],
     key: Callable[[T], int],
@@ -288,17 +292,23 @@ def paged(
 
     `fetch(offset, number)` gives the ids the site listed and the objects kept of them. Pages
     overlap by a tenth, so an object that moves back a little (one before it deleted) is not
-    missed; an id listed before is not yielded again. A short page is the last; a full one
-    listing nothing new means the site ignores `offset`, and reading on would never end.
+    missed; an id listed before is not yielded again. A short page is the last. A full page of
+    ids all listed before happens on a live site (comments come newest first, and new ones push
+    the rest on), so reading goes on; the same listing `_SAME_PAGE_LIMIT` times in a row
+    while the offset moves means the site ignores `offset`, and reading on would never end.
     """
     listed_before: set[int] = set()
     overlap = page_size // 10
     position = offset
+    previous: list[int] = []
+    repeats = 0
     while True:
         listed, page = fetch(position, page_size)
-        new = set(listed) - listed_before
-        if len(listed) >= page_size and not new:
+        repeats = repeats + 1 if listed == previous and len(listed) >= page_size else 0
+        if repeats >= _SAME_PAGE_LIMIT:
             raise WordPressRefused("WordPress repeats the same page: paging does not advance.")
+        previous = listed
+        new = set(listed) - listed_before
         listed_before |= new
         yield from (item for item in page if key(item) in new)
         if len(listed) < page_size:

@@ -13,6 +13,9 @@ import pytest
 from flask import Flask
 
 from service.backfill import runs
+from service.exports.asking import Requester, request_disclosure
+from service.exports.job import run_export
+from service.jobs.runner import run_queued
 from service.sites.account import WordPressAccount
 from tests.factories import TEST_ACTOR, comment_data, post_data
 from tests.support.fake_wordpress import PASSWORD, USERNAME, FakeWordPress, remote_post
@@ -76,6 +79,16 @@ SCOPE_OF: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "backfill.Reconciliations"): "records:read",
     ("POST", "backfill.Reconciliations"): "admin",
     ("GET", "backfill.LatestReconciliation"): "records:read",
+    ("GET", "exports.Exports"): "records:read",
+    ("POST", "exports.Exports"): "records:read",
+    ("GET", "exports.ExportDetail"): "records:read",
+    ("GET", "exports.ExportDownload"): "records:read",
+    ("POST", "exports.Transfers"): "admin",
+}
+# Operations that need several scopes at once (besides the one above): an e-archive transfer
+# holds every record, secret ones too.
+ALL_OF: dict[tuple[str, str], set[str]] = {
+    ("POST", "exports.Transfers"): {"admin", "records:read", "records:read-secret"},
 }
 # The log's checkpoints, consistency proofs and key reveal only hashes: open to anyone.
 PUBLIC_LOG = {
@@ -108,10 +121,19 @@ BODIES: dict[str, dict[str, Any]] = {
     "backfill.WordPressAccount": {"username": USERNAME, "app_password": PASSWORD},
     "backfill.Backfills": {},
 }
+# Bodies that name the world's site.
+SITE_BODIES = {"exports.Transfers": {"from": "2026-11-01", "to": "2026-11-30"}}
 # Operations that change something without creating it answer 200.
 CHANGES = {("POST", "channels.ChannelClose"), ("POST", "jobs.JobCancel")}
 # Operations that start work and answer before it is done.
-ACCEPTED = {("POST", "snapshots.Snapshots")}
+ACCEPTED = {
+    ("POST", "snapshots.Snapshots"),
+    ("POST", "exports.Exports"),
+    ("POST", "exports.Transfers"),
+}
+# Another site's record (or the site) named in a body is bad input (422 naming the field),
+# not a 404.
+NAMED_IN_THE_BODY = {("POST", "exports.Exports"), ("POST", "exports.Transfers")}
 # Per resource: records of the caller's own site answer, another site's are 404.
 SITE_BOUND = {
     "records.RecordDetail",
@@ -134,6 +156,8 @@ SITE_BOUND = {
     "backfill.Backfills",
     "backfill.Reconciliations",
     "backfill.LatestReconciliation",
+    "exports.ExportDetail",
+    "exports.ExportDownload",
 }
 
 
@@ -153,6 +177,7 @@ class World:
     other: str  # a second site
     record: str  # the comment on `home`
     snapshot: str  # a finished snapshot of `home`
+    export: str  # a finished export of `home`'s records, asked for by a token limited to it
     headers: dict[str, dict[str, str] | None]
 
 
@@ -192,7 +217,11 @@ def world(app, site, token) -> World:  # type: ignore[no-untyped-def]
         "every scope, other site": token(*every_scope, site=other["id"]),
     }
     svc.integrity.checkpoint()  # every version has its proof
-    return World(site.id, other["id"], f"{site.id}.comment.10", "snapshot-1", headers)
+    record = f"{site.id}.comment.10"
+    requester = Requester(TEST_ACTOR, frozenset({"records:read"}), site.id)
+    export, job = request_disclosure(svc, requester, {"record_ids": [record]})
+    assert run_queued(svc, job, handlers={"export": run_export}).state == "succeeded"
+    return World(site.id, other["id"], record, "snapshot-1", export["id"], headers)
 
 
 EVERY_SCOPE = (
@@ -222,6 +251,10 @@ def expected(caller: str, method: str, endpoint: str) -> int:
     needed = SCOPE_OF[(method, endpoint)]
     if not scopes_of(caller) & ({needed} if isinstance(needed, str) else set(needed)):
         return 403
+    if not ALL_OF.get((method, endpoint), set()) <= scopes_of(caller):
+        return 403
+    if caller == "every scope, other site" and (method, endpoint) in NAMED_IN_THE_BODY:
+        return 422
     if caller == "every scope, other site" and endpoint in SITE_BOUND:
         return 404
     if (method, endpoint) in CHANGES:
@@ -264,6 +297,7 @@ def test_scope_matrix(app, client, world, subtests):
                 "number": 1,
                 "site_id": world.home,
                 "snapshot_id": world.snapshot,
+                "export_id": world.export,
             }
             if "token_id" in rule.arguments:  # a fresh victim each time
                 values["token_id"] = svc.tokens.create(
@@ -280,9 +314,12 @@ def test_scope_matrix(app, client, world, subtests):
             url = adapter.build(rule.endpoint, values, method=method)
             want = expected(caller, method, rule.endpoint)
             with subtests.test(f"{method} {rule.rule} as {caller}"):
-                answer = client.open(
-                    url, method=method, headers=headers, json=BODIES.get(rule.endpoint)
-                )
+                body = BODIES.get(rule.endpoint)
+                if rule.endpoint == "exports.Exports":
+                    body = {"record_ids": [world.record]}
+                if rule.endpoint in SITE_BODIES:
+                    body = {"site": world.home, **SITE_BODIES[rule.endpoint]}
+                answer = client.open(url, method=method, headers=headers, json=body)
                 answer.close()  # downloads stream from storage until closed
 
                 assert answer.status_code == want, answer.get_data(as_text=True)
@@ -309,6 +346,7 @@ def test_scope_matrix(app, client, world, subtests):
         ("GET", "/v1/review?state=forgotten&limit=0", None),
         ("POST", "/v1/records/nothing.post.1/review", {"decision": "maybe"}),
         ("PUT", "/v1/records/nothing.post.1/registration", {"case_number": ""}),
+        ("POST", "/v1/exports/sip", {"site": "", "from": "yesterday"}),
     ],
 )
 def test_the_token_is_checked_before_the_input(client, token, method, path, body):

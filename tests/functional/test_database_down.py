@@ -170,6 +170,7 @@ def test_repairs_left_by_a_process_that_died_in_the_outage_are_made_by_another(
     app, app_config, site, client, reader, outage, monkeypatch
 ):
     quiet = {**app_config, "INDEX_REPAIR_SECONDS": 0}
+    app.extensions["offentlig"].repairs.stop()  # its loop would otherwise race the survivor
     doomed = create_app(quiet)
     sender = Sender(doomed.test_client(), site.id, site.secret)
     outage.begin()

@@ -184,6 +184,7 @@ def test_reindex_of_an_emptied_index_gives_identical_answers(app, client, token,
         "tokens": 1,
         "channels": 2,
         **dict.fromkeys(retention, 0),
+        "exports": 0,
         "review": 0,
         "registration": 0,
     }

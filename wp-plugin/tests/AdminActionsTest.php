@@ -139,6 +139,11 @@ final class AdminActionsTest extends Test_Case {
 			'editor, take snapshot'               => array( 'editor', array(), 'take_snapshot', false ),
 			'records viewer, take snapshot'       => array( 'editor', array( Plugin::VIEW_CAPABILITY ), 'take_snapshot', false ),
 			'administrator, take snapshot'        => array( 'administrator', array(), 'take_snapshot', true ),
+			'subscriber, export'                  => array( 'subscriber', array(), 'export_records', false ),
+			'editor, export'                      => array( 'editor', array(), 'export_records', false ),
+			'records viewer, export'              => array( 'editor', array( Plugin::VIEW_CAPABILITY ), 'export_records', true ),
+			'subscriber, download export'         => array( 'subscriber', array(), 'download_export', false ),
+			'records viewer, download export'     => array( 'editor', array( Plugin::VIEW_CAPABILITY ), 'download_export', true ),
 		);
 	}
 
@@ -278,6 +283,55 @@ final class AdminActionsTest extends Test_Case {
 		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
 		$this->assertSame( 'error', $notice['type'] );
 		$this->assertSame( 'The snapshot could not be requested: cURL error 7: Failed to connect', $notice['message'] );
+	}
+
+	/**
+	 * Export selected records: POST /v1/exports with the ticked ids, then back to the records
+	 * screen, which follows the export by its id.
+	 */
+	public function test_export_records_asks_the_service_and_follows_the_export(): void {
+		$ids                 = array( self::SITE_ID . '.post.1', self::SITE_ID . '.comment.42' );
+		$this->answer        = array( 202, array( 'id' => '01jexport', 'kind' => 'disclosure', 'state' => 'queued' ), array() );
+		$_POST['_wpnonce']   = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::EXPORT_RECORDS );
+		$_POST['record_ids'] = wp_slash( $ids );
+
+		$stopped = $this->run_handler( array( $this->actions, 'export_records' ) );
+
+		$this->assertSame( 'redirect:' . admin_url( 'admin.php?page=offentlig-records&export=01jexport' ), $stopped->getMessage() );
+		$this->assertCount( 1, $this->requests );
+		list( $url, $args ) = $this->requests[0];
+		$this->assertSame( self::SERVICE_URL . '/v1/exports', $url );
+		$this->assertSame( 'POST', $args['method'] );
+		$this->assertSame( 'application/json', $args['headers']['Content-Type'] );
+		$this->assertSame( array( 'record_ids' => $ids ), json_decode( $args['body'], true ) );
+		$this->assertSame( 'success', get_transient( Admin_Actions::NOTICE_PREFIX . '1' )['type'] );
+		unset( $_POST['record_ids'] );
+	}
+
+	/**
+	 * Nothing ticked: a warning, and nothing is sent.
+	 */
+	public function test_export_without_a_selection_sends_nothing(): void {
+		$_POST['_wpnonce'] = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::EXPORT_RECORDS );
+		$this->run_handler( array( $this->actions, 'export_records' ) );
+		$this->assertSame( array(), $this->requests );
+		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
+		$this->assertSame( 'warning', $notice['type'] );
+		$this->assertSame( 'Select the records to export first.', $notice['message'] );
+	}
+
+	/**
+	 * The service refuses (a 422 naming a record): an error notice with its message.
+	 */
+	public function test_export_refused_by_the_service(): void {
+		$this->answer        = array( 422, array( 'code' => 422, 'message' => 'Invalid input.' ), array() );
+		$_POST['_wpnonce']   = $_REQUEST['_wpnonce'] = wp_create_nonce( Admin_Actions::EXPORT_RECORDS );
+		$_POST['record_ids'] = array( 'nope.post.1' );
+		$this->run_handler( array( $this->actions, 'export_records' ) );
+		$notice = get_transient( Admin_Actions::NOTICE_PREFIX . '1' );
+		$this->assertSame( 'error', $notice['type'] );
+		$this->assertSame( 'The export could not be requested: The service answered 422: Invalid input.', $notice['message'] );
+		unset( $_POST['record_ids'] );
 	}
 
 	/**

@@ -8,6 +8,7 @@
 namespace Offentlig\Tests;
 
 use Offentlig\Dispatcher;
+use Offentlig\Event_Builder;
 use Offentlig\Outbox;
 use Offentlig\Signer;
 use WP_Error;
@@ -214,6 +215,21 @@ final class DispatcherTest extends Test_Case {
 		do_action( Dispatcher::NOW_HOOK );
 		$this->assertCount( 1, $this->requests );
 		wp_clear_scheduled_hook( Dispatcher::NOW_HOOK );
+	}
+
+	/**
+	 * A row written past the capture hooks (an import, a resend) is not left held by a request
+	 * that will never send it: the after-response step lets anyone send it at once.
+	 */
+	public function test_rows_written_outside_the_hooks_are_released_after_the_response(): void {
+		global $wpdb;
+		$other = new Outbox( $wpdb );
+		$row   = $this->plugin->outbox->add( 'post:77', Event_Builder::envelope( 'post.updated', array( 'id' => 77 ) ) );
+		$this->assertSame( array(), $other->claim(), 'held by the request that wrote it' );
+
+		$this->plugin->dispatch_after_response();
+
+		$this->assertSame( array( $row ), array_map( 'intval', array_column( $other->claim(), 'id' ) ) );
 	}
 
 	/**

@@ -101,6 +101,16 @@ def test_paging_yields_nothing_twice_when_new_ones_arrive_in_front() -> None:
     assert got == [n for n in range(1, 41) if n % 7]
 
 
+def test_a_whole_page_pushed_on_by_new_arrivals_is_read_past() -> None:
+    ids = list(range(1, 31))
+    got: list[int] = []
+    for n in paged(listing(ids), lambda n: n, page_size=5, offset=0):
+        got.append(n)
+        if n == 5:
+            ids[0:0] = [101, 102, 103, 104, 105]  # the next page lists 1-5 again
+    assert got == [n for n in range(1, 31) if n % 7]
+
+
 def test_a_site_that_ignores_the_offset_is_refused_not_read_for_ever() -> None:
     def same_page(position: int, number: int) -> tuple[list[int], list[int]]:
         return list(range(number)), list(range(number))

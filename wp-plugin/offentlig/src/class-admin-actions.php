@@ -17,6 +17,8 @@ final class Admin_Actions {
 	const TEST_CONNECTION = 'offentlig_test_connection';
 	const RETRY_FAILED    = 'offentlig_retry_failed';
 	const TAKE_SNAPSHOT   = 'offentlig_take_snapshot';
+	const EXPORT_RECORDS  = 'offentlig_export_records';
+	const DOWNLOAD_EXPORT = 'offentlig_download_export';
 	const SNAPSHOT_SCOPE  = 'snapshots:request';
 	const NOTICE_PREFIX   = 'offentlig_notice_';
 
@@ -89,6 +91,70 @@ final class Admin_Actions {
 			);
 		}
 		wp_safe_redirect( $redirect ? $redirect : admin_url( 'index.php' ) );
+		exit;
+	}
+
+	/**
+	 * Export selected records: asks the service for a disclosure export (POST /v1/exports) and
+	 * goes back to the records screen, which shows its progress and, when ready, the download.
+	 */
+	public function export_records(): void {
+		if ( ! Plugin::current_user_can_view() ) {
+			wp_die( esc_html__( 'You are not allowed to export records.', 'offentlig' ), 403 );
+		}
+		check_admin_referer( self::EXPORT_RECORDS );
+		$ids = isset( $_POST['record_ids'] ) && is_array( $_POST['record_ids'] )
+			? array_values( array_filter( array_map( 'sanitize_text_field', wp_unslash( $_POST['record_ids'] ) ) ) )
+			: array();
+		$back = admin_url( 'admin.php?page=' . Records_Screen::PAGE );
+		if ( empty( $ids ) ) {
+			$this->notice( 'warning', __( 'Select the records to export first.', 'offentlig' ) );
+			wp_safe_redirect( $back );
+			exit;
+		}
+		$answer = null === $this->client
+			? new \WP_Error( 'offentlig_no_client', __( 'The plugin is not set up to talk to the service.', 'offentlig' ) )
+			: $this->client->request_export( $ids );
+		if ( is_wp_error( $answer ) ) {
+			$this->notice(
+				'error',
+				sprintf(
+					/* translators: %s: error message. */
+					__( 'The export could not be requested: %s', 'offentlig' ),
+					$answer->get_error_message()
+				)
+			);
+			wp_safe_redirect( $back );
+			exit;
+		}
+		$this->notice( 'success', __( 'Export requested. The service prepares it in the background.', 'offentlig' ) );
+		wp_safe_redirect( add_query_arg( 'export', rawurlencode( (string) ( $answer['id'] ?? '' ) ), $back ) );
+		exit;
+	}
+
+	/**
+	 * Download an export: fetches the ZIP with the plugin's token and hands it to the browser.
+	 */
+	public function download_export(): void {
+		if ( ! Plugin::current_user_can_view() ) {
+			wp_die( esc_html__( 'You are not allowed to export records.', 'offentlig' ), 403 );
+		}
+		$export = isset( $_GET['export'] ) ? sanitize_key( wp_unslash( $_GET['export'] ) ) : '';
+		check_admin_referer( self::DOWNLOAD_EXPORT . '_' . $export );
+		$file = wp_tempnam( 'offentlig-export' );
+		$done = null === $this->client
+			? new \WP_Error( 'offentlig_no_client', __( 'The plugin is not set up to talk to the service.', 'offentlig' ) )
+			: $this->client->download_export( $export, $file );
+		if ( is_wp_error( $done ) ) {
+			wp_delete_file( $file );
+			wp_die( esc_html( $done->get_error_message() ), 502 );
+		}
+		nocache_headers();
+		header( 'Content-Type: application/zip' );
+		header( 'Content-Disposition: attachment; filename="offentlig-' . $export . '.zip"' );
+		header( 'Content-Length: ' . (string) filesize( $file ) );
+		readfile( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_readfile -- streams the ZIP to the browser.
+		wp_delete_file( $file );
 		exit;
 	}
 

@@ -65,6 +65,13 @@ final class Outbox {
 	private $writer;
 
 	/**
+	 * Whether rows written by this request may still be held by it.
+	 *
+	 * @var bool
+	 */
+	private $holds = false;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param \wpdb $db WordPress database.
@@ -223,6 +230,7 @@ final class Outbox {
 		if ( false === $ok ) {
 			return new WP_Error( 'offentlig_outbox_insert', $this->db->last_error );
 		}
+		$this->holds = true;
 		return (int) $this->db->insert_id;
 	}
 
@@ -295,7 +303,11 @@ final class Outbox {
 	 * @return int Rows released.
 	 */
 	public function release_held(): int {
-		$table = $this->table();
+		if ( ! $this->holds ) {
+			return 0; // This request wrote no row: nothing to ask the database.
+		}
+		$this->holds = false;
+		$table       = $this->table();
 		// phpcs:ignore WordPress.DB -- our own table.
 		return (int) $this->db->query( $this->db->prepare( "UPDATE {$table} SET claim_token = NULL, claimed_until = NULL WHERE claim_token = %s AND status = %s", $this->writer, self::PENDING ) );
 	}

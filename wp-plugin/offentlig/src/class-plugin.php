@@ -132,6 +132,8 @@ final class Plugin {
 			add_action( 'admin_post_' . Admin_Actions::TEST_CONNECTION, array( $actions, 'test_connection' ) );
 			add_action( 'admin_post_' . Admin_Actions::RETRY_FAILED, array( $actions, 'retry_failed' ) );
 			add_action( 'admin_post_' . Admin_Actions::TAKE_SNAPSHOT, array( $actions, 'take_snapshot' ) );
+			add_action( 'admin_post_' . Admin_Actions::EXPORT_RECORDS, array( $actions, 'export_records' ) );
+			add_action( 'admin_post_' . Admin_Actions::DOWNLOAD_EXPORT, array( $actions, 'download_export' ) );
 			add_filter( 'plugin_action_links_' . plugin_basename( PLUGIN_FILE ), array( $this, 'action_links' ) );
 		}
 	}
@@ -211,6 +213,8 @@ final class Plugin {
 	public function dispatch_after_response(): void {
 		$keys = $this->capture->written_keys();
 		if ( empty( $keys ) ) {
+			// Rows written past the capture hooks (an import, a resend) are anyone's at once.
+			$this->outbox->release_held();
 			return;
 		}
 		if ( wp_doing_cron() ) {

@@ -42,6 +42,7 @@ final class Records_List_Table extends \WP_List_Table {
 	 */
 	public function get_columns() {
 		return array(
+			'cb'           => '<input type="checkbox" />',
 			'title'        => __( 'Title / summary', 'offentlig' ),
 			'kind'         => __( 'Kind', 'offentlig' ),
 			'origin'       => __( 'Origin', 'offentlig' ),
@@ -66,6 +67,27 @@ final class Records_List_Table extends \WP_List_Table {
 	 */
 	public function no_items() {
 		esc_html_e( 'No records found.', 'offentlig' );
+	}
+
+	/**
+	 * A checkbox per record: the records to export.
+	 *
+	 * @param array<string,mixed> $item Record.
+	 */
+	protected function column_cb( $item ) {
+		$id = (string) ( $item['id'] ?? '' );
+		return sprintf(
+			'<label class="screen-reader-text" for="offentlig-select-%1$s">%2$s</label><input type="checkbox" id="offentlig-select-%1$s" name="record_ids[]" value="%3$s" />',
+			esc_attr( sanitize_html_class( $id ) ),
+			esc_html(
+				sprintf(
+					/* translators: %s: record id. */
+					__( 'Select %s', 'offentlig' ),
+					$id
+				)
+			),
+			esc_attr( $id )
+		);
 	}
 
 	/**

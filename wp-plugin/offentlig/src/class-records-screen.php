@@ -1,6 +1,6 @@
 <?php
 /**
- * Records screen: search the archive and look at one record.
+ * Records screen: search the archive, look at one record, export the selected ones.
  *
  * @package Offentlig
  */
@@ -200,7 +200,11 @@ final class Records_Screen {
 		// Read-only GET screen: the query only filters what the user may already see, so no nonce.
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended
 		$record = isset( $_GET['record'] ) ? sanitize_text_field( rawurldecode( wp_unslash( $_GET['record'] ) ) ) : '';
+		$export = isset( $_GET['export'] ) ? sanitize_key( wp_unslash( $_GET['export'] ) ) : '';
 		echo '<div class="wrap offentlig-records">';
+		if ( '' !== $export ) {
+			$this->render_export( $export );
+		}
 		if ( '' !== $record ) {
 			$this->record_view->render(
 				$record,
@@ -223,6 +227,65 @@ final class Records_Screen {
 			$this->render_search( $args );
 		}
 		echo '</div>';
+	}
+
+	/**
+	 * An export's state: being prepared (with its progress and a link to look again), failed,
+	 * or finished with a link to download it.
+	 *
+	 * @param string $export_id Export id.
+	 */
+	private function render_export( string $export_id ): void {
+		$export = $this->client->export( $export_id );
+		if ( is_wp_error( $export ) ) {
+			echo '<div class="notice notice-error inline"><p>' . esc_html( $export->get_error_message() ) . '</p></div>';
+			return;
+		}
+		$state = (string) ( $export['state'] ?? '' );
+		echo '<div class="notice notice-info inline offentlig-export" role="status"><p>';
+		if ( 'finished' === $state ) {
+			$counts = is_array( $export['counts'] ?? null ) ? $export['counts'] : array();
+			$url    = wp_nonce_url(
+				add_query_arg(
+					array(
+						'action' => Admin_Actions::DOWNLOAD_EXPORT,
+						'export' => $export_id,
+					),
+					admin_url( 'admin-post.php' )
+				),
+				Admin_Actions::DOWNLOAD_EXPORT . '_' . $export_id
+			);
+			printf(
+				/* translators: 1: number of records, 2: number of versions. */
+				esc_html__( 'The export is ready: %1$s records, %2$s versions.', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $counts['records'] ?? 0 ) ) ),
+				esc_html( number_format_i18n( (int) ( $counts['versions'] ?? 0 ) ) )
+			);
+			printf( ' <a class="button button-primary" href="%1$s">%2$s</a>', esc_url( $url ), esc_html__( 'Download the ZIP', 'offentlig' ) );
+		} elseif ( in_array( $state, array( 'failed', 'cancelled' ), true ) ) {
+			printf(
+				/* translators: %s: the service's error message. */
+				esc_html__( 'The export failed: %s', 'offentlig' ),
+				esc_html( (string) ( $export['error'] ?? '' ) )
+			);
+		} else {
+			$progress = is_array( $export['progress'] ?? null ) ? $export['progress'] : array();
+			$again    = add_query_arg(
+				array(
+					'page'   => self::PAGE,
+					'export' => $export_id,
+				),
+				admin_url( 'admin.php' )
+			);
+			printf(
+				/* translators: 1: versions written so far, 2: versions in all. */
+				esc_html__( 'The export is being prepared (%1$s of %2$s versions).', 'offentlig' ),
+				esc_html( number_format_i18n( (int) ( $progress['done'] ?? 0 ) ) ),
+				esc_html( null === ( $progress['total'] ?? null ) ? '?' : number_format_i18n( (int) $progress['total'] ) )
+			);
+			printf( ' <a class="button" href="%1$s">%2$s</a>', esc_url( $again ), esc_html__( 'Check again', 'offentlig' ) );
+		}
+		echo '</p></div>';
 	}
 
 	/**
@@ -287,7 +350,13 @@ final class Records_Screen {
 		echo '<div class="offentlig-hits">';
 		$table = new Records_List_Table( isset( $result['items'] ) && is_array( $result['items'] ) ? $result['items'] : array() );
 		$table->prepare_items();
+		printf( '<form method="post" action="%s" class="offentlig-export-form">', esc_url( admin_url( 'admin-post.php' ) ) );
+		echo '<input type="hidden" name="action" value="' . esc_attr( Admin_Actions::EXPORT_RECORDS ) . '" />';
+		wp_nonce_field( Admin_Actions::EXPORT_RECORDS );
 		$table->display();
+		submit_button( __( 'Export selected records', 'offentlig' ), 'secondary', 'offentlig-export', false, array( 'id' => 'offentlig-export-submit' ) );
+		echo ' <span class="description">' . esc_html__( 'A ZIP for a public-access request: a page per version, one PDF, a list and proofs. Personal data is masked and secret records are left out.', 'offentlig' ) . '</span>';
+		echo '</form>';
 		if ( ! empty( $result['next_cursor'] ) ) {
 			$next = self::search_url( $args, array( 'cursor' => (string) $result['next_cursor'] ) );
 			printf( '<p><a class="button" href="%1$s">%2$s</a></p>', esc_url( $next ), esc_html__( 'More results', 'offentlig' ) );

@@ -12,7 +12,7 @@ use WP_Error;
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Thin client for /v1/records, /v1/stats, a site's snapshots and its reconciliations. The token never reaches the browser.
+ * Thin client for /v1/records, /v1/stats, /v1/exports, a site's snapshots and its reconciliations. The token never reaches the browser.
  */
 final class Service_Client {
 
@@ -51,12 +51,13 @@ final class Service_Client {
 	 * Any answer outside 2xx, or one that is not a JSON object, is a WP_Error whose code is
 	 * `offentlig_api_<status>` and whose data carries the status and the decoded body.
 	 *
-	 * @param string               $method GET or POST.
-	 * @param string               $path   Path beginning with /v1/.
-	 * @param array<string,scalar> $query  Query arguments (empty values are left out).
+	 * @param string                   $method GET or POST.
+	 * @param string                   $path   Path beginning with /v1/.
+	 * @param array<string,scalar>     $query  Query arguments (empty values are left out).
+	 * @param array<string,mixed>|null $body   A JSON body to send (POST).
 	 * @return array<string,mixed>|WP_Error
 	 */
-	private function call( string $method, string $path, array $query = array() ) {
+	private function call( string $method, string $path, array $query = array(), ?array $body = null ) {
 		$base  = untrailingslashit( (string) $this->settings->get( 'service_url' ) );
 		$token = (string) $this->settings->get( 'read_token' );
 		if ( '' === $base || '' === $token ) {
@@ -68,19 +69,21 @@ final class Service_Client {
 				return null !== $value && '' !== $value;
 			}
 		);
-		$url      = add_query_arg( array_map( 'rawurlencode', array_map( 'strval', $query ) ), $base . $path );
-		$response = wp_remote_request(
-			$url,
-			array(
-				'method'      => $method,
-				'timeout'     => 10,
-				'redirection' => 0,
-				'headers'     => array(
-					'Authorization' => 'Bearer ' . $token,
-					'Accept'        => 'application/json',
-				),
-			)
+		$url     = add_query_arg( array_map( 'rawurlencode', array_map( 'strval', $query ) ), $base . $path );
+		$request = array(
+			'method'      => $method,
+			'timeout'     => 10,
+			'redirection' => 0,
+			'headers'     => array(
+				'Authorization' => 'Bearer ' . $token,
+				'Accept'        => 'application/json',
+			),
 		);
+		if ( null !== $body ) {
+			$request['headers']['Content-Type'] = 'application/json';
+			$request['body']                    = wp_json_encode( $body );
+		}
+		$response = wp_remote_request( $url, $request );
 		if ( is_wp_error( $response ) ) {
 			return $response;
 		}
@@ -202,6 +205,63 @@ final class Service_Client {
 			);
 		}
 		return $record;
+	}
+
+	/**
+	 * Asks the service for a disclosure export of these records (masked: no personal data).
+	 *
+	 * @param array<int,string> $record_ids Record ids.
+	 * @return array<string,mixed>|WP_Error The export (202), or the error.
+	 */
+	public function request_export( array $record_ids ) {
+		return $this->call( 'POST', '/v1/exports', array(), array( 'record_ids' => array_values( $record_ids ) ) );
+	}
+
+	/**
+	 * One export: its state, progress and, once finished, its file.
+	 *
+	 * @param string $export_id Export id.
+	 * @return array<string,mixed>|WP_Error
+	 */
+	public function export( string $export_id ) {
+		return $this->get( '/v1/exports/' . rawurlencode( $export_id ) );
+	}
+
+	/**
+	 * Downloads a finished export's ZIP into a local file.
+	 *
+	 * @param string $export_id Export id.
+	 * @param string $target    Where to write it.
+	 * @return true|WP_Error
+	 */
+	public function download_export( string $export_id, string $target ) {
+		$base     = untrailingslashit( (string) $this->settings->get( 'service_url' ) );
+		$response = wp_remote_get(
+			$base . '/v1/exports/' . rawurlencode( $export_id ) . '/download',
+			array(
+				'timeout'     => 300,
+				'redirection' => 0,
+				'stream'      => true,
+				'filename'    => $target,
+				'headers'     => array( 'Authorization' => 'Bearer ' . (string) $this->settings->get( 'read_token' ) ),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$code = (int) wp_remote_retrieve_response_code( $response );
+		if ( 200 !== $code ) {
+			return new WP_Error(
+				'offentlig_api_' . $code,
+				sprintf(
+					/* translators: 1: HTTP status code, 2: the service's error message. */
+					__( 'The service answered %1$d: %2$s', 'offentlig' ),
+					$code,
+					(string) wp_remote_retrieve_response_message( $response )
+				)
+			);
+		}
+		return true;
 	}
 
 	/**

@@ -5,7 +5,7 @@ configuration). Both are filled here from the rows as they are; `offentlig reind
 them again from storage.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-05
 """
 
@@ -19,7 +19,7 @@ from service.index.migrations import first_fulltext
 from service.index.search_vector import SearchVector
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
