@@ -55,7 +55,10 @@ def sqlite_sizes(index: Path, work: Path) -> dict[str, int]:
     conn = sqlite3.connect(copy)
     register_sqlite_functions(conn)
     whole = _used_bytes(conn)
-    conn.executescript("DROP TABLE records_fts; VACUUM;")
+    for statement in SQLiteFullText().drop_statements():
+        conn.execute(statement)
+    conn.commit()
+    conn.execute("VACUUM")
     without = _used_bytes(conn)
     for statement in first_fulltext.SQLITE_CREATE:
         conn.execute(statement)

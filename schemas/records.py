@@ -10,9 +10,18 @@ from webargs.fields import DelimitedList
 from schemas.common import PageArgsSchema, PlainString, UTCDateTime
 from service.index.facets import NAMES as FACETS
 from service.records.model import KIND_NAMES
+from service.search import syntax
 
 KINDS = KIND_NAMES
 ORIGINS = ["drawn_up", "received"]
+
+
+def readable_query(q: str) -> None:
+    """A 422 naming `q` (and what is wrong) for what the query language cannot read."""
+    try:
+        syntax.parse(q)
+    except syntax.QuerySyntaxError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class RecordFilterArgsSchema(Schema):
@@ -21,7 +30,7 @@ class RecordFilterArgsSchema(Schema):
 
     q = PlainString(
         load_default=None,
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=500), readable_query],
         metadata={
             "description": "Free text in title, text or author, matched by Swedish stems "
             '("beslutet" finds "beslut"): `word` (every word must occur), `"exact phrase"`, '

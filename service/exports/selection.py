@@ -91,21 +91,12 @@ def _named(queries: RecordQueries, request: Request, chosen: Selection) -> Itera
 
 
 def _found(queries: RecordQueries, request: Request) -> Iterator[Row[Any]]:
-    cursor = None
-    for _ in range(1_000_000):  # bounded: each page moves the cursor on
-        page = queries.search(
-            RecordQuery(
-                **(request.query or {}),
-                site_ids=request.site_ids,
-                secret=request.sees_secret,
-                limit=PAGE,
-                cursor=cursor,
-            )
-        )
+    """Every record the query finds, newest first (`RecordQueries.every`)."""
+    query = RecordQuery(
+        **(request.query or {}), site_ids=request.site_ids, secret=request.sees_secret
+    )
+    for page in queries.every(query, PAGE):
         yield from page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return
 
 
 def versions_as_of(queries: RecordQueries, record_id: str, as_of: datetime) -> list[Row[Any]]:

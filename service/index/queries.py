@@ -90,6 +90,8 @@ class RecordQuery:
     sort: str | None = None  # None: relevance when `q` has words, else -published_at
     limit: int = 50
     cursor: str | None = None
+    # Every match ranked, never only the newest window: for walks through a whole result.
+    whole: bool = False
 
 
 @dataclass
@@ -227,8 +229,10 @@ class RecordQueries:
 
     def every(self, query: RecordQuery, page_size: int = 500) -> Iterator[Page]:
         """Every page of `query`'s result, one after the other, each read on its own (no
-        transaction held open while a client reads a long export)."""
+        transaction held open while a client reads a long export). Newest first unless
+        `sort` says otherwise; relevance then ranks every match (`whole`)."""
         cursor = query.cursor
+        query = replace(query, sort=query.sort or "-published_at", whole=True)
         for _ in range(_MAX_PAGES):
             page = self.search(replace(query, limit=page_size, cursor=cursor))
             yield page
@@ -361,7 +365,7 @@ class RecordQueries:
         floor = 0
         if query.cursor:
             floor = cursors.decode(query.cursor, _window_of)
-        elif many:
+        elif many and not query.whole:
             with self.engine.connect() as conn:
                 floor = self._window_floor(conn, search, conditions, len(conditions) > 1)
         relevance = self.fulltext.relevance(search, floor)

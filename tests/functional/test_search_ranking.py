@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -250,3 +251,20 @@ def test_facets_of_a_large_result_are_estimated_from_a_sample(client, reader, mi
     exact = client.get("/v1/records?q=bygglov&facets=kind", headers=reader).json
     assert exact["facets_sampled"] is False
     assert exact["facets"]["kind"] == [{"value": "post", "count": 5}]
+
+
+def test_a_whole_result_is_never_cut_to_the_window(client, reader, mixed, monkeypatch):
+    from service.index import queries
+
+    monkeypatch.setattr(queries, "MANY_MATCHES", -1)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 2)
+    every = ids(client.get("/v1/records?q=bygglov&sort=-published_at&limit=50", headers=reader))
+
+    for sort in ("", "&sort=relevance"):
+        lines = client.get(f"/v1/records.jsonl?q=bygglov{sort}", headers=reader)
+        found = [json.loads(line)["id"] for line in lines.get_data(as_text=True).splitlines()]
+        assert sorted(found) == sorted(every) and len(every) == 5
+    newest_first = client.get("/v1/records.jsonl?q=bygglov", headers=reader)
+    assert [
+        json.loads(line)["id"] for line in newest_first.get_data(as_text=True).splitlines()
+    ] == every
