@@ -296,11 +296,17 @@ def _remember_group(base: Path, name: str, pid_file: Path) -> None:
 
 def _start_mariadb(base: Path, user: str, db_port: int) -> None:
     run = base / "run"
+    # A temporary directory of its own: temporary tables in the shared /tmp are named after
+    # the server's pid and thread, so two installs at once could clash there.
+    tmpdir = base / "db-tmp"
+    tmpdir.mkdir(exist_ok=True)
+    shutil.chown(tmpdir, user)
     _run(
         [
             "mariadb-install-db",
             "--no-defaults",
             f"--datadir={base / 'db'}",
+            f"--tmpdir={tmpdir}",
             f"--user={user}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
@@ -316,6 +322,7 @@ def _start_mariadb(base: Path, user: str, db_port: int) -> None:
             _which("mariadbd") or "mariadbd",
             "--no-defaults",
             f"--datadir={base / 'db'}",
+            f"--tmpdir={tmpdir}",
             f"--socket={sock}",
             f"--pid-file={run / 'mysqld.pid'}",
             f"--port={db_port}",
