@@ -1,8 +1,9 @@
 """`/v1/records.csv` and `/v1/records.jsonl`: a whole search result, every page, streamed —
 for the registry system and for journalists. The same words and filters as `/v1/records`,
 newest first unless `sort` says otherwise (relevance then ranks every match, never only the
-newest window `/v1/records` ranks for a person); the answer starts once the first page is read (an invalid query is a 422,
-not a broken download), and memory stays flat however many records there are."""
+newest window `/v1/records` ranks for a person). The answer starts once the first page is
+read (an invalid query is a 422, not a broken download), and memory stays flat however many
+records there are."""
 
 from __future__ import annotations
 
