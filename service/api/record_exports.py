@@ -1,7 +1,9 @@
 """`/v1/records.csv` and `/v1/records.jsonl`: a whole search result, every page, streamed —
-for the registry system and for journalists. The same words, filters and order as
-`/v1/records`; the answer starts once the first page is read (an invalid query is a 422,
-not a broken download), and memory stays flat however many records there are."""
+for the registry system and for journalists. The same words and filters as `/v1/records`,
+newest first unless `sort` says otherwise (relevance then ranks every match, never only the
+newest window `/v1/records` ranks for a person). The answer starts once the first page is
+read (an invalid query is a 422, not a broken download), and memory stays flat however many
+records there are."""
 
 from __future__ import annotations
 
@@ -133,7 +135,7 @@ class RecordsCsv(MethodView):
         content_type="text/csv",
     )
     def get(self, **args: Any) -> Response:
-        """Everything a search finds, as CSV"""
+        """Everything a search finds, as CSV (newest first unless `sort` says otherwise)"""
         return _stream(args, _csv, mimetype="text/csv", filename="records.csv")
 
 
@@ -148,5 +150,6 @@ class RecordsJsonLines(MethodView):
         content_type="application/jsonl",
     )
     def get(self, **args: Any) -> Response:
-        """Everything a search finds, as JSON Lines"""
+        """Everything a search finds, as JSON Lines (newest first unless `sort` says
+        otherwise)"""
         return _stream(args, _jsonl, mimetype="application/jsonl", filename="records.jsonl")

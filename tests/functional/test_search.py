@@ -542,7 +542,13 @@ def test_unknown_facet_is_422_naming_facets(client, reader, corpus, facets):
 
 # --- whole results as CSV and JSON Lines ----------------------------------------------------
 
-EXPORTED = [{}, {"q": "snöröjning"}, {"kind": "post", "sort": "published_at"}, {"q": "tunnelbana"}]
+EXPORTED = [
+    {},
+    {"q": "snöröjning"},
+    {"q": "snöröjning", "sort": "relevance"},
+    {"kind": "post", "sort": "published_at"},
+    {"q": "tunnelbana"},
+]
 
 
 def test_jsonl_streams_every_page_of_the_result(client, reader, corpus, monkeypatch, subtests):
@@ -551,8 +557,11 @@ def test_jsonl_streams_every_page_of_the_result(client, reader, corpus, monkeypa
     monkeypatch.setattr(record_exports, "PAGE_SIZE", 2)
     for query in EXPORTED:
         with subtests.test(str(query)):
+            # A whole result is newest first unless `sort` says otherwise.
             listed = client.get(
-                "/v1/records", query_string={**query, "limit": 500}, headers=reader
+                "/v1/records",
+                query_string={"sort": "-published_at", **query, "limit": 500},
+                headers=reader,
             ).json["items"]
             answer = client.get("/v1/records.jsonl", query_string=query, headers=reader)
 
@@ -569,7 +578,9 @@ def test_csv_streams_every_page_with_the_register_entry_first(client, reader, co
     from service.api import record_exports
 
     monkeypatch.setattr(record_exports, "PAGE_SIZE", 3)
-    listed = client.get("/v1/records?limit=500&q=snöröjning", headers=reader).json["items"]
+    listed = client.get(
+        "/v1/records?limit=500&q=snöröjning&sort=-published_at", headers=reader
+    ).json["items"]
     answer = client.get("/v1/records.csv?q=snöröjning", headers=reader)
 
     assert answer.status_code == 200
