@@ -214,15 +214,17 @@ class ArchiveVerifier:
         if only is not None:
             keys = (k for k in keys if k in only)
         with ThreadPoolExecutor(self.threads) as pool:
-            for key, data in _read_in_order(pool, self.storage, keys):
+            for key, found in _read_in_order(pool, self.storage, keys):
                 read.seen.add(key)
                 report.objects += 1
                 self.advance(1)
-                if data is None:
+                if found is None:
                     report.add(key, "listed but unreadable")
                     continue
-                read.hashes[key] = hashlib.sha256(data).hexdigest()
-                document = _seal_checked(report, key, data)
+                read.hashes[key] = found.sha256
+                if found.problem:
+                    report.add(key, found.problem)
+                document = found.document
                 if document is None:
                     continue
                 if "/versions/" in key or "/events/" in key:
@@ -304,30 +306,38 @@ class _Chain:
         self.items = []
 
 
-def _seal_checked(report: Report, key: str, data: bytes) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Examined:
+    """One stored object, read and checked on its own (in the pool's threads)."""
+
+    sha256: str  # of its exact bytes
+    document: dict[str, Any] | None  # None: not a JSON object
+    problem: str | None
+
+
+def _examine(data: bytes) -> _Examined:
+    sha = hashlib.sha256(data).hexdigest()
     try:
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        report.add(key, "is not JSON")
-        return None
-    if (
-        isinstance(document, dict)
-        and "sha256" in document
-        and document["sha256"] != digest(document)
-    ):
-        report.add(key, "its own sha256 does not match its content")
-    return document if isinstance(document, dict) else None
+        return _Examined(sha, None, "is not JSON")
+    if not isinstance(document, dict):
+        return _Examined(sha, None, None)
+    if "sha256" in document and document["sha256"] != digest(document):
+        return _Examined(sha, document, "its own sha256 does not match its content")
+    return _Examined(sha, document, None)
 
 
 def _read_in_order(
     pool: ThreadPoolExecutor, storage: ObjectStore, keys: Iterable[str]
-) -> Iterator[tuple[str, bytes | None]]:
-    """(key, bytes) in the keys' order, read in parallel `AHEAD` keys ahead of the one
-    handed out: the pool never waits for a slow read to finish a chunk."""
+) -> Iterator[tuple[str, _Examined | None]]:
+    """(key, what it holds) in the keys' order, each object read and examined in the pool,
+    `AHEAD` keys ahead of the one handed out: the pool never waits for a slow read to finish
+    a chunk, and the one thread that takes them in order has little left to do."""
 
-    def read(key: str) -> tuple[str, bytes | None]:
+    def read(key: str) -> tuple[str, _Examined | None]:
         try:
-            return key, storage.get(key)
+            return key, _examine(storage.get(key))
         except (FileNotFoundError, OSError):
             return key, None
 
