@@ -142,27 +142,30 @@ def test_index_write_failure_still_201_and_reindex_repairs(
 
     site.sender.send("post.published", post_data(1))
     failures = index_failures(client)
-    monkeypatch.setattr(index, "add_version", down)
-    monkeypatch.setattr(index, "add_event", down)
+    # Only the index is put back afterwards: the S3 credentials the fixtures set stay.
+    with monkeypatch.context() as broken_index:
+        broken_index.setattr(index, "add_version", down)
+        broken_index.setattr(index, "add_event", down)
 
-    edited = site.sender.send("post.updated", post_data(1, title="Rättad"), webhook_id="msg_e")
-    new = site.sender.send("post.published", post_data(2), webhook_id="msg_new")
-    trashed = site.sender.send("post.trashed", post_data(2, status="trash"), webhook_id="msg_t")
+        edited = site.sender.send("post.updated", post_data(1, title="Rättad"), webhook_id="msg_e")
+        new = site.sender.send("post.published", post_data(2), webhook_id="msg_new")
+        trashed = site.sender.send("post.trashed", post_data(2, status="trash"), webhook_id="msg_t")
 
-    assert (edited.status_code, edited.json["version"]) == (201, 2)
-    assert (new.status_code, new.json["version"]) == (201, 1)
-    assert trashed.status_code == 201 and trashed.json["event_id"]
-    # Three writes, and the trash event's attempt to index the version 1 it found stored.
-    assert index_failures(client) == failures + 4
-    # The index lags behind storage until it is repaired.
-    assert client.get(f"/v1/records/{site.id}.post.1", headers=reader).json["latest_version"] == 1
-    assert client.get(f"/v1/records/{site.id}.post.2", headers=reader).status_code == 404
+        assert (edited.status_code, edited.json["version"]) == (201, 2)
+        assert (new.status_code, new.json["version"]) == (201, 1)
+        assert trashed.status_code == 201 and trashed.json["event_id"]
+        # Three writes, and the trash event's attempt to index the version 1 it found stored.
+        assert index_failures(client) == failures + 4
+        # The index lags behind storage until it is repaired.
+        assert (
+            client.get(f"/v1/records/{site.id}.post.1", headers=reader).json["latest_version"] == 1
+        )
+        assert client.get(f"/v1/records/{site.id}.post.2", headers=reader).status_code == 404
 
-    # A redelivery meanwhile finds the version in storage and makes no second one.
-    again = site.sender.send("post.updated", post_data(1, title="Rättad"), webhook_id="msg_e")
-    assert (again.status_code, again.json["version"]) == (200, 2)
+        # A redelivery meanwhile finds the version in storage and makes no second one.
+        again = site.sender.send("post.updated", post_data(1, title="Rättad"), webhook_id="msg_e")
+        assert (again.status_code, again.json["version"]) == (200, 2)
 
-    monkeypatch.undo()
     result = cli("reindex", "--json")
 
     assert result.exit_code == 0, result.output
