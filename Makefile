@@ -40,8 +40,12 @@ lint: install-test
 	$(BIN)/ruff format --check service schemas tests bench
 	$(BIN)/mypy
 
+# Tests run in 3 processes (pytest-xdist), a file per process at a time: most of a test's time
+# is spent waiting for SeaweedFS, PostgreSQL, WordPress or a browser, so 3 keep 2 cores busy.
+# Every test makes its own ports, databases, buckets and temporary directories.
+PYTEST_WORKERS ?= 3
 test-python: install-test install-node install-pywb
-	$(BIN)/pytest tests --cov --cov-report=term:skip-covered
+	$(BIN)/pytest tests -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=term:skip-covered --durations=25
 
 test-plugin: install-system
 	wp-plugin/bin/check

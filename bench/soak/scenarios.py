@@ -71,10 +71,14 @@ def _site(env: dict[str, str]) -> tuple[str, str, str]:
 
 
 def _outage(
-    begin: Callable[[], None], end: Callable[[], None], after: float, seconds: float
+    begin: Callable[[], None], end: Callable[[], None], started: Callable[[], bool], seconds: float
 ) -> threading.Thread:
+    """Take a backend away once `started()` says the load is under way (a step of progress,
+    not of time: a fast machine still sends into the outage), and bring it back `seconds` on."""
+
     def run() -> None:
-        time.sleep(after)
+        if not started():
+            return
         begin()
         time.sleep(seconds)
         end()
@@ -115,8 +119,9 @@ def _under_outage(
     begin: Callable[[], None],
     end: Callable[[], None],
 ) -> Row:
-    """A load with a backend taken away 2 s in and brought back, searches probed throughout;
-    audited once the index has every record again (its repair loop runs every second)."""
+    """A load with a backend taken away a quarter of the way in and brought back, searches
+    probed throughout; audited once the index has every record again (its repair loop runs
+    every second)."""
     started = time.monotonic()
     env = world.env()
     site_id, secret, token = _site(env)
@@ -127,8 +132,13 @@ def _under_outage(
         sender = Sender([service.url], site_id, secret)
         done = threading.Event()
         prober = _probe_reads(service.url, token, done, reads)
-        outage = _outage(begin, end, 2.0, size.outage_seconds)
-        sender.send_all(deliveries)
+        load = threading.Thread(target=sender.send_all, args=(deliveries,))
+        load.start()
+        outage = _outage(
+            begin, end, lambda: _wait_for_acknowledged(sender, size.events // 4, load),
+            size.outage_seconds,
+        )  # fmt: skip
+        load.join()
         outage.join()
         done.set()
         prober.join()
@@ -158,14 +168,27 @@ def database_down(world: World, size: Size) -> Row:
     )  # fmt: skip
 
 
-def _indexed(url: str, token: str) -> int:
-    try:
-        answer = requests.get(
-            f"{url}/v1/records?limit=1000", headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
-    except requests.RequestException:
-        return 0
-    return len(answer.json()["items"]) if answer.status_code == 200 else 0
+def _indexed(url: str, token: str, pages: int = 1_000) -> int:
+    """How many records the API lists (0 while it cannot answer), page by page."""
+    found, cursor = 0, None
+    for _ in range(pages):
+        try:
+            answer = requests.get(
+                f"{url}/v1/records",
+                params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+        except requests.RequestException:
+            return 0
+        if answer.status_code != 200:
+            return 0
+        page = answer.json()
+        found += len(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return found
 
 
 def crashes(world: World, size: Size) -> Row:

@@ -25,6 +25,8 @@ def page(browser, site: Site):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # A form post waits for WordPress, and a loaded CI machine has been seen to take > 30 s.
+    page.set_default_navigation_timeout(90_000)
     page.goto(site.wp.url + "/wp-login.php")
     page.fill("#user_login", ADMIN_USER)
     page.fill("#user_pass", ADMIN_PASSWORD)

@@ -87,6 +87,8 @@ def test_public_channel_register_in_a_browser(  # type: ignore[no-untyped-def]
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.set_default_timeout(30_000)
+        # A form post waits for WordPress, and a loaded CI machine has been seen to take > 30 s.
+        page.set_default_navigation_timeout(90_000)
         requested: list[str] = []
         page.on("request", lambda request, into=requested: into.append(request.url))
         try:

@@ -179,6 +179,8 @@ def replay_in_browser(  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # A form post waits for WordPress, and a loaded CI machine has been seen to take > 30 s.
+    page.set_default_navigation_timeout(90_000)
     requested: list[str] = []
     failed: dict[str, str] = {}
     styles: list[tuple[str, int]] = []
