@@ -269,8 +269,13 @@ class RecordQueries:
         spans: list[tuple[int, int]],
     ) -> Executable:
         """`columns` of the matches whose pks are in `spans`, the words looked up in each
-        span on its own (a seek in the full-text index)."""
+        span on its own (a seek in the full-text index), or found once when checking them
+        costs as much as finding all of them (`probes_slowly`)."""
         pk = t.records.c.pk
+        if search is not None and self.fulltext.probes_slowly(search):
+            in_spans = or_(*[pk.between(*span) for span in spans])
+            condition = self.fulltext.condition(search, probe=True)
+            return select(*columns).where(*self._conditions(query), in_spans, condition)
         parts = []
         for span in spans:
             part = select(*columns).where(*self._conditions(query), pk.between(*span))
@@ -298,8 +303,6 @@ class RecordQueries:
     def _many(self, conn: Connection, search: SearchQuery) -> bool:
         """Whether the words find so many records that finding all of them first costs more
         than walking an index and checking each row (`MANY_MATCHES`)."""
-        if search.has_prefix:
-            return False
         density, top = self._density(conn, search)
         return density * top > MANY_MATCHES
 
