@@ -36,6 +36,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from service.index.search_vector import FIELDS, tsvector_literal
 from service.search import words
@@ -68,11 +70,21 @@ class FullText(Protocol):
         """Make the search structures again from the `records` rows as they are."""
 
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
         """A WHERE clause over `records`: the rows that match `query` (among the pks in
-        `rowids`, inclusive, if given). `probe`: checked row by row, for a walk along another
-        index that stops early, instead of finding every match first."""
+        `rowids`, inclusive, if given). For a walk along another index: `probe`, each row
+        checked on its own (a walk that stops early among dense matches); `once`, the
+        matches found once and each row looked up among them (a walk through a range)."""
+
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`column` as a filter that never picks the index to walk: the walk keeps to the
+        range it was given (SQLite's planner would rather take a site's index)."""
 
     def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
         """The ranking of the matches with a pk from `floor` on."""
@@ -159,6 +171,9 @@ class SQLiteFullText:
             for term in clause.terms
         )
 
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
     def _matching(self, query: SearchQuery, *columns: str, where: str = "") -> Any:
         """The FTS5 query; `where` may add conditions on its rowid (the range binds)."""
         return text(
@@ -170,11 +185,16 @@ class SQLiteFullText:
         )
 
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
         from service.index.tables import records
 
-        if probe and self.probes_slowly(query):
+        if once or (probe and self.probes_slowly(query)):
             # `+pk`: not the pk index, so the matches are found once (a list SQLite keeps
             # for the statement) and the rows the walk meets are looked up in it.
             matches = self._matching(query, "rowid").columns(column("rowid", Integer))
@@ -242,10 +262,18 @@ class PostgresFullText:
     def _tsquery(self, query: SearchQuery) -> ColumnElement[Any]:
         return cast(bindparam("tsquery", to_tsquery(query), unique=True), postgresql.TSQUERY)
 
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column
+
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
-        """The same either way: PostgreSQL's planner chooses between the GIN index and
+        """The same in every case: PostgreSQL's planner chooses between the GIN index and
         checking the rows another index yields."""
         from service.index.tables import records
 
