@@ -200,7 +200,7 @@ class RecordQueries:
         r = t.records.c
         conditions: list[ColumnElement[bool]] = [not_secret(r.id, query.secret)]
         if query.site_ids is not None:
-            site = r.site_id
+            site: ColumnElement[Any] = r.site_id
             if through_dates and query.kind is None:
                 site = self.fulltext.beside_a_walk(site)
             conditions.append(site.in_(query.site_ids))
