@@ -9,6 +9,11 @@ keeps the same terms in `records.search_vector`, a tsvector literal built in Pyt
 row is written (no text search configuration is involved: `simple`-like, never `unaccent`).
 
 Both weigh a match in the title above one in the text, and one in the text above the author.
+
+FTS5 keeps a prefix index for prefixes of `PREFIX_LENGTHS` characters: `bygg*` is then one
+term's list, cheap to check row by row. Any other prefix is a merge of the lists of every
+term it begins (`bygglovs*`: all of them), so such a query is evaluated once, never row by
+row (`probes_slowly`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from service.index.search_vector import FIELDS, tsvector_literal
 from service.search import words
@@ -63,14 +70,28 @@ class FullText(Protocol):
         """Make the search structures again from the `records` rows as they are."""
 
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
         """A WHERE clause over `records`: the rows that match `query` (among the pks in
-        `rowids`, inclusive, if given). `probe`: checked row by row, for a walk along another
-        index that stops early, instead of finding every match first."""
+        `rowids`, inclusive, if given). For a walk along another index: `probe`, each row
+        checked on its own (a walk that stops early among dense matches); `once`, the
+        matches found once and each row looked up among them (a walk through a range)."""
+
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`column` as a filter that never picks the index to walk: the walk keeps to the
+        range it was given (SQLite's planner would rather take a site's index)."""
 
     def relevance(self, query: SearchQuery, floor: int = 0) -> Relevance:
         """The ranking of the matches with a pk from `floor` on."""
+
+    def probes_slowly(self, query: SearchQuery) -> bool:
+        """Whether checking one row costs about as much as finding every match: then a
+        `probe` condition finds the matches once and checks the rows against them."""
 
     def matches(self, query: SearchQuery) -> FromClause | None:
         """The matches' pks as a table (`rowid`) that reads them newest first without
@@ -80,6 +101,10 @@ class FullText(Protocol):
 # bm25 weights of title, text, author (FTS5 column order).
 _BM25 = "bm25(records_fts, 10.0, 1.0, 2.0)"
 _FTS_COLUMNS = ", ".join(FIELDS)
+# Prefix lengths (characters) FTS5 indexes: the commonest truncation (`bygg*`, `skol*`). Each
+# length costs about the main index again in size and ~7 % of the index's write rate: with 3
+# as well, capture's index writes lost more than the 10 % allowed (bench/README.md, section 2).
+PREFIX_LENGTHS = (4,)
 
 
 def _terms_of(row: str) -> str:
@@ -89,10 +114,11 @@ def _terms_of(row: str) -> str:
 class SQLiteFullText:
     TRIGGERS = ("records_fts_update", "records_fts_delete", "records_fts_insert")
 
-    def create_table(self) -> str:
+    def create_table(self, prefixes: tuple[int, ...] = PREFIX_LENGTHS) -> str:
+        indexed = f"prefix='{' '.join(map(str, prefixes))}', " if prefixes else ""
         return (
             f"CREATE VIRTUAL TABLE records_fts USING fts5({_FTS_COLUMNS}, content='', "
-            "tokenize='unicode61 remove_diacritics 0')"
+            f"{indexed}tokenize='unicode61 remove_diacritics 0')"
         )
 
     def trigger_statements(self) -> list[str]:
@@ -138,6 +164,16 @@ class SQLiteFullText:
         for statement in self.trigger_statements():
             conn.exec_driver_sql(statement)
 
+    def probes_slowly(self, query: SearchQuery) -> bool:
+        return any(
+            term.prefix and len(term.stems[-1]) not in PREFIX_LENGTHS
+            for clause in query.clauses
+            for term in clause.terms
+        )
+
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
     def _matching(self, query: SearchQuery, *columns: str, where: str = "") -> Any:
         """The FTS5 query; `where` may add conditions on its rowid (the range binds)."""
         return text(
@@ -149,10 +185,20 @@ class SQLiteFullText:
         )
 
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
         from service.index.tables import records
 
+        if once or (probe and self.probes_slowly(query)):
+            # `+pk`: not the pk index, so the matches are found once (a list SQLite keeps
+            # for the statement) and the rows the walk meets are looked up in it.
+            matches = self._matching(query, "rowid").columns(column("rowid", Integer))
+            return (records.c.pk + 0).in_(matches)
         if probe:  # FTS5 seeks each term's doclist to this one rowid
             probing = text(
                 "EXISTS (SELECT 1 FROM records_fts "
@@ -210,13 +256,24 @@ class PostgresFullText:
             )
             last = rows[-1].pk
 
+    def probes_slowly(self, query: SearchQuery) -> bool:
+        return False  # the planner chooses between the GIN index and checking rows
+
     def _tsquery(self, query: SearchQuery) -> ColumnElement[Any]:
         return cast(bindparam("tsquery", to_tsquery(query), unique=True), postgresql.TSQUERY)
 
+    def beside_a_walk(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column
+
     def condition(
-        self, query: SearchQuery, *, rowids: tuple[int, int] | None = None, probe: bool = False
+        self,
+        query: SearchQuery,
+        *,
+        rowids: tuple[int, int] | None = None,
+        probe: bool = False,
+        once: bool = False,
     ) -> ColumnElement[bool]:
-        """The same either way: PostgreSQL's planner chooses between the GIN index and
+        """The same in every case: PostgreSQL's planner chooses between the GIN index and
         checking the rows another index yields."""
         from service.index.tables import records
 

@@ -160,6 +160,20 @@ def _narrowed(query: RecordQuery) -> bool:
     )
 
 
+def _dated(query: RecordQuery) -> bool:
+    """Whether a date range is what narrows the query: no author, parent or case number,
+    whose own indexes find few records."""
+    dates = (
+        query.published_after,
+        query.published_before,
+        query.captured_after,
+        query.captured_before,
+    )
+    return any(value is not None for value in dates) and all(
+        value is None for value in (query.author, query.parent, query.case_number)
+    )
+
+
 @dataclass(frozen=True)
 class _Order:
     """A keyset order: by `column` (`descending` or not), ties by the record's pk the same
@@ -178,12 +192,18 @@ class RecordQueries:
         self.fulltext = fulltext.for_dialect(engine.dialect.name)
         self.zone = zone  # local years, for the year facet
 
-    def _conditions(self, query: RecordQuery) -> list[ColumnElement[bool]]:
-        """Every filter but the full text."""
+    def _conditions(
+        self, query: RecordQuery, *, through_dates: bool = False
+    ) -> list[ColumnElement[bool]]:
+        """Every filter but the full text. `through_dates`: the date range is walked (a site
+        alone does not pick the index; a site and a kind have theirs, with the dates)."""
         r = t.records.c
         conditions: list[ColumnElement[bool]] = [not_secret(r.id, query.secret)]
         if query.site_ids is not None:
-            conditions.append(r.site_id.in_(query.site_ids))
+            site: ColumnElement[Any] = r.site_id
+            if through_dates and query.kind is None:
+                site = self.fulltext.beside_a_walk(site)
+            conditions.append(site.in_(query.site_ids))
         for column, value in (
             (r.kind, query.kind),
             (r.origin, query.origin),
@@ -219,12 +239,19 @@ class RecordQueries:
             )
         return query.sort
 
-    def matching(self, query: RecordQuery) -> tuple[Select[Any], SearchQuery | None]:
-        """Every record `query` finds (its filters and its full text), unordered."""
+    def matching(
+        self, query: RecordQuery, conn: Connection | None = None
+    ) -> tuple[Select[Any], SearchQuery | None]:
+        """Every record `query` finds (its filters and its full text), unordered. Given
+        `conn`, words that find many records within a date range are found once and the
+        range walked (`_dated`), rather than every match looked up."""
         search = parse_q(query.q)
-        statement = select(*SHOWN).where(*self._conditions(query))
+        through_dates = (
+            search is not None and conn is not None and _dated(query) and self._many(conn, search)
+        )
+        statement = select(*SHOWN).where(*self._conditions(query, through_dates=through_dates))
         if search is not None:
-            statement = statement.where(self.fulltext.condition(search))
+            statement = statement.where(self.fulltext.condition(search, once=through_dates))
         return statement, search
 
     def every(self, query: RecordQuery, page_size: int = 500) -> Iterator[Page]:
@@ -245,8 +272,8 @@ class RecordQueries:
     def facets(self, query: RecordQuery, names: list[str]) -> tuple[facets.Counts, bool]:
         """Counts over every record `query` finds (service/index/facets.py), and whether
         they were estimated from a sample (a result too large to count in time)."""
-        statement, search = self.matching(query)
         with self.engine.connect() as conn:
+            statement, search = self.matching(query, conn)
             columns = [
                 facets.facet_column(name, conn.dialect.name, self.zone).label(name)
                 for name in names
@@ -269,8 +296,13 @@ class RecordQueries:
         spans: list[tuple[int, int]],
     ) -> Executable:
         """`columns` of the matches whose pks are in `spans`, the words looked up in each
-        span on its own (a seek in the full-text index)."""
+        span on its own (a seek in the full-text index), or found once when checking them
+        costs as much as finding all of them (`probes_slowly`)."""
         pk = t.records.c.pk
+        if search is not None and self.fulltext.probes_slowly(search):
+            in_spans = or_(*[pk.between(*span) for span in spans])
+            condition = self.fulltext.condition(search, probe=True)
+            return select(*columns).where(*self._conditions(query), in_spans, condition)
         parts = []
         for span in spans:
             part = select(*columns).where(*self._conditions(query), pk.between(*span))
@@ -298,8 +330,6 @@ class RecordQueries:
     def _many(self, conn: Connection, search: SearchQuery) -> bool:
         """Whether the words find so many records that finding all of them first costs more
         than walking an index and checking each row (`MANY_MATCHES`)."""
-        if search.has_prefix:
-            return False
         density, top = self._density(conn, search)
         return density * top > MANY_MATCHES
 
@@ -344,9 +374,13 @@ class RecordQueries:
         sort_column = SORTS[sort.lstrip("-")]
         if search is not None:
             # A walk along the dates pays for every row it passes: with a date range or a
-            # narrow filter, finding the matches first is cheaper however many there are.
+            # narrow filter, the walk checks each row against the matches found once (a
+            # range), or the matches are found first (an author, a parent, a case number).
             walk = many and not _narrowed(query)
-            conditions.append(self.fulltext.condition(search, probe=walk))
+            through_dates = many and _dated(query)
+            if through_dates:
+                conditions = self._conditions(query, through_dates=True)
+            conditions.append(self.fulltext.condition(search, probe=walk, once=through_dates))
         statement = select(*SHOWN).where(*conditions)
         order = _Order(sort_column, sort_column.name, sort.startswith("-"))
         page = self._page(statement, order, query.limit, query.cursor)

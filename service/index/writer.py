@@ -40,7 +40,9 @@ from service.index.rows import (
     version_row,
 )
 from service.index.rules import lock_feed, on_later_version, status_update
+from service.index.search_vector import FIELDS
 from service.records.model import EventType
+from service.search import words
 
 # Built once per dialect; the values travel as execute() parameters, so SQLAlchemy neither
 # coerces them into a new statement nor recomputes its cache key on every capture.
@@ -205,6 +207,9 @@ class RecordIndex:
     @unavailable_on_db_error
     def add_version(self, document: dict[str, Any], key: str) -> None:
         values = record_values(document)  # plain text of the content: before the lock
+        if self.engine.dialect.name == "sqlite":  # the terms its FTS5 triggers will ask for
+            for name in FIELDS:
+                words.term_text(values[name])
         with self._capture_write() as conn:
             if conn.dialect.name == "postgresql":
                 parameters = single_statement.version_parameters(document, key, values)

@@ -62,12 +62,6 @@ class SearchQuery:
     def excluded(self) -> list[Clause]:
         return [c for c in self.clauses if c.excluded]
 
-    @property
-    def has_prefix(self) -> bool:
-        """Prefixes cost FTS5 a merge of every matching term's list each time it evaluates
-        the query: such queries are evaluated once, never row by row (index/queries.py)."""
-        return any(term.prefix for clause in self.clauses for term in clause.terms)
-
     def highlight(self) -> tuple[frozenset[str], tuple[str, ...]]:
         """What a snippet marks: the stems and prefixes of the included clauses."""
         stems: set[str] = set()

@@ -47,11 +47,16 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Every word of `text` as its term, in order."""
-    return [stem(match.group()) for match in words(normalize(text))]
+    found = _WORD.findall(normalize(text))
+    return list(map(stem, (word for word in found if len(word) <= MAX_WORD)))
 
 
+@functools.lru_cache(maxsize=32)
 def term_text(text: str | None) -> str:
-    """`text`'s terms separated by spaces: what FTS5 indexes (its tokenizer just splits it)."""
+    """`text`'s terms separated by spaces: what FTS5 indexes (its tokenizer just splits it).
+
+    Kept for the last few texts: the SQLite writer works them out before it takes the write
+    lock (`service.index.writer`), and the FTS5 triggers, under the lock, find them here."""
     return " ".join(terms(text or ""))
 
 

@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.add_column("records", sa.Column("search_vector", SearchVector(), nullable=True))
     strategy = fulltext.for_dialect(dialect)
     if isinstance(strategy, fulltext.SQLiteFullText):
-        op.execute(strategy.create_table())
+        op.execute(strategy.create_table(prefixes=()))  # prefix indexes: 0019
     strategy.refill(op.get_bind())
     if isinstance(strategy, fulltext.PostgresFullText):
         for statement in strategy.create_statements():
