@@ -124,9 +124,12 @@ def measured(argv: list[str], cwd: Path, meter: common.CpuMeter, limit: float) -
     sampler = Sampler(meter.trees.get("php-fpm"))
     sampler.start()
     started = time.monotonic()
+    # It runs in its scratch directory; `bench` is found from the repository.
+    path = os.pathsep.join(filter(None, [str(common.REPO), os.environ.get("PYTHONPATH")]))
     child = subprocess.Popen(  # noqa: S603 - our own argv
-        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )  # fmt: skip
     try:
         out, err = child.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
