@@ -308,3 +308,37 @@ def test_a_whole_result_is_never_cut_to_the_window(client, reader, mixed, monkey
     assert [
         json.loads(line)["id"] for line in newest_first.get_data(as_text=True).splitlines()
     ] == every
+
+
+def test_a_phrase_over_many_matches_ranks_the_window_by_its_words(
+    client, reader, site, monkeypatch, subtests
+):
+    """Only the phrase's matches, the newest window of them; on SQLite ranked by the
+    phrase's words (`bm25()` of the phrase would count it in the whole table first): in the
+    title above in the text, twice above once."""
+    from service.index import queries
+
+    filler = "Nämnden gick igenom ärendena."
+    older = publish(site, 1, "Lediga platser", f"Lediga platser. {filler}", "2026-10-01T08:00:00Z")
+    title = publish(site, 2, "Lediga platser", filler, "2026-10-02T08:00:00Z")
+    once = publish(
+        site, 3, "Förskolan", f"Det finns lediga platser. {filler}", "2026-10-03T08:00:00Z"
+    )
+    twice = publish(
+        site,
+        4,
+        "Förskolan",
+        f"Lediga platser finns. Fler lediga platser. {filler}",
+        "2026-10-04T08:00:00Z",
+    )
+    publish(site, 5, "Lediga tider", f"Platser i skolan. {filler}", "2026-10-05T08:00:00Z")
+    monkeypatch.setattr(queries, "MANY_MATCHES", -1)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 3)
+
+    ranked = ids(client.get("/v1/records", query_string={"q": '"lediga platser"'}, headers=reader))
+
+    assert ranked == [title, twice, once]  # not the words apart (5), nor older than the window
+    assert older not in ranked
+    for limit in (1, 2):
+        with subtests.test(limit=limit):
+            assert walk(client, reader, {"q": '"lediga platser"', "limit": limit}) == ranked

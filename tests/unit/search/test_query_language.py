@@ -6,7 +6,7 @@ import pytest
 
 from service.index.search_vector import tsvector_literal
 from service.search import words
-from service.search.compile import to_fts5, to_tsquery
+from service.search.compile import to_fts5, to_fts5_words, to_tsquery
 from service.search.snippets import snippet
 from service.search.syntax import Clause, QuerySyntaxError, SearchQuery, Term, all_words, parse
 
@@ -55,6 +55,9 @@ def test_compiled_for_each_database():
 
     assert to_fts5(query) == (
         '(("gat") AND ("led" + "plats") AND ("plogning" OR "sand" *)) NOT ("kontak")'
+    )
+    assert to_fts5_words(query) == (
+        '(("gat") AND (("led" AND "plats")) AND ("plogning" OR "sand" *))'
     )
     assert to_tsquery(query) == (
         "(('gat')) & !(('kontak')) & (('led' <-> 'plats')) & (('plogning') | ('sand':*))"
