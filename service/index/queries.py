@@ -46,6 +46,7 @@ _MAX_PAGES = 10**9  # bounds a walk through pages; each page moves on by at leas
 DENSITY_SAMPLE = 2_000  # the newest records looked at to tell how common the words are
 MANY_MATCHES = 20_000  # more matches than this (estimated): walk an index, rank a window
 RANK_WINDOW = 5_000  # relevance with many matches ranks the newest this many
+RANGE_WALK = 100_000  # a date range of at most this many records is walked to find the window
 
 # The records marked secret, for `not_secret`: few, found through `ix_records_secret`.
 _SECRET_RECORDS = select(t.records.c.id).where(t.records.c.secret)
@@ -174,6 +175,20 @@ def _dated(query: RecordQuery) -> bool:
     )
 
 
+def _date_conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
+    r = t.records.c
+    conditions = []
+    for column, after, before in (
+        (r.published_at, query.published_after, query.published_before),
+        (r.first_captured_at, query.captured_after, query.captured_before),
+    ):
+        if after is not None:
+            conditions.append(column >= after)
+        if before is not None:
+            conditions.append(column < before)
+    return conditions
+
+
 @dataclass(frozen=True)
 class _Order:
     """A keyset order: by `column` (`descending` or not), ties by the record's pk the same
@@ -214,14 +229,7 @@ class RecordQueries:
         ):
             if value is not None:
                 conditions.append(column == value)
-        for column, after, before in (
-            (r.published_at, query.published_after, query.published_before),
-            (r.first_captured_at, query.captured_after, query.captured_before),
-        ):
-            if after is not None:
-                conditions.append(column >= after)
-            if before is not None:
-                conditions.append(column < before)
+        conditions += _date_conditions(query)
         if query.registered is not None:
             conditions.append(
                 r.case_number.isnot(None) if query.registered else r.case_number.is_(None)
@@ -334,19 +342,22 @@ class RecordQueries:
         return density * top > MANY_MATCHES
 
     def _window_floor(
-        self,
-        conn: Connection,
-        search: SearchQuery,
-        conditions: list[ColumnElement[bool]],
-        filtered: bool,
+        self, conn: Connection, query: RecordQuery, search: SearchQuery, filtered: bool
     ) -> int:
         """The pk of the `RANK_WINDOW`-th newest match (1 when there are fewer); of those
-        that pass the filters when `filtered`."""
+        that pass the filters when `filtered`. Through a date range of at most `RANGE_WALK`
+        records, the range is walked, each row looked up among the matches found once:
+        matches newest first would all be read when few pass (the range is older)."""
         r = t.records.c
+        conditions = self._conditions(query)
         found = self.fulltext.matches(search)
         if found is None:
             newest = select(r.pk).where(*conditions, self.fulltext.condition(search))
             pk: ColumnElement[int] = r.pk
+        elif _dated(query) and self._short_range(conn, query):
+            walk = self._conditions(query, through_dates=True)
+            newest = select(r.pk).where(*walk, self.fulltext.condition(search, once=True))
+            pk = r.pk
         else:  # driven by the full-text index, read newest first
             pk = found.c.rowid
             newest = select(pk).select_from(found)
@@ -354,6 +365,13 @@ class RecordQueries:
                 newest = newest.join(t.records, r.pk == pk).where(*conditions)
         floor = newest.order_by(pk.desc()).offset(RANK_WINDOW - 1).limit(1)
         return int(conn.execute(floor).scalar() or 1)
+
+    def _short_range(self, conn: Connection, query: RecordQuery) -> bool:
+        """Whether the date range holds at most `RANGE_WALK` records (counted on its index,
+        no further)."""
+        in_range = select(t.records.c.pk).where(*_date_conditions(query))
+        counted = select(func.count()).select_from(in_range.limit(RANGE_WALK + 1).subquery())
+        return bool(conn.execute(counted).scalar_one() <= RANGE_WALK)
 
     @unavailable_on_db_error
     def search(self, query: RecordQuery) -> Page:
@@ -401,7 +419,7 @@ class RecordQueries:
             floor = cursors.decode(query.cursor, _window_of)
         elif many and not query.whole:
             with self.engine.connect() as conn:
-                floor = self._window_floor(conn, search, conditions, len(conditions) > 1)
+                floor = self._window_floor(conn, query, search, len(conditions) > 1)
         relevance = self.fulltext.relevance(search, floor)
         statement = select(*SHOWN, relevance.score.label("score"))
         if relevance.matches is not None:

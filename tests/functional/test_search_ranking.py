@@ -342,3 +342,28 @@ def test_a_phrase_over_many_matches_ranks_the_window_by_its_words(
     for limit in (1, 2):
         with subtests.test(limit=limit):
             assert walk(client, reader, {"q": '"lediga platser"', "limit": limit}) == ranked
+
+
+def test_relevance_in_a_date_range_ranks_the_same_window_however_found(
+    client, reader, site, mixed, monkeypatch, subtests
+):
+    """The window's floor through a short date range is found by walking the range (each
+    row looked up among the matches found once), else by reading the matches newest first:
+    the same records, ranked the same."""
+    from service.index import queries
+
+    monkeypatch.setattr(queries, "MANY_MATCHES", -1)
+    monkeypatch.setattr(queries, "RANK_WINDOW", 2)
+    october = {
+        "published_after": "2026-10-01T00:00:00Z",
+        "published_before": "2026-10-06T00:00:00Z",
+    }
+    for query in ({"q": "bygglov", **october}, {"q": "nämnden", "site": site.id, **october}):
+        with subtests.test(str(query)):
+            monkeypatch.setattr(queries, "RANGE_WALK", -1)
+            newest_first = ids(client.get("/v1/records", query_string=query, headers=reader))
+            monkeypatch.setattr(queries, "RANGE_WALK", 10**9)
+            walked = ids(client.get("/v1/records", query_string=query, headers=reader))
+
+            assert len(newest_first) == 2 and walked == newest_first
+            assert walk(client, reader, {**query, "limit": 1}) == walked
