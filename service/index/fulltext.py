@@ -111,6 +111,15 @@ def _terms_of(row: str) -> str:
     return ", ".join(f"{SEARCH_TERMS_FUNCTION}({row}.{name})" for name in FIELDS)
 
 
+def _among(matching: Any) -> ColumnElement[bool]:
+    """The records among the rowids `matching` (an FTS5 query) finds, found once: `+pk` keeps
+    SQLite off the pk index, so it builds the list once for the statement and looks up each
+    row another index yields in it, instead of running the FTS5 query for each row."""
+    from service.index.tables import records
+
+    return (records.c.pk + 0).in_(matching.columns(column("rowid", Integer)))
+
+
 class SQLiteFullText:
     TRIGGERS = ("records_fts_update", "records_fts_delete", "records_fts_insert")
 
@@ -198,10 +207,7 @@ class SQLiteFullText:
         from service.index.tables import records
 
         if once or (probe and self.probes_slowly(query)):
-            # `+pk`: not the pk index, so the matches are found once (a list SQLite keeps
-            # for the statement) and the rows the walk meets are looked up in it.
-            matches = self._matching(query, "rowid").columns(column("rowid", Integer))
-            return (records.c.pk + 0).in_(matches)
+            return _among(self._matching(query, "rowid"))
         if probe:  # FTS5 seeks each term's doclist to this one rowid
             probing = text(
                 "EXISTS (SELECT 1 FROM records_fts "
@@ -228,9 +234,7 @@ class SQLiteFullText:
         table first: for a phrase of common words, ~140 ms at 1,000,000 records, whatever
         the window. So a window (`floor`) of a query with a phrase is ranked by the phrase's
         words (`bm25()` of them all, anywhere: a count of each word's list, cheaper), among
-        the records the query finds from `floor` on, found once (`+pk IN (…)`)."""
-        from service.index.tables import records
-
+        the records the query finds from `floor` on, found once (`_among`)."""
         window = " AND rowid >= :floor"
         phrases = floor > 0 and any(
             term.is_phrase for clause in query.included for term in clause.terms
@@ -244,10 +248,8 @@ class SQLiteFullText:
         )
         condition = None
         if phrases:
-            found = self._matching(query, "rowid", where=window).bindparams(
-                bindparam("floor", floor, unique=True)
-            )
-            condition = (records.c.pk + 0).in_(found.columns(column("rowid", Integer)))
+            found = self._matching(query, "rowid", where=window)
+            condition = _among(found.bindparams(bindparam("floor", floor, unique=True)))
         return Relevance(matches.c.score, higher_first=False, matches=matches, condition=condition)
 
 

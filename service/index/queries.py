@@ -144,37 +144,6 @@ def _pk(pk: Any) -> int:
     return pk
 
 
-def _narrowed(query: RecordQuery) -> bool:
-    """Whether a filter leaves few records to walk through in date order (a date range,
-    an author, a parent or a case number; a site or a kind leave many)."""
-    return any(
-        value is not None
-        for value in (
-            query.published_after,
-            query.published_before,
-            query.captured_after,
-            query.captured_before,
-            query.author,
-            query.parent,
-            query.case_number,
-        )
-    )
-
-
-def _dated(query: RecordQuery) -> bool:
-    """Whether a date range is what narrows the query: no author, parent or case number,
-    whose own indexes find few records."""
-    dates = (
-        query.published_after,
-        query.published_before,
-        query.captured_after,
-        query.captured_before,
-    )
-    return any(value is not None for value in dates) and all(
-        value is None for value in (query.author, query.parent, query.case_number)
-    )
-
-
 def _date_conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
     r = t.records.c
     conditions = []
@@ -187,6 +156,23 @@ def _date_conditions(query: RecordQuery) -> list[ColumnElement[bool]]:
         if before is not None:
             conditions.append(column < before)
     return conditions
+
+
+def _pinned(query: RecordQuery) -> bool:
+    """Whether an author, a parent or a case number is asked for: their own indexes find
+    few records."""
+    return any(value is not None for value in (query.author, query.parent, query.case_number))
+
+
+def _narrowed(query: RecordQuery) -> bool:
+    """Whether a filter leaves few records to walk through in date order (a date range,
+    an author, a parent or a case number; a site or a kind leave many)."""
+    return bool(_date_conditions(query)) or _pinned(query)
+
+
+def _dated(query: RecordQuery) -> bool:
+    """Whether a date range is what narrows the query (nothing `_pinned`)."""
+    return bool(_date_conditions(query)) and not _pinned(query)
 
 
 @dataclass(frozen=True)
@@ -254,13 +240,22 @@ class RecordQueries:
         `conn`, words that find many records within a date range are found once and the
         range walked (`_dated`), rather than every match looked up."""
         search = parse_q(query.q)
-        through_dates = (
-            search is not None and conn is not None and _dated(query) and self._many(conn, search)
-        )
-        statement = select(*SHOWN).where(*self._conditions(query, through_dates=through_dates))
-        if search is not None:
-            statement = statement.where(self.fulltext.condition(search, once=through_dates))
-        return statement, search
+        if search is None:
+            return select(*SHOWN).where(*self._conditions(query)), None
+        many = conn is not None and _dated(query) and self._many(conn, search)
+        return select(*SHOWN).where(*self._with_words(query, search, many=many)), search
+
+    def _with_words(
+        self, query: RecordQuery, search: SearchQuery, *, many: bool, probe: bool = False
+    ) -> list[ColumnElement[bool]]:
+        """The filters and the words. When the words find `many` records within a date
+        range, the range is walked and each row looked up among the matches found once;
+        otherwise `probe` checks each row on its own (`FullText.condition`)."""
+        through_dates = many and _dated(query)
+        return [
+            *self._conditions(query, through_dates=through_dates),
+            self.fulltext.condition(search, probe=probe, once=through_dates),
+        ]
 
     def every(self, query: RecordQuery, page_size: int = 500) -> Iterator[Page]:
         """Every page of `query`'s result, one after the other, each read on its own (no
@@ -395,10 +390,7 @@ class RecordQueries:
             # narrow filter, the walk checks each row against the matches found once (a
             # range), or the matches are found first (an author, a parent, a case number).
             walk = many and not _narrowed(query)
-            through_dates = many and _dated(query)
-            if through_dates:
-                conditions = self._conditions(query, through_dates=True)
-            conditions.append(self.fulltext.condition(search, probe=walk, once=through_dates))
+            conditions = self._with_words(query, search, many=many, probe=walk)
         statement = select(*SHOWN).where(*conditions)
         order = _Order(sort_column, sort_column.name, sort.startswith("-"))
         page = self._page(statement, order, query.limit, query.cursor)
